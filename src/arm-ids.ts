@@ -1,0 +1,100 @@
+/**
+ * ARM resource ids and type names. ARM compares both case-insensitively, and Resource Graph
+ * lower-cases types, so every comparison here goes through `sameId` / `canonicalType`.
+ */
+
+export const TYPES = {
+  workspace: "Microsoft.MachineLearningServices/workspaces",
+  onlineEndpoint: "Microsoft.MachineLearningServices/workspaces/onlineEndpoints",
+  onlineDeployment: "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments",
+  privateEndpointConnection: "Microsoft.MachineLearningServices/workspaces/privateEndpointConnections",
+  storageAccount: "Microsoft.Storage/storageAccounts",
+  containerRegistry: "Microsoft.ContainerRegistry/registries",
+  privateEndpoint: "Microsoft.Network/privateEndpoints",
+  subscription: "Microsoft.Resources/subscriptions",
+  outboundRule: "Microsoft.MachineLearningServices/workspaces/outboundRules",
+} as const;
+
+export type KnownType = (typeof TYPES)[keyof typeof TYPES];
+
+const canonicalByLower = new Map<string, string>(Object.values(TYPES).map((t) => [t.toLowerCase(), t]));
+
+/** The canonical spelling of a type we know, or the type as given. */
+export function canonicalType(type: string): string {
+  return canonicalByLower.get(type.toLowerCase()) ?? type;
+}
+
+export function sameId(a: string | undefined, b: string | undefined): boolean {
+  return a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
+}
+
+export function sameValue(a: unknown, b: string): boolean {
+  return typeof a === "string" && a.toLowerCase() === b.toLowerCase();
+}
+
+export interface ParsedId {
+  subscriptionId: string;
+  resourceGroup?: string;
+  /** Provider namespace plus each type segment, e.g. `Microsoft.MachineLearningServices/workspaces/onlineEndpoints`. */
+  type?: string;
+  /** Names from the outermost resource to this one. */
+  names: string[];
+}
+
+/**
+ * Parses `/subscriptions/{s}[/resourceGroups/{rg}][/providers/{ns}/{type}/{name}[/{type}/{name}]...]`.
+ * Returns undefined for anything else, so callers can refuse malformed input with a message.
+ */
+export function parseResourceId(id: string): ParsedId | undefined {
+  const parts = id.split("/");
+  if (parts[0] !== "" || parts[1]?.toLowerCase() !== "subscriptions" || !parts[2]) return undefined;
+  const parsed: ParsedId = { subscriptionId: parts[2], names: [] };
+  let i = 3;
+  if (parts[i]?.toLowerCase() === "resourcegroups") {
+    if (!parts[i + 1]) return undefined;
+    parsed.resourceGroup = parts[i + 1];
+    i += 2;
+  }
+  if (i === parts.length) return parsed;
+  if (parts[i]?.toLowerCase() !== "providers" || !parts[i + 1]) return undefined;
+  const namespace = parts[i + 1] as string;
+  const typeSegments: string[] = [];
+  i += 2;
+  while (i < parts.length) {
+    const typeSegment = parts[i];
+    const name = parts[i + 1];
+    if (!typeSegment || !name) return undefined;
+    typeSegments.push(typeSegment);
+    parsed.names.push(name);
+    i += 2;
+  }
+  if (typeSegments.length === 0) return undefined;
+  parsed.type = `${namespace}/${typeSegments.join("/")}`;
+  return parsed;
+}
+
+/** The id of the resource this one is nested in (`.../workspaces/w/onlineEndpoints/e` → `.../workspaces/w`). */
+export function parentId(id: string): string | undefined {
+  const parsed = parseResourceId(id);
+  if (!parsed || parsed.names.length < 2) return undefined;
+  return id.split("/").slice(0, -2).join("/");
+}
+
+export function subscriptionOf(id: string): string | undefined {
+  return parseResourceId(id)?.subscriptionId;
+}
+
+export function resourceGroupOf(id: string): string | undefined {
+  return parseResourceId(id)?.resourceGroup;
+}
+
+export function lastName(id: string): string {
+  return id.split("/").filter(Boolean).at(-1) ?? id;
+}
+
+/** True when `id` is `scope` or lies beneath it. */
+export function isWithin(id: string, scope: string): boolean {
+  const a = id.toLowerCase();
+  const b = scope.toLowerCase().replace(/\/+$/, "");
+  return a === b || a.startsWith(`${b}/`);
+}

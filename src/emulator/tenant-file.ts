@@ -1,0 +1,151 @@
+/**
+ * The tenant file (DESIGN §4): ARM resources as ARM returns them, the subscriptions they live in, and
+ * the faults the emulator should inject. Validated before anything starts, with messages that name
+ * the offending field.
+ */
+import { readFile } from "node:fs/promises";
+import { z } from "zod";
+import { parentId, parseResourceId, sameId } from "../arm-ids.js";
+import { formatIssues } from "../validation.js";
+import type { ArmResource, SubscriptionInfo } from "../snapshot.js";
+
+export const FAULT_STATUSES = [401, 403, 404, 429, 500, 503] as const;
+
+export interface Fault {
+  /** Every request whose path starts with this (case-insensitive, at a segment boundary) is affected. */
+  path: string;
+  status?: (typeof FAULT_STATUSES)[number];
+  /** Fail only the first N matching requests. */
+  count?: number;
+  latencyMs?: number;
+  /** For 429 and 503: the Retry-After the emulator sends. */
+  retryAfterSeconds?: number;
+}
+
+export interface TenantFile {
+  tenantId: string;
+  subscriptions: SubscriptionInfo[];
+  resources: ArmResource[];
+  faults: Fault[];
+}
+
+const guid = z
+  .string()
+  .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, "must be a GUID");
+
+const resourceSchema = z.looseObject({
+  id: z
+    .string({ error: "is required (the resource's ARM id)" })
+    .min(1, "is required (the resource's ARM id)"),
+  name: z.string({ error: "is required" }),
+  type: z.string({ error: "is required" }),
+  location: z.string().optional(),
+  kind: z.string().optional(),
+  tags: z.record(z.string(), z.string()).optional(),
+  sku: z.looseObject({ name: z.string().optional(), tier: z.string().optional() }).optional(),
+  properties: z.record(z.string(), z.unknown()).optional(),
+});
+
+const tenantSchema = z.strictObject({
+  tenantId: guid.optional(),
+  subscriptions: z
+    .array(
+      z.strictObject({
+        subscriptionId: guid,
+        displayName: z.string().min(1, "is required"),
+        state: z.string().optional(),
+        managementGroups: z.array(z.string().min(1)).optional(),
+      }),
+    )
+    .min(1, "must list at least one subscription"),
+  resources: z.array(resourceSchema).default([]),
+  faults: z
+    .array(
+      z
+        .strictObject({
+          path: z.string().startsWith("/", "must be a request path starting with /"),
+          status: z.union(FAULT_STATUSES.map((s) => z.literal(s))).optional(),
+          count: z.number().int().positive().optional(),
+          latencyMs: z.number().int().nonnegative().optional(),
+          retryAfterSeconds: z.number().int().nonnegative().optional(),
+        })
+        .refine(
+          (f) => f.status !== undefined || f.latencyMs !== undefined,
+          "needs a status, a latencyMs, or both",
+        ),
+    )
+    .default([]),
+});
+
+export class TenantFileError extends Error {
+  override name = "TenantFileError";
+}
+
+/** Checks what a schema cannot: ids that parse, types and names that match them, parents that exist. */
+function checkResources(tenant: z.infer<typeof tenantSchema>): string[] {
+  const problems: string[] = [];
+  const subscriptions = new Set(tenant.subscriptions.map((s) => s.subscriptionId.toLowerCase()));
+  const ids = new Set<string>();
+  tenant.resources.forEach((r, i) => {
+    const at = `resources[${i}]`;
+    const parsed = parseResourceId(r.id);
+    if (!parsed?.type) {
+      problems.push(
+        `${at}.id: "${r.id}" is not an ARM resource id (/subscriptions/{id}/resourceGroups/{rg}/providers/{namespace}/{type}/{name})`,
+      );
+      return;
+    }
+    if (!sameId(parsed.type, r.type))
+      problems.push(`${at}.type: "${r.type}" does not match its id, which names a ${parsed.type}`);
+    if (!sameId(parsed.names.at(-1), r.name))
+      problems.push(`${at}.name: "${r.name}" does not match the last segment of its id`);
+    if (!subscriptions.has(parsed.subscriptionId.toLowerCase())) {
+      problems.push(`${at}.id: subscription ${parsed.subscriptionId} is not listed in "subscriptions"`);
+    }
+    if (ids.has(r.id.toLowerCase())) problems.push(`${at}.id: "${r.id}" appears twice`);
+    ids.add(r.id.toLowerCase());
+  });
+  tenant.resources.forEach((r, i) => {
+    const parent = parentId(r.id);
+    if (parent && parseResourceId(r.id)?.type && !ids.has(parent.toLowerCase())) {
+      problems.push(`resources[${i}].id: its parent ${parent} is not in the file`);
+    }
+  });
+  return problems;
+}
+
+export function parseTenant(json: unknown, source = "tenant file"): TenantFile {
+  const result = tenantSchema.safeParse(json);
+  if (!result.success) throw new TenantFileError(`${source} is invalid: ${formatIssues(result.error)}`);
+  const problems = checkResources(result.data);
+  if (problems.length > 0) {
+    const shown = problems.slice(0, 10).join("; ");
+    const more = problems.length > 10 ? ` (and ${problems.length - 10} more)` : "";
+    throw new TenantFileError(`${source} is invalid: ${shown}${more}`);
+  }
+  const data = result.data;
+  return {
+    tenantId: data.tenantId ?? "00000000-0000-0000-0000-000000000000",
+    subscriptions: data.subscriptions,
+    resources: data.resources,
+    faults: data.faults,
+  };
+}
+
+export async function loadTenantFile(path: string): Promise<TenantFile> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new TenantFileError(
+      `cannot read tenant file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new TenantFileError(`tenant file ${path} is not JSON: ${(error as Error).message}`);
+  }
+  return parseTenant(json, `tenant file ${path}`);
+}

@@ -1,0 +1,116 @@
+/**
+ * Names, sentences and commands for findings: what a security engineer pastes into a ticket.
+ */
+import { TYPES, lastName, parseResourceId, sameId } from "../arm-ids.js";
+import type { SnapshotView } from "../snapshot.js";
+
+export interface Location {
+  subscriptionId: string;
+  subscriptionName: string;
+  resourceGroup: string;
+  workspace?: string;
+  endpoint?: string;
+  deployment?: string;
+}
+
+const ML_NAMESPACE = "microsoft.machinelearningservices";
+
+/** Where a resource sits, read from its id (names keep the id's spelling). */
+export function locate(view: SnapshotView, id: string): Location {
+  const parsed = parseResourceId(id);
+  const subscriptionId = parsed?.subscriptionId ?? "";
+  const location: Location = {
+    subscriptionId,
+    subscriptionName: view.subscription(subscriptionId)?.displayName ?? subscriptionId,
+    resourceGroup: parsed?.resourceGroup ?? "",
+  };
+  const segments = parsed?.type?.split("/") ?? [];
+  if (segments[0]?.toLowerCase() === ML_NAMESPACE && segments[1]?.toLowerCase() === "workspaces") {
+    location.workspace = parsed?.names[0];
+    if (segments[2]?.toLowerCase() === "onlineendpoints") {
+      location.endpoint = parsed?.names[1];
+      if (segments[3]?.toLowerCase() === "deployments") location.deployment = parsed?.names[2];
+    }
+  }
+  return location;
+}
+
+const NOUNS: Record<string, string> = {
+  [TYPES.workspace]: "Workspace",
+  [TYPES.onlineEndpoint]: "Online endpoint",
+  [TYPES.onlineDeployment]: "Deployment",
+  [TYPES.privateEndpointConnection]: "Private endpoint connection",
+  [TYPES.outboundRule]: "Outbound rule",
+  [TYPES.storageAccount]: "Storage account",
+  [TYPES.containerRegistry]: "Container registry",
+};
+
+function nounFor(id: string): string {
+  const type = parseResourceId(id)?.type;
+  if (!type) return "Scope";
+  const match = Object.entries(NOUNS).find(([t]) => sameId(t, type));
+  return match ? match[1] : "Resource";
+}
+
+/**
+ * "Online endpoint `fraud-scoring` in workspace `ml-prod` (subscription `Contoso Prod`)".
+ * Deployments name their endpoint too.
+ */
+export function phrase(view: SnapshotView, id: string): string {
+  const where = locate(view, id);
+  const noun = nounFor(id);
+  const subscription = `(subscription \`${where.subscriptionName}\`)`;
+  if (noun === "Scope") return `Subscription \`${where.subscriptionName}\``;
+  if (noun === "Workspace") return `Workspace \`${where.workspace ?? lastName(id)}\` ${subscription}`;
+  const parts = [`${noun} \`${lastName(id)}\``];
+  if (where.deployment && where.endpoint) parts.push(`of endpoint \`${where.endpoint}\``);
+  if (where.workspace) parts.push(`in workspace \`${where.workspace}\``);
+  else if (where.resourceGroup) parts.push(`in resource group \`${where.resourceGroup}\``);
+  parts.push(subscription);
+  return parts.join(" ");
+}
+
+/** `--name … --resource-group … --subscription …` style arguments for `az ml`. */
+function target(view: SnapshotView, id: string): { where: Location; ws: string } {
+  const where = locate(view, id);
+  const ws = `--workspace-name ${where.workspace ?? "<workspace>"} --resource-group ${where.resourceGroup} --subscription ${where.subscriptionId}`;
+  return { where, ws };
+}
+
+export function endpointUpdateCommand(view: SnapshotView, endpointId: string, setting: string): string {
+  const { where, ws } = target(view, endpointId);
+  return `az ml online-endpoint update --name ${where.endpoint ?? lastName(endpointId)} ${ws} --set ${setting}`;
+}
+
+export function workspaceUpdateCommand(view: SnapshotView, workspaceId: string, args: string): string {
+  const where = locate(view, workspaceId);
+  return `az ml workspace update --name ${where.workspace ?? lastName(workspaceId)} --resource-group ${where.resourceGroup} --subscription ${where.subscriptionId} ${args}`;
+}
+
+export function workspacePrivateEndpointCommand(view: SnapshotView, workspaceId: string): string {
+  const where = locate(view, workspaceId);
+  const name = where.workspace ?? lastName(workspaceId);
+  return (
+    `az network private-endpoint create --name ${name}-pe --resource-group <network-resource-group> ` +
+    `--vnet-name <vnet> --subnet <subnet> --private-connection-resource-id ${workspaceId} ` +
+    `--group-id amlworkspace --connection-name ${name}-pe --subscription ${where.subscriptionId}` +
+    ` (then add the privatelink.api.azureml.ms and privatelink.notebooks.azure.net DNS records)`
+  );
+}
+
+/**
+ * `egress_public_network_access` cannot be changed on an existing deployment (seed 000), so the fix is a
+ * blue/green replacement: a new deployment with the wanted flag, traffic moved, the old one deleted.
+ */
+export function blueGreenSteps(view: SnapshotView, deploymentId: string, setting: string): string {
+  const { where, ws } = target(view, deploymentId);
+  const endpoint = where.endpoint ?? "<endpoint>";
+  const old = where.deployment ?? lastName(deploymentId);
+  const replacement = `${old}-v2`;
+  return [
+    `The flag is immutable on an existing deployment; replace it blue/green:`,
+    `1) az ml online-deployment create --file deployment.yml --name ${replacement} --endpoint-name ${endpoint} ${ws} --set ${setting}`,
+    `2) az ml online-endpoint update --name ${endpoint} ${ws} --traffic "${old}=0 ${replacement}=100"`,
+    `3) az ml online-deployment delete --name ${old} --endpoint-name ${endpoint} ${ws} --yes`,
+  ].join(" ");
+}

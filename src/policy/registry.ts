@@ -1,0 +1,45 @@
+import deploymentEgressBlocked from "./rules/deployment-egress-blocked.js";
+import deploymentEgressFlagIgnored from "./rules/deployment-egress-flag-ignored.js";
+import deploymentPublicEgress from "./rules/deployment-public-egress.js";
+import dependencyInOtherResourceGroup from "./rules/dependency-in-other-resource-group.js";
+import endpointPrivateUnreachable from "./rules/endpoint-private-unreachable.js";
+import endpointPublicInbound from "./rules/endpoint-public-inbound.js";
+import exemptionExpired from "./rules/exemption-expired.js";
+import broadOutboundRule from "./rules/broad-outbound-rule.js";
+import kubernetesEndpointOutsidePolicy from "./rules/kubernetes-endpoint-outside-policy.js";
+import legacyEgressMissingPrivateEndpoints from "./rules/legacy-egress-missing-private-endpoints.js";
+import privateEgressMcrImage from "./rules/private-egress-mcr-image.js";
+import privateEndpointNotApproved from "./rules/private-endpoint-not-approved.js";
+import registryNotPremium from "./rules/registry-not-premium.js";
+import scopeUnreadable from "./rules/scope-unreadable.js";
+import workspaceInternetOutbound from "./rules/workspace-internet-outbound.js";
+import workspacePublicInbound from "./rules/workspace-public-inbound.js";
+import workspaceWithoutPrivateLink from "./rules/workspace-without-private-link.js";
+import type { Rule } from "./types.js";
+
+/** Every rule, in catalog order (DESIGN §3). */
+export const RULES: readonly Rule[] = [
+  endpointPublicInbound,
+  endpointPrivateUnreachable,
+  workspacePublicInbound,
+  privateEndpointNotApproved,
+  workspaceWithoutPrivateLink,
+  kubernetesEndpointOutsidePolicy,
+  deploymentPublicEgress,
+  workspaceInternetOutbound,
+  deploymentEgressFlagIgnored,
+  deploymentEgressBlocked,
+  legacyEgressMissingPrivateEndpoints,
+  registryNotPremium,
+  dependencyInOtherResourceGroup,
+  privateEgressMcrImage,
+  broadOutboundRule,
+  scopeUnreadable,
+  exemptionExpired,
+];
+
+const byId = new Map(RULES.map((r) => [r.id, r]));
+
+export function ruleById(id: string): Rule | undefined {
+  return byId.get(id.toUpperCase());
+}

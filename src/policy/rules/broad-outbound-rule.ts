@@ -1,0 +1,71 @@
+import { TYPES, sameValue } from "../../arm-ids.js";
+import { phrase, locate } from "../describe.js";
+import { modeIs } from "../terms.js";
+import { defineRule } from "../types.js";
+
+function record(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === "object" && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+const BROAD_TAGS = ["Internet", "AzureCloud"];
+
+/** Why an outbound rule opens more than it names, or undefined when it is narrow. */
+function broadness(rule: Record<string, unknown>): string | undefined {
+  const destination = rule.destination;
+  if (sameValue(rule.type, "FQDN") && typeof destination === "string" && destination.startsWith("*")) {
+    return `its FQDN destination \`${destination}\` is a wildcard`;
+  }
+  if (sameValue(rule.type, "ServiceTag")) {
+    const d = record(destination);
+    const tag = d?.serviceTag;
+    if (BROAD_TAGS.some((t) => sameValue(tag, t))) return `its service tag is ${String(tag)}`;
+    if (typeof d?.portRanges === "string" && d.portRanges.trim() === "*")
+      return "it opens every port (port range *)";
+  }
+  return undefined;
+}
+
+export default defineRule({
+  id: "AMLNO009",
+  slug: "broad-outbound-rule",
+  title: "Approved-outbound managed network has a user-defined rule that opens too much",
+  severity: "medium",
+  subject: "outbound rule",
+  rationale:
+    "'Allow only approved outbound' protects against exfiltration only while its rules are narrow: a wildcard FQDN, the Internet or AzureCloud service tag, or every port turns it back into broad internet outbound.",
+  remediation:
+    "Replace the rule with FQDN or service tag rules that name the exact destinations and ports needed.",
+  seeds: ["001"],
+  *evaluate({ view }) {
+    for (const workspace of view.workspaces()) {
+      if (!view.propertiesKnown(workspace.id)) {
+        yield {
+          kind: "unknown",
+          scope: workspace.id,
+          reason: "its managed network settings could not be read",
+        };
+        continue;
+      }
+      if (!modeIs(workspace, "AllowOnlyApprovedOutbound")) continue;
+      const rules = record(record(workspace.properties?.managedNetwork)?.outboundRules) ?? {};
+      for (const [name, value] of Object.entries(rules)) {
+        const rule = record(value);
+        if (!rule || !sameValue(rule.category, "UserDefined")) continue;
+        const why = broadness(rule);
+        if (!why) continue;
+        const id = `${workspace.id}/outboundRules/${name}`;
+        const where = locate(view, workspace.id);
+        yield {
+          kind: "violation",
+          resourceId: id,
+          resourceType: TYPES.outboundRule,
+          evidence: { type: rule.type, category: rule.category, destination: rule.destination ?? null },
+          message: `${phrase(view, id)} allows broad outbound from the approved-only managed network: ${why}.`,
+          remediation: `az ml workspace outbound-rule remove --rule ${name} --workspace-name ${where.workspace ?? workspace.name} --resource-group ${where.resourceGroup} --subscription ${where.subscriptionId}; then add narrow rules (az ml workspace outbound-rule set --rule <name> --type fqdn --destination <exact-host> ...).`,
+        };
+      }
+    }
+  },
+});

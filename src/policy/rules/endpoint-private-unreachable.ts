@@ -1,0 +1,42 @@
+import { TYPES } from "../../arm-ids.js";
+import { endpointUpdateCommand, phrase, workspacePrivateEndpointCommand } from "../describe.js";
+import { approvedConnections, isDisabled, isKubernetesEndpoint, publicNetworkAccess } from "../terms.js";
+import { defineRule } from "../types.js";
+
+export default defineRule({
+  id: "AMLNI002",
+  slug: "endpoint-private-unreachable",
+  title: "Private online endpoint has no approved workspace private endpoint to be reached through",
+  severity: "medium",
+  subject: "endpoint",
+  rationale:
+    "An endpoint with public_network_access disabled receives scoring requests only through the workspace's private endpoint; with no approved one, no client can reach it.",
+  remediation:
+    "Create (or approve) a private endpoint for the workspace in the clients' virtual network, with its DNS records; or enable the endpoint's public access if it is meant to be public.",
+  seeds: ["001"],
+  *evaluate({ view }) {
+    for (const workspace of view.workspaces()) {
+      for (const endpoint of view.endpointsOf(workspace)) {
+        const kubernetes = isKubernetesEndpoint(view, endpoint);
+        if (kubernetes === undefined) {
+          yield { kind: "unknown", scope: endpoint.id, reason: "its deployments could not be listed" };
+          continue;
+        }
+        if (kubernetes || !isDisabled(publicNetworkAccess(endpoint))) continue;
+        const approved = approvedConnections(workspace);
+        if (approved > 0) continue;
+        yield {
+          kind: "violation",
+          resourceId: endpoint.id,
+          resourceType: TYPES.onlineEndpoint,
+          evidence: {
+            publicNetworkAccess: endpoint.properties?.publicNetworkAccess ?? null,
+            workspaceApprovedPrivateEndpoints: approved,
+          },
+          message: `${phrase(view, endpoint.id)} has public access disabled but its workspace has no approved private endpoint, so no client can reach it.`,
+          remediation: `${workspacePrivateEndpointCommand(view, workspace.id)}; or, if the endpoint is meant to be public: ${endpointUpdateCommand(view, endpoint.id, "public_network_access=enabled")}`,
+        };
+      }
+    }
+  },
+});

@@ -1,0 +1,39 @@
+import { TYPES } from "../../arm-ids.js";
+import { endpointUpdateCommand, phrase } from "../describe.js";
+import { isDisabled, isKubernetesEndpoint, publicNetworkAccess } from "../terms.js";
+import { defineRule } from "../types.js";
+
+export default defineRule({
+  id: "AMLNI001",
+  slug: "endpoint-public-inbound",
+  title: "Online endpoint accepts scoring requests from the internet",
+  severity: "high",
+  subject: "endpoint",
+  posture: "private-inbound",
+  rationale:
+    "With public_network_access enabled, a managed online endpoint receives scoring requests from public networks, not only through the workspace's private endpoint.",
+  remediation:
+    "Set the endpoint's public_network_access to disabled (it can be changed after creation); clients then score through the workspace's private endpoint.",
+  seeds: ["001", "000"],
+  *evaluate({ view }) {
+    for (const workspace of view.workspaces()) {
+      for (const endpoint of view.endpointsOf(workspace)) {
+        const kubernetes = isKubernetesEndpoint(view, endpoint);
+        if (kubernetes === undefined) {
+          yield { kind: "unknown", scope: endpoint.id, reason: "its deployments could not be listed" };
+          continue;
+        }
+        const pna = publicNetworkAccess(endpoint);
+        if (kubernetes || isDisabled(pna)) continue;
+        yield {
+          kind: "violation",
+          resourceId: endpoint.id,
+          resourceType: TYPES.onlineEndpoint,
+          evidence: { publicNetworkAccess: endpoint.properties?.publicNetworkAccess ?? null, effective: pna },
+          message: `${phrase(view, endpoint.id)} accepts scoring requests from the public internet (publicNetworkAccess is ${pna}).`,
+          remediation: endpointUpdateCommand(view, endpoint.id, "public_network_access=disabled"),
+        };
+      }
+    }
+  },
+});

@@ -1,0 +1,53 @@
+import { TYPES } from "../../arm-ids.js";
+import { blueGreenSteps, phrase } from "../describe.js";
+import {
+  configurationOf,
+  egressPublicNetworkAccess,
+  environmentId,
+  isDisabled,
+  managedDeployments,
+  modeIs,
+} from "../terms.js";
+import { defineRule } from "../types.js";
+
+const CURATED_PREFIX = "azureml://registries/azureml/";
+
+export default defineRule({
+  id: "AMLNO008",
+  slug: "private-egress-mcr-image",
+  title: "Legacy secure-outbound deployment uses an image from the Microsoft Container Registry",
+  severity: "medium",
+  subject: "deployment",
+  rationale:
+    "With egress_public_network_access disabled, a deployment cannot reach the Microsoft Container Registry, so curated environments and MLflow no-code images fail to pull; the image must come from the workspace's own registry.",
+  remediation:
+    "Push the image into the container registry attached to the workspace and redeploy with an environment that references it (blue/green).",
+  seeds: ["000", "004"],
+  *evaluate({ view }) {
+    for (const { workspace, endpoint, deployment } of managedDeployments(view)) {
+      if (!view.propertiesKnown(workspace.id)) {
+        yield {
+          kind: "unknown",
+          scope: workspace.id,
+          reason: "its managed network settings could not be read",
+        };
+        continue;
+      }
+      if (!modeIs(workspace, "Disabled") || !isDisabled(egressPublicNetworkAccess(deployment))) continue;
+      const environment = environmentId(deployment);
+      if (environment && !environment.toLowerCase().startsWith(CURATED_PREFIX)) continue;
+      yield {
+        kind: "violation",
+        resourceId: deployment.id,
+        resourceType: TYPES.onlineDeployment,
+        evidence: {
+          environmentId: environment ?? null,
+          egressPublicNetworkAccess: deployment.properties?.egressPublicNetworkAccess,
+        },
+        message: `${phrase(view, deployment.id)} cannot reach the Microsoft Container Registry (egress disabled) yet its image comes from there (${environment ? `curated environment \`${environment}\`` : "no environment: MLflow no-code"}).`,
+        remediation: `az acr import --name <workspace-registry> --source mcr.microsoft.com/<image>:<tag> --image <image>:<tag>; register an environment with that image; then ${blueGreenSteps(view, deployment.id, "environment=<environment-from-workspace-registry> egress_public_network_access=disabled").replace(/^The flag[^:]*: /, "")}`,
+        configuration: configurationOf(workspace, endpoint, deployment),
+      };
+    }
+  },
+});

@@ -1,0 +1,35 @@
+import { TYPES, sameValue } from "../../arm-ids.js";
+import { phrase } from "../describe.js";
+import { privateEndpointConnections } from "../terms.js";
+import { defineRule } from "../types.js";
+
+const NOT_APPROVED = ["Pending", "Rejected", "Disconnected", "Timeout"];
+
+export default defineRule({
+  id: "AMLNI004",
+  slug: "private-endpoint-not-approved",
+  title: "Workspace private endpoint connection is not approved",
+  severity: "medium",
+  subject: "private endpoint connection",
+  rationale:
+    "Only an approved private endpoint connection carries traffic; a pending, rejected, disconnected or timed-out one leaves clients that rely on it without a private path to the workspace and its endpoints.",
+  remediation:
+    "Approve the connection if it is expected, or delete it and the orphaned private endpoint if it is not.",
+  seeds: ["001"],
+  *evaluate({ view }) {
+    for (const workspace of view.workspaces()) {
+      for (const connection of privateEndpointConnections(workspace)) {
+        if (!NOT_APPROVED.some((s) => sameValue(connection.status, s))) continue;
+        const id = connection.id || `${workspace.id}/privateEndpointConnections/${connection.name}`;
+        yield {
+          kind: "violation",
+          resourceId: id,
+          resourceType: TYPES.privateEndpointConnection,
+          evidence: { status: connection.status, privateEndpointId: connection.privateEndpointId ?? null },
+          message: `${phrase(view, id)} is ${connection.status}, so it carries no traffic to the workspace.`,
+          remediation: `az network private-endpoint-connection approve --id ${id} --description "Approved by the workspace owner" (or: az network private-endpoint-connection delete --id ${id})`,
+        };
+      }
+    }
+  },
+});

@@ -1,0 +1,43 @@
+import { TYPES } from "../../arm-ids.js";
+import { phrase, workspaceUpdateCommand } from "../describe.js";
+import { isolationMode, modeIs } from "../terms.js";
+import { defineRule } from "../types.js";
+
+export default defineRule({
+  id: "AMLNO002",
+  slug: "workspace-internet-outbound",
+  title: "Workspace managed network allows all internet outbound",
+  severity: "medium",
+  subject: "workspace",
+  posture: "secure-outbound",
+  rationale:
+    "In 'allow internet outbound' mode, deployments and compute in the managed network can send data to any internet destination; only 'allow only approved outbound' protects against exfiltration.",
+  remediation:
+    "Switch the managed network to 'allow only approved outbound' and add outbound rules for the destinations the workloads need.",
+  seeds: ["001"],
+  *evaluate({ view }) {
+    for (const workspace of view.workspaces()) {
+      if (!view.propertiesKnown(workspace.id)) {
+        yield {
+          kind: "unknown",
+          scope: workspace.id,
+          reason: "its managed network settings could not be read",
+        };
+        continue;
+      }
+      if (!modeIs(workspace, "AllowInternetOutbound")) continue;
+      yield {
+        kind: "violation",
+        resourceId: workspace.id,
+        resourceType: TYPES.workspace,
+        evidence: { isolationMode: isolationMode(workspace) },
+        message: `${phrase(view, workspace.id)} lets its managed network send traffic to any internet destination (isolation mode AllowInternetOutbound).`,
+        remediation: workspaceUpdateCommand(
+          view,
+          workspace.id,
+          "--managed-network allow_only_approved_outbound",
+        ),
+      };
+    }
+  },
+});

@@ -1,0 +1,32 @@
+import { TYPES } from "../../arm-ids.js";
+import { phrase, workspaceUpdateCommand } from "../describe.js";
+import { isDisabled, publicNetworkAccess } from "../terms.js";
+import { defineRule } from "../types.js";
+
+export default defineRule({
+  id: "AMLNI003",
+  slug: "workspace-public-inbound",
+  title: "Workspace is reachable from public networks",
+  severity: "high",
+  subject: "workspace",
+  posture: "private-workspace",
+  rationale:
+    "While the workspace's public_network_access is enabled, its API and its scoring endpoints can be reached from public networks as well as from the virtual network.",
+  remediation:
+    "Disable the workspace's public network access once clients use its private endpoint. Deployments with public outbound then fail (see AMLNO004): move them to secure outbound first.",
+  seeds: ["002", "004"],
+  *evaluate({ view }) {
+    for (const workspace of view.workspaces()) {
+      const pna = publicNetworkAccess(workspace);
+      if (isDisabled(pna)) continue;
+      yield {
+        kind: "violation",
+        resourceId: workspace.id,
+        resourceType: TYPES.workspace,
+        evidence: { publicNetworkAccess: workspace.properties?.publicNetworkAccess ?? null, effective: pna },
+        message: `${phrase(view, workspace.id)} accepts connections from public networks (publicNetworkAccess is ${pna}).`,
+        remediation: workspaceUpdateCommand(view, workspace.id, "--public-network-access Disabled"),
+      };
+    }
+  },
+});

@@ -1,0 +1,25 @@
+/** The Azure Machine Learning documentation the rules come from (shared/seeds). */
+export const SEEDS = {
+  "000": {
+    file: "000_6cab3da97ee44327.txt",
+    title: "How to secure managed online endpoints with network isolation",
+  },
+  "001": {
+    file: "001_0740f5fdf57db61a.txt",
+    title: "Network isolation with managed online endpoints",
+  },
+  "002": {
+    file: "002_21e02b693d5cdaa3.txt",
+    title: "Secure online endpoints with Azure Virtual Network",
+  },
+  "003": {
+    file: "003_51e1e1baee4a3a56.txt",
+    title: "Use network isolation with managed online endpoints",
+  },
+  "004": {
+    file: "004_9e60aa9f71986d48.txt",
+    title: "Network traffic flow when using a secured workspace",
+  },
+} as const;
+
+export type SeedId = keyof typeof SEEDS;
