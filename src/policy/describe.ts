@@ -60,7 +60,11 @@ export function phrase(view: SnapshotView, id: string): string {
   const where = locate(view, id);
   const noun = nounFor(id);
   const subscription = `(subscription \`${where.subscriptionName}\`)`;
-  if (noun === "Scope") return `Subscription \`${where.subscriptionName}\``;
+  if (noun === "Scope") {
+    return /^\/subscriptions\/[^/]+$/i.test(id)
+      ? `Subscription \`${where.subscriptionName}\``
+      : `Scope \`${id}\``;
+  }
   if (noun === "Workspace") return `Workspace \`${where.workspace ?? lastName(id)}\` ${subscription}`;
   const parts = [`${noun} \`${lastName(id)}\``];
   if (where.deployment && where.endpoint) parts.push(`of endpoint \`${where.endpoint}\``);

@@ -1,0 +1,156 @@
+#!/usr/bin/env node
+/**
+ * The command line: the same audit as the Function App, from a laptop or a pipeline.
+ */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { runAudit } from "../audit.js";
+import { parseCli, USAGE, UsageError, type CliConfig } from "../config.js";
+import { startEmulator, type RunningEmulator } from "../emulator/server.js";
+import { loadTenantFile, TenantFileError } from "../emulator/tenant-file.js";
+import type { Finding } from "../findings/finding.js";
+import { formatTable } from "../findings/format-table.js";
+import type { Summary } from "../findings/summary.js";
+import { EMULATOR_CREDENTIAL, type ArmConnection } from "../inventory/connection.js";
+import type { Progress } from "../inventory/index.js";
+import { DEFAULT_POLICY, parsePolicy, PolicyError } from "../policy/policy-file.js";
+import { severityRank, type Policy, type Severity } from "../policy/types.js";
+import { readState, StateError, writeRun } from "../sinks/local-folder.js";
+
+export const EXIT = { ok: 0, findings: 1, usage: 2, incomplete: 3, internal: 4 } as const;
+
+async function loadPolicy(path: string | undefined): Promise<Policy> {
+  if (path === undefined) return DEFAULT_POLICY;
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new PolicyError(
+      `cannot read policy file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new PolicyError(`policy file ${path} is not JSON: ${(error as Error).message}`);
+  }
+  return parsePolicy(json, `policy file ${path}`);
+}
+
+/** One line, rewritten in place, while the audit reads the tenant (only on a terminal). */
+function progressPrinter(): { update: (p: Progress) => void; done: () => void } {
+  if (!process.stderr.isTTY) return { update: () => undefined, done: () => undefined };
+  let last = 0;
+  return {
+    update: (p) => {
+      const now = Date.now();
+      if (now - last < 100) return;
+      last = now;
+      process.stderr.write(
+        `\r\u001b[2Kreading: subscriptions ${p.subscriptions.done}/${p.subscriptions.total} · workspaces ${p.workspaces} · endpoints ${p.endpoints} · deployments ${p.deployments}`,
+      );
+    },
+    done: () => process.stderr.write("\r\u001b[2K"),
+  };
+}
+
+export function exitCodeFor(
+  findings: readonly Finding[],
+  summary: Summary,
+  failOn: Severity | undefined,
+): number {
+  if (
+    failOn &&
+    findings.some((f) => f.status !== "exempted" && severityRank(f.severity) >= severityRank(failOn))
+  ) {
+    return EXIT.findings;
+  }
+  return summary.complete ? EXIT.ok : EXIT.incomplete;
+}
+
+async function version(): Promise<string> {
+  const pkg = JSON.parse(await readFile(join(__dirname, "../../../package.json"), "utf8")) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+async function run(config: CliConfig): Promise<number> {
+  // Everything the run needs is read and validated before anything is started or written.
+  const policy = await loadPolicy(config.policy);
+  const tenant = config.tenant === undefined ? undefined : await loadTenantFile(config.tenant);
+  const previous = await readState(config.out);
+
+  let emulator: RunningEmulator | undefined;
+  try {
+    let connection: ArmConnection;
+    if (tenant) {
+      emulator = await startEmulator(tenant);
+      connection = { endpoint: emulator.url, credential: EMULATOR_CREDENTIAL, ca: emulator.ca };
+    } else {
+      // Loaded only for real ARM: a --tenant run never needs the identity library.
+      const { DefaultAzureCredential } = await import("@azure/identity");
+      connection = { endpoint: config.armEndpoint, credential: new DefaultAzureCredential() };
+    }
+    const progress = progressPrinter();
+    const result = await runAudit({
+      connection,
+      source: config.source,
+      policy,
+      scope: { subscriptions: config.subscriptions, managementGroups: config.managementGroups },
+      previous,
+      onProgress: progress.update,
+    });
+    progress.done();
+    await writeRun(config.out, result);
+    if (config.format === "json") {
+      process.stdout.write(`${JSON.stringify(result.findings, null, 2)}\n`);
+    } else {
+      process.stdout.write(
+        formatTable(result.findings, result.summary, {
+          color: process.stdout.isTTY === true,
+          ...(process.stdout.isTTY ? { width: process.stdout.columns } : {}),
+          outDir: config.out,
+        }),
+      );
+    }
+    return exitCodeFor(result.findings, result.summary, config.failOn);
+  } finally {
+    await emulator?.close();
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const config = parseCli(argv);
+    if (config.help) {
+      process.stdout.write(`${USAGE}\n`);
+      return EXIT.ok;
+    }
+    if (config.version) {
+      process.stdout.write(`${await version()}\n`);
+      return EXIT.ok;
+    }
+    return await run(config);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`error: ${error.message}\n\n${USAGE}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof PolicyError || error instanceof TenantFileError || error instanceof StateError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    process.stderr.write(
+      `error: the audit failed: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    return EXIT.internal;
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

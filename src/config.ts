@@ -1,0 +1,128 @@
+/**
+ * Command-line flags → a typed, validated configuration. Every refusal names the flag and what it
+ * expected; nothing runs until the whole configuration is valid.
+ */
+import { parseArgs } from "node:util";
+import type { Source } from "./inventory/index.js";
+import { SEVERITIES, type Severity } from "./policy/types.js";
+
+export const FORMATS = ["table", "json"] as const;
+export type Format = (typeof FORMATS)[number];
+
+export interface CliConfig {
+  tenant?: string;
+  armEndpoint: string;
+  source: Source;
+  subscriptions: string[];
+  managementGroups: string[];
+  policy?: string;
+  out: string;
+  format: Format;
+  failOn?: Severity;
+  help: boolean;
+  version: boolean;
+}
+
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+export const USAGE = `Usage: npm run audit -- [options]
+
+Audits the network isolation of Azure Machine Learning workspaces, online endpoints and deployments.
+
+  --tenant FILE             audit a tenant file through the bundled ARM emulator (no Azure account)
+  --arm-endpoint URL        ARM endpoint (default https://management.azure.com); signs in with
+                            DefaultAzureCredential (az login, managed identity, environment)
+  --source arg|arm          read with Azure Resource Graph (default) or ARM list calls
+  --subscription ID         audit this subscription (repeatable; default: every readable one)
+  --management-group ID     audit the subscriptions under this management group (repeatable)
+  --policy FILE             policy file: profile, rule overrides, exemptions, scope
+  --out DIR                 where findings.json, summary.json and state.json go (default ./audit-output)
+  --format table|json       what stdout shows (default table)
+  --fail-on SEVERITY        exit 1 when a new or open finding is at or above: ${SEVERITIES.join(", ")}
+  -h, --help                this text
+  --version                 the version
+
+Exit codes: 0 done; 1 findings at or above --fail-on; 2 bad usage or configuration;
+3 done but coverage incomplete; 4 the audit itself failed unexpectedly.`;
+
+const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+function oneOf<T extends string>(
+  flag: string,
+  value: string | undefined,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  if (value === undefined) return fallback;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new UsageError(`${flag} must be one of ${allowed.join(", ")} (got "${value}")`);
+}
+
+export function parseCli(argv: string[]): CliConfig {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        tenant: { type: "string" },
+        "arm-endpoint": { type: "string" },
+        source: { type: "string" },
+        subscription: { type: "string", multiple: true },
+        "management-group": { type: "string", multiple: true },
+        policy: { type: "string" },
+        out: { type: "string" },
+        format: { type: "string" },
+        "fail-on": { type: "string" },
+        help: { type: "boolean", short: "h" },
+        version: { type: "boolean" },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message.replace(/\. To specify a positional.*$/s, "."));
+  }
+  const v = parsed.values;
+  if (v.tenant !== undefined && v["arm-endpoint"] !== undefined) {
+    throw new UsageError(
+      "--tenant and --arm-endpoint cannot be combined: --tenant serves the file from a local ARM",
+    );
+  }
+  const armEndpoint = (v["arm-endpoint"] ?? "https://management.azure.com").replace(/\/+$/, "");
+  let endpointUrl: URL;
+  try {
+    endpointUrl = new URL(armEndpoint);
+  } catch {
+    throw new UsageError(`--arm-endpoint must be a URL (got "${armEndpoint}")`);
+  }
+  if (endpointUrl.protocol !== "https:")
+    throw new UsageError("--arm-endpoint must be an https URL: tokens are never sent in clear");
+  const subscriptions = v.subscription ?? [];
+  const bad = subscriptions.find((s) => !GUID.test(s));
+  if (bad !== undefined)
+    throw new UsageError(`--subscription must be a subscription id (a GUID), got "${bad}"`);
+  const managementGroups = v["management-group"] ?? [];
+  if (managementGroups.some((g) => !/^[\w.()-]{1,90}$/.test(g))) {
+    throw new UsageError(
+      "--management-group must be a management group id (letters, digits, - _ . ( ), at most 90)",
+    );
+  }
+  for (const flag of ["tenant", "policy", "out"] as const) {
+    if (v[flag] !== undefined && v[flag].trim() === "") throw new UsageError(`--${flag} needs a path`);
+  }
+  return {
+    ...(v.tenant !== undefined ? { tenant: v.tenant } : {}),
+    armEndpoint,
+    source: oneOf("--source", v.source, ["arg", "arm"] as const, "arg"),
+    subscriptions,
+    managementGroups,
+    ...(v.policy !== undefined ? { policy: v.policy } : {}),
+    out: v.out ?? "audit-output",
+    format: oneOf("--format", v.format, FORMATS, "table"),
+    ...(v["fail-on"] !== undefined ? { failOn: oneOf("--fail-on", v["fail-on"], SEVERITIES, "high") } : {}),
+    help: v.help ?? false,
+    version: v.version ?? false,
+  };
+}

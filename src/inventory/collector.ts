@@ -1,0 +1,129 @@
+/**
+ * What both sources share: the resources and failures gathered so far, bounded requests, reads by id
+ * through the SDK client's pipeline (credential, retries, throttling), and progress.
+ */
+import { createPipelineRequest } from "@azure/core-rest-pipeline";
+import { TYPES, parseResourceId, sameId, subscriptionOf } from "../arm-ids.js";
+import type { ArmResource, ScopeFailure, ScopeType } from "../snapshot.js";
+import { ML_API_VERSION, type ArmClients } from "./connection.js";
+import { responseFailure, toFailure } from "./failures.js";
+import type { Limiter } from "./limiter.js";
+import { normalizeResource } from "./normalize.js";
+
+/** api-versions for reading a resource by id; stable versions ARM serves for these types. */
+const GET_API_VERSIONS: Record<string, string> = {
+  [TYPES.workspace]: ML_API_VERSION,
+  [TYPES.storageAccount]: "2023-05-01",
+  [TYPES.containerRegistry]: "2023-07-01",
+};
+
+export interface Progress {
+  subscriptions: { done: number; total: number };
+  workspaces: number;
+  endpoints: number;
+  deployments: number;
+}
+
+export class Collector {
+  private readonly resources = new Map<string, ArmResource>();
+  readonly failures: ScopeFailure[] = [];
+  readonly progress: Progress = {
+    subscriptions: { done: 0, total: 0 },
+    workspaces: 0,
+    endpoints: 0,
+    deployments: 0,
+  };
+
+  constructor(
+    readonly clients: ArmClients,
+    readonly limiter: Limiter,
+    private readonly onProgress?: (progress: Progress) => void,
+  ) {}
+
+  add(raw: unknown): ArmResource | undefined {
+    const resource = normalizeResource(raw);
+    if (!resource) return undefined;
+    const key = resource.id.toLowerCase();
+    if (!this.resources.has(key)) {
+      if (sameId(resource.type, TYPES.workspace)) this.progress.workspaces += 1;
+      else if (sameId(resource.type, TYPES.onlineEndpoint)) this.progress.endpoints += 1;
+      else if (sameId(resource.type, TYPES.onlineDeployment)) this.progress.deployments += 1;
+    }
+    this.resources.set(key, resource);
+    return resource;
+  }
+
+  has(id: string): boolean {
+    return this.resources.has(id.toLowerCase());
+  }
+
+  all(): ArmResource[] {
+    return [...this.resources.values()].sort((a, b) => a.id.toLowerCase().localeCompare(b.id.toLowerCase()));
+  }
+
+  ofType(type: string): ArmResource[] {
+    return [...this.resources.values()].filter((r) => sameId(r.type, type));
+  }
+
+  fail(error: unknown, scope: string, scopeType: ScopeType, operation: string): void {
+    this.failures.push(toFailure(error, scope, scopeType, operation));
+  }
+
+  subscriptionDone(): void {
+    this.progress.subscriptions.done += 1;
+    this.report();
+  }
+
+  report(): void {
+    this.onProgress?.(this.progress);
+  }
+
+  /** GET a resource by id (raw JSON); a read that fails becomes a failure of that resource. */
+  async getById(id: string, operation: string): Promise<ArmResource | undefined> {
+    const subscriptionId = subscriptionOf(id);
+    const type = parseResourceId(id)?.type ?? "";
+    const apiVersion = Object.entries(GET_API_VERSIONS).find(([t]) => sameId(t, type))?.[1];
+    if (!subscriptionId || !apiVersion) {
+      this.failures.push({
+        scope: id,
+        scopeType: "resource",
+        operation,
+        message: `not a resource id the auditor reads: ${id}`,
+      });
+      return undefined;
+    }
+    const client = this.clients.ml(subscriptionId);
+    try {
+      const response = await this.limiter.run(subscriptionId, () =>
+        client.sendRequest(
+          createPipelineRequest({
+            url: `${this.clients.connection.endpoint}${encodeURI(id)}?api-version=${apiVersion}`,
+            method: "GET",
+          }),
+        ),
+      );
+      if (response.status !== 200) {
+        this.failures.push(
+          responseFailure(response.status, response.bodyAsText ?? undefined, id, "resource", operation),
+        );
+        return undefined;
+      }
+      return this.add(JSON.parse(response.bodyAsText ?? "null"));
+    } catch (error) {
+      this.fail(error, id, "resource", operation);
+      return undefined;
+    }
+  }
+
+  /** Reads the storage accounts and container registries the workspaces name, once each. */
+  async readDependencies(): Promise<void> {
+    const ids = new Map<string, string>();
+    for (const workspace of this.ofType(TYPES.workspace)) {
+      for (const name of ["storageAccount", "containerRegistry"]) {
+        const id = workspace.properties?.[name];
+        if (typeof id === "string" && id && !this.has(id)) ids.set(id.toLowerCase(), id);
+      }
+    }
+    await Promise.all([...ids.values()].map((id) => this.getById(id, "read the workspace's dependency")));
+  }
+}

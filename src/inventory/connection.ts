@@ -1,0 +1,117 @@
+/**
+ * How the inventory reaches ARM: one credential, endpoint and TLS trust for every SDK client, and a
+ * pipeline policy that pauses a whole subscription when ARM throttles it, so a 429 slows that
+ * subscription and not the whole run.
+ */
+import { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
+import { ResourceGraphClient } from "@azure/arm-resourcegraph";
+import { SubscriptionClient } from "@azure/arm-resources-subscriptions";
+import type { TokenCredential } from "@azure/core-auth";
+import type { PipelinePolicy, PipelineRetryOptions } from "@azure/core-rest-pipeline";
+import { setTimeout as sleep } from "node:timers/promises";
+
+/** The api-version the rules are written against; the SDK's own (2022-10-01) drops `managedNetwork`. */
+export const ML_API_VERSION = "2025-12-01";
+
+export interface ArmConnection {
+  /** ARM's endpoint, e.g. `https://management.azure.com` or the emulator's URL. */
+  endpoint: string;
+  credential: TokenCredential;
+  /** A CA to trust (the emulator's certificate). */
+  ca?: string;
+  retryOptions?: PipelineRetryOptions;
+}
+
+function retryAfterMs(value: string | undefined): number {
+  if (!value) return 0;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return seconds * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? 0 : Math.max(0, date - Date.now());
+}
+
+/** Holds back every request of a subscription while ARM has asked it to wait. */
+export class ThrottleGate {
+  private readonly pausedUntil = new Map<string, number>();
+  throttled = 0;
+
+  readonly policy: PipelinePolicy = {
+    name: "subscriptionThrottleGate",
+    sendRequest: async (request, next) => {
+      const key = this.keyOf(request.url);
+      const wait = (this.pausedUntil.get(key) ?? 0) - Date.now();
+      if (wait > 0) await sleep(wait);
+      const response = await next(request);
+      if (response.status === 429) {
+        this.throttled += 1;
+        const delay = retryAfterMs(response.headers.get("retry-after") ?? undefined);
+        this.pausedUntil.set(key, Math.max(this.pausedUntil.get(key) ?? 0, Date.now() + delay));
+      }
+      return response;
+    },
+  };
+
+  private keyOf(url: string): string {
+    return new URL(url).pathname.match(/^\/subscriptions\/([^/]+)/i)?.[1]?.toLowerCase() ?? "tenant";
+  }
+}
+
+export class ArmClients {
+  readonly gate = new ThrottleGate();
+  private readonly mlClients = new Map<string, AzureMachineLearningWorkspaces>();
+  private graph?: ResourceGraphClient;
+  private subscriptionClient?: SubscriptionClient;
+
+  constructor(readonly connection: ArmConnection) {}
+
+  private get common() {
+    const { endpoint, ca, retryOptions } = this.connection;
+    return {
+      endpoint,
+      credentialScopes: [`${new URL(endpoint).origin}/.default`],
+      ...(ca ? { tlsOptions: { ca } } : {}),
+      ...(retryOptions ? { retryOptions } : {}),
+    };
+  }
+
+  /** The Azure ML client of a subscription, speaking api-version 2025-12-01. */
+  ml(subscriptionId: string): AzureMachineLearningWorkspaces {
+    const key = subscriptionId.toLowerCase();
+    let client = this.mlClients.get(key);
+    if (!client) {
+      client = new AzureMachineLearningWorkspaces(this.connection.credential, subscriptionId, {
+        ...this.common,
+        apiVersion: ML_API_VERSION,
+      });
+      client.pipeline.addPolicy(this.gate.policy, { afterPhase: "Retry" });
+      this.mlClients.set(key, client);
+    }
+    return client;
+  }
+
+  resourceGraph(): ResourceGraphClient {
+    if (!this.graph) {
+      const { credentialScopes, ...rest } = this.common;
+      this.graph = new ResourceGraphClient(this.connection.credential, {
+        ...rest,
+        credentials: { scopes: credentialScopes },
+      });
+      this.graph.pipeline.addPolicy(this.gate.policy, { afterPhase: "Retry" });
+    }
+    return this.graph;
+  }
+
+  subscriptions(): SubscriptionClient {
+    if (!this.subscriptionClient) {
+      this.subscriptionClient = new SubscriptionClient(this.connection.credential, this.common);
+      this.subscriptionClient.pipeline.addPolicy(this.gate.policy, { afterPhase: "Retry" });
+    }
+    return this.subscriptionClient;
+  }
+}
+
+/** A credential for the emulator, which accepts any bearer token. */
+export const EMULATOR_CREDENTIAL: TokenCredential = {
+  getToken: () =>
+    Promise.resolve({ token: "emulator-token", expiresOnTimestamp: Date.now() + 60 * 60 * 1000 }),
+};

@@ -1,0 +1,50 @@
+/**
+ * The inventory: the only code that talks to ARM. Discovers the subscriptions in scope and reads them
+ * with the chosen source into a snapshot; whatever it cannot read is recorded, and the run goes on.
+ */
+import type { Snapshot } from "../snapshot.js";
+import { readWithArg } from "./arg-source.js";
+import { readWithArm } from "./arm-source.js";
+import { Collector, type Progress } from "./collector.js";
+import type { ArmClients } from "./connection.js";
+import { discoverSubscriptions, type AuditScope } from "./discover.js";
+import { Limiter } from "./limiter.js";
+
+export type Source = "arg" | "arm";
+export type { Progress } from "./collector.js";
+export type { AuditScope } from "./discover.js";
+
+export interface InventoryOptions {
+  source: Source;
+  scope: AuditScope;
+  /** Requests in flight: overall, and per subscription (ARM's throttle is per subscription). */
+  concurrency?: { overall: number; perSubscription: number };
+  /** Subscriptions per Resource Graph query. */
+  argBatchSize?: number;
+  onProgress?: (progress: Progress) => void;
+}
+
+export const DEFAULT_CONCURRENCY = { overall: 32, perSubscription: 4 };
+
+export async function collectSnapshot(clients: ArmClients, options: InventoryOptions): Promise<Snapshot> {
+  const discovery = await discoverSubscriptions(clients, options.scope);
+  const { overall, perSubscription } = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const collector = new Collector(clients, new Limiter(overall, perSubscription), options.onProgress);
+  collector.failures.push(...discovery.failures);
+  const readable = discovery.subscriptions.filter(
+    (s) =>
+      !discovery.failures.some(
+        (f) => f.scope.toLowerCase() === `/subscriptions/${s.subscriptionId}`.toLowerCase(),
+      ),
+  );
+  collector.progress.subscriptions.total = readable.length;
+  collector.report();
+  if (options.source === "arg") await readWithArg(collector, readable, options.argBatchSize);
+  else await readWithArm(collector, readable);
+  return {
+    ...(discovery.tenantId ? { tenantId: discovery.tenantId } : {}),
+    subscriptions: discovery.subscriptions,
+    resources: collector.all(),
+    failures: collector.failures,
+  };
+}

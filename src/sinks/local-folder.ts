@@ -1,0 +1,77 @@
+/**
+ * The CLI's output folder: findings.json, summary.json, and state.json, which the next run in the same
+ * folder reconciles against. Files are written to temporary names and renamed once all are written,
+ * so a failed run leaves the folder as it was.
+ */
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Finding } from "../findings/finding.js";
+import type { Summary } from "../findings/summary.js";
+
+export const STATE_FILE = "state.json";
+
+export interface LocalState {
+  version: 1;
+  runId: string;
+  updatedAt: string;
+  /** Open and exempted findings, including those of subscriptions the last run did not audit. */
+  findings: Finding[];
+}
+
+export class StateError extends Error {
+  override name = "StateError";
+}
+
+export async function readState(dir: string): Promise<Finding[]> {
+  const path = join(dir, STATE_FILE);
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw new StateError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  try {
+    const state = JSON.parse(text) as Partial<LocalState>;
+    if (state.version !== 1 || !Array.isArray(state.findings))
+      throw new Error("not a state file of this version");
+    return state.findings;
+  } catch (error) {
+    throw new StateError(
+      `${path} is not a valid audit state (${(error as Error).message}); move it away to start a fresh history`,
+    );
+  }
+}
+
+export interface RunOutput {
+  findings: Finding[];
+  summary: Summary;
+  state: Finding[];
+}
+
+export async function writeRun(dir: string, output: RunOutput): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const state: LocalState = {
+    version: 1,
+    runId: output.summary.runId,
+    updatedAt: output.summary.finishedAt,
+    findings: output.state,
+  };
+  const files: [string, unknown][] = [
+    ["findings.json", output.findings],
+    ["summary.json", output.summary],
+    [STATE_FILE, state],
+  ];
+  const temporary = files.map(([name]) => join(dir, `.${name}.${output.summary.runId}.tmp`));
+  try {
+    await Promise.all(
+      files.map(([, data], i) => writeFile(temporary[i] as string, `${JSON.stringify(data, null, 2)}\n`)),
+    );
+  } catch (error) {
+    await Promise.all(temporary.map((t) => rm(t, { force: true })));
+    throw error;
+  }
+  // The state is renamed last: if anything before it fails, the next run still reconciles against the old one.
+  for (const [i, [name]] of files.entries()) await rename(temporary[i] as string, join(dir, name));
+  return files.map(([name]) => join(dir, name));
+}
