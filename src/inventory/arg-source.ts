@@ -8,7 +8,7 @@ import type { FullOperationResponse } from "@azure/core-client";
 import { setTimeout as sleep } from "node:timers/promises";
 import { TYPES, subscriptionOf } from "../arm-ids.js";
 import type { SubscriptionInfo } from "../snapshot.js";
-import type { Collector } from "./collector.js";
+import { SUBSCRIPTION_READ, type Collector } from "./collector.js";
 
 const ML_TYPES = [TYPES.workspace, TYPES.onlineEndpoint, TYPES.onlineDeployment].map(
   (t) => `'${t.toLowerCase()}'`,
@@ -46,16 +46,14 @@ async function queryAll(
   let skipToken: string | undefined;
   do {
     await gate.wait();
-    const page = await collector.clients
-      .resourceGraph()
-      .resources(
-        {
-          subscriptions,
-          query,
-          options: { resultFormat: "objectArray", ...(skipToken ? { skipToken } : {}) },
-        },
-        { onResponse: (response) => gate.observe(response) },
-      );
+    const page = await collector.clients.resourceGraph().resources(
+      {
+        subscriptions,
+        query,
+        options: { resultFormat: "objectArray", ...(skipToken ? { skipToken } : {}) },
+      },
+      { onResponse: (response) => gate.observe(response) },
+    );
     rows.push(...(page.data as unknown[]));
     skipToken = page.skipToken;
   } while (skipToken);
@@ -69,7 +67,7 @@ async function readBatch(collector: Collector, gate: QuotaGate, batch: string[])
     for (let i = 0; i < batch.length; i += 1) collector.subscriptionDone();
   } catch (error) {
     if (batch.length === 1) {
-      collector.fail(error, `/subscriptions/${batch[0] as string}`, "subscription", "query Resource Graph");
+      collector.fail(error, `/subscriptions/${batch[0] as string}`, "subscription", SUBSCRIPTION_READ);
       collector.subscriptionDone();
       return;
     }

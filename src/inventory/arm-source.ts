@@ -6,7 +6,7 @@
 import type { FullOperationResponse, OperationOptions } from "@azure/core-client";
 import { parseResourceId } from "../arm-ids.js";
 import type { SubscriptionInfo } from "../snapshot.js";
-import type { Collector } from "./collector.js";
+import { SUBSCRIPTION_READ, type Collector } from "./collector.js";
 
 /** Every item of every page of a list, as the raw JSON ARM sent. */
 async function listRaw(
@@ -42,7 +42,7 @@ async function readSubscription(collector: Collector, subscriptionId: string): P
   try {
     workspaces = await run(() => listRaw((o) => ml.workspaces.listBySubscription(o)));
   } catch (error) {
-    collector.fail(error, `/subscriptions/${subscriptionId}`, "subscription", "list workspaces");
+    collector.fail(error, `/subscriptions/${subscriptionId}`, "subscription", SUBSCRIPTION_READ);
     return;
   }
   await Promise.all(

@@ -17,6 +17,9 @@ const GET_API_VERSIONS: Record<string, string> = {
   [TYPES.containerRegistry]: "2023-07-01",
 };
 
+/** How both sources name a subscription they could not read, so that their findings are the same. */
+export const SUBSCRIPTION_READ = "read the subscription's Azure ML resources";
+
 export interface Progress {
   subscriptions: { done: number; total: number };
   workspaces: number;

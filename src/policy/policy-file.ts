@@ -31,9 +31,15 @@ const policySchema = z
     profile: z.enum(PROFILES).default("strict"),
     rules: z
       .record(
-        ruleId,
+        z.string(),
         z.enum(["off", ...SEVERITIES], { error: `must be "off" or one of ${SEVERITIES.join(", ")}` }),
       )
+      .superRefine((rules, ctx) => {
+        for (const id of Object.keys(rules)) {
+          if (!ruleById(id))
+            ctx.addIssue({ code: "custom", path: [id], message: "is not a rule id of the catalog" });
+        }
+      })
       .default({}),
     exemptions: z
       .array(

@@ -1,0 +1,104 @@
+/**
+ * Builds small tenants (and snapshots) in ARM's shape, so that each test states only what matters to it.
+ */
+import type { TenantFile } from "../../src/emulator/tenant-file.js";
+import type { ArmResource, ScopeFailure, Snapshot } from "../../src/snapshot.js";
+
+export const SUB = "11111111-1111-4111-8111-111111111111";
+export const SUB2 = "22222222-2222-4222-8222-222222222222";
+export const SUB3 = "33333333-3333-4333-8333-333333333333";
+const ML = "Microsoft.MachineLearningServices";
+
+type Props = Record<string, unknown>;
+
+export function workspaceId(name = "ws", rg = "rg", sub = SUB): string {
+  return `/subscriptions/${sub}/resourceGroups/${rg}/providers/${ML}/workspaces/${name}`;
+}
+
+export function workspace(props: Props = {}, name = "ws", rg = "rg", sub = SUB): ArmResource {
+  return {
+    id: workspaceId(name, rg, sub),
+    name,
+    type: `${ML}/workspaces`,
+    location: "westeurope",
+    properties: props,
+  };
+}
+
+export function endpoint(ws: ArmResource, props: Props = {}, name = "ep"): ArmResource {
+  return {
+    id: `${ws.id}/onlineEndpoints/${name}`,
+    name,
+    type: `${ML}/workspaces/onlineEndpoints`,
+    properties: props,
+  };
+}
+
+export function deployment(ep: ArmResource, props: Props = {}, name = "blue"): ArmResource {
+  return {
+    id: `${ep.id}/deployments/${name}`,
+    name,
+    type: `${ML}/workspaces/onlineEndpoints/deployments`,
+    properties: { endpointComputeType: "Managed", ...props },
+  };
+}
+
+export function connection(parentId: string, status: string, name = `pe-${status.toLowerCase()}`): Props {
+  return {
+    id: `${parentId}/privateEndpointConnections/${name}`,
+    name,
+    properties: {
+      privateEndpoint: {
+        id: `/subscriptions/${SUB}/resourceGroups/net/providers/Microsoft.Network/privateEndpoints/${name}`,
+      },
+      privateLinkServiceConnectionState: { status },
+    },
+  };
+}
+
+export function storageAccount(name = "st", rg = "rg", approved = true, sub = SUB): ArmResource {
+  const id = `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Storage/storageAccounts/${name}`;
+  return {
+    id,
+    name,
+    type: "Microsoft.Storage/storageAccounts",
+    sku: { name: "Standard_LRS" },
+    properties: { privateEndpointConnections: approved ? [connection(id, "Approved")] : [] },
+  };
+}
+
+export function registry(name = "cr", rg = "rg", sku = "Premium", approved = true, sub = SUB): ArmResource {
+  const id = `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.ContainerRegistry/registries/${name}`;
+  return {
+    id,
+    name,
+    type: "Microsoft.ContainerRegistry/registries",
+    sku: { name: sku },
+    properties: { privateEndpointConnections: approved ? [connection(id, "Approved")] : [] },
+  };
+}
+
+export function snapshot(resources: ArmResource[], failures: ScopeFailure[] = [], subs = [SUB]): Snapshot {
+  return {
+    subscriptions: subs.map((s, i) => ({ subscriptionId: s, displayName: `Sub ${i + 1}` })),
+    resources,
+    failures,
+  };
+}
+
+export function failure(scope: string, scopeType: ScopeFailure["scopeType"], status = 403): ScopeFailure {
+  return { scope, scopeType, operation: "read", status, code: "AuthorizationFailed", message: "no access" };
+}
+
+export function tenant(
+  resources: ArmResource[],
+  faults: TenantFile["faults"] = [],
+  subs = [SUB],
+): TenantFile {
+  return {
+    tenantId: "99999999-9999-4999-8999-999999999999",
+    subscriptions: subs.map((s, i) => ({ subscriptionId: s, displayName: `Sub ${i + 1}` })),
+    resources,
+    faults,
+  };
+}

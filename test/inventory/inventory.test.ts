@@ -1,0 +1,155 @@
+/**
+ * The inventory through the real SDK clients, over HTTPS, against the emulator: paging, throttling,
+ * retries and unreadable scopes, for both sources.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseTenant } from "../../src/emulator/tenant-file.js";
+import type { Source } from "../../src/inventory/index.js";
+import { parsePolicy } from "../../src/policy/policy-file.js";
+import { auditThroughEmulator } from "../helpers/emulator.js";
+import {
+  SUB,
+  SUB2,
+  SUB3,
+  deployment,
+  endpoint,
+  registry,
+  storageAccount,
+  tenant,
+  workspace,
+} from "../helpers/tenant.js";
+
+const SOURCES: Source[] = ["arg", "arm"];
+
+/** `workspaces` workspaces per subscription, each with 2 endpoints of 2 deployments, a storage account and a registry. */
+function sizedTenant(subs: string[], workspaces: number, faults: Parameters<typeof tenant>[1] = []) {
+  const resources = subs.flatMap((sub) =>
+    Array.from({ length: workspaces }, (_, w) => {
+      const st = storageAccount(`st${w}`, "rg", true, sub);
+      const cr = registry(`cr${w}`, "rg", "Premium", true, sub);
+      const ws = workspace(
+        {
+          publicNetworkAccess: "Enabled",
+          storageAccount: st.id,
+          containerRegistry: cr.id,
+          managedNetwork: { isolationMode: "Disabled" },
+        },
+        `ws${w}`,
+        "rg",
+        sub,
+      );
+      const endpoints = [0, 1].map((e) => endpoint(ws, { publicNetworkAccess: "Enabled" }, `ep${e}`));
+      return [
+        st,
+        cr,
+        ws,
+        ...endpoints,
+        ...endpoints.flatMap((ep) => [deployment(ep, {}, "blue"), deployment(ep, {}, "green")]),
+      ];
+    }).flat(),
+  );
+  return tenant(resources, faults, subs);
+}
+
+const count = (types: string[], type: string) => types.filter((t) => t.endsWith(type)).length;
+
+describe.each(SOURCES)("the %s source", (source) => {
+  it("reads every page of a paged tenant", async () => {
+    const t = sizedTenant([SUB, SUB2], 3);
+    const { result, stats } = await auditThroughEmulator(t, source, { pageSize: 2, argPageSize: 4 });
+    const types = result.snapshot.resources.map((r) => r.type);
+    expect(count(types, "/workspaces")).toBe(6);
+    expect(count(types, "/onlineEndpoints")).toBe(12);
+    expect(count(types, "/deployments")).toBe(24);
+    expect(count(types, "/storageAccounts")).toBe(6);
+    expect(result.summary.complete).toBe(true);
+    if (source === "arm")
+      expect(stats.byKind["list workspaces"]).toBe(4); // 2 subscriptions × 2 pages of 2
+    else expect(stats.byKind.resourceGraph).toBeGreaterThanOrEqual(Math.ceil(42 / 4));
+  });
+
+  it("honours 429 + Retry-After and finishes complete", async () => {
+    const t = sizedTenant([SUB], 1, [
+      { path: `/subscriptions/${SUB}`, status: 429, count: 1, retryAfterSeconds: 1 },
+    ]);
+    const { result, stats, ms } = await auditThroughEmulator(t, source);
+    expect(stats.faulted).toBe(1);
+    expect(result.summary.complete).toBe(true);
+    expect(ms).toBeGreaterThanOrEqual(950); // it waited as told, rather than retrying at once
+  });
+
+  it.each([500, 503])("retries %i and finishes complete", async (status) => {
+    const t = sizedTenant([SUB], 1, [
+      { path: `/subscriptions/${SUB}`, status: status as 500 | 503, count: 2, retryAfterSeconds: 0 },
+    ]);
+    const { result, stats } = await auditThroughEmulator(t, source);
+    expect(stats.faulted).toBe(2);
+    expect(result.summary.complete).toBe(true);
+    expect(result.findings.filter((f) => f.ruleId === "AUDIT001")).toEqual([]);
+  });
+
+  it("turns a 403 subscription into AUDIT001 and reads the others", async () => {
+    const t = sizedTenant([SUB, SUB2, SUB3], 1, [{ path: `/subscriptions/${SUB2}`, status: 403 }]);
+    const { result } = await auditThroughEmulator(t, source);
+    expect(result.summary.complete).toBe(false);
+    expect(result.summary.coverage.subscriptions).toEqual({ total: 3, read: 2, failed: 1 });
+    const unreadable = result.findings.filter((f) => f.ruleId === "AUDIT001");
+    expect(unreadable.map((f) => f.resourceId)).toEqual([`/subscriptions/${SUB2}`]);
+    expect(unreadable[0]?.message).toContain("403");
+    const read = new Set(result.snapshot.resources.map((r) => r.id.split("/")[2]));
+    expect([...read].sort()).toEqual([SUB, SUB3].sort());
+  });
+
+  it("gives up on a scope after its retries and goes on with the rest", async () => {
+    const broken = workspace({}, "ws0", "rg", SUB).id;
+    const t = sizedTenant([SUB], 2, [{ path: broken, status: 500 }]);
+    // Without managedNetwork in its listing, the arg source must read ws0 from ARM too.
+    const ws0 = t.resources.find((r) => r.id === broken);
+    delete ws0?.properties?.managedNetwork;
+    const { result } = await auditThroughEmulator(t, source);
+    expect(result.summary.complete).toBe(false);
+    const scopes = result.findings.filter((f) => f.ruleId === "AUDIT001").map((f) => f.resourceId);
+    // arm fails to list the endpoints of ws0; arg fails to read ws0 itself from ARM.
+    expect(scopes).toEqual([broken]);
+    expect(result.snapshot.resources.some((r) => r.id.includes("/workspaces/ws1/onlineEndpoints/"))).toBe(
+      true,
+    );
+  });
+
+  it("stays within ARM's read throttle and still reads everything", async () => {
+    const t = sizedTenant([SUB], 4);
+    const { result, stats } = await auditThroughEmulator(t, source, {
+      throttle: { burst: 4, refillPerSecond: 20 },
+      argQuota: { queries: 2, windowSeconds: 1 },
+      argPageSize: 10,
+    });
+    expect(result.summary.complete).toBe(true);
+    expect(result.snapshot.resources.length).toBe(t.resources.length);
+    if (source === "arm") expect(stats.throttled).toBeGreaterThan(0);
+  });
+});
+
+describe("both sources", () => {
+  const demo = parseTenant(
+    JSON.parse(readFileSync(join(__dirname, "../../examples/demo-tenant.json"), "utf8")),
+  );
+  const policy = parsePolicy(
+    JSON.parse(readFileSync(join(__dirname, "../../examples/demo-policy.json"), "utf8")),
+  );
+
+  it("give identical findings on the demo tenant, with fewer requests for arg", async () => {
+    const now = () => new Date("2026-11-23T02:00:00Z");
+    const arg = await auditThroughEmulator(demo, "arg", {}, { policy, now });
+    const arm = await auditThroughEmulator(demo, "arm", {}, { policy, now });
+    const comparable = (f: (typeof arg.result.findings)[number]) => {
+      const { runId: _runId, ...rest } = f;
+      return rest;
+    };
+    expect(arg.result.findings.map(comparable)).toEqual(arm.result.findings.map(comparable));
+    expect(arg.result.snapshot.resources).toEqual(arm.result.snapshot.resources);
+    expect(new Set(arg.result.findings.map((f) => f.ruleId)).size).toBe(17);
+    expect(arg.stats.total).toBeLessThan(arm.stats.total);
+  });
+});
