@@ -1,0 +1,276 @@
+/**
+ * The CLI as a user runs it: a separate process, real files, exit codes.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Finding } from "../../src/findings/finding.js";
+import type { Summary } from "../../src/findings/summary.js";
+import { SUB, SUB2, connection, tenant, workspace, workspaceId } from "../helpers/tenant.js";
+
+const root = join(__dirname, "../..");
+const cli = join(root, "dist/src/cli/main.js");
+const demoTenant = join(root, "examples/demo-tenant.json");
+const demoPolicy = join(root, "examples/demo-policy.json");
+
+function audit(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const tmp = () => mkdtempSync(join(tmpdir(), "aml-audit-"));
+const readJson = <T>(path: string) => JSON.parse(readFileSync(path, "utf8")) as T;
+
+function writeTenant(dir: string, name: string, json: unknown): string {
+  const path = join(dir, name);
+  writeFileSync(path, typeof json === "string" ? json : JSON.stringify(json));
+  return path;
+}
+
+const publicWs = (sub = SUB) =>
+  workspace(
+    { publicNetworkAccess: "Enabled", managedNetwork: { isolationMode: "AllowOnlyApprovedOutbound" } },
+    "ws",
+    "rg",
+    sub,
+  );
+const privateWs = (sub = SUB) =>
+  workspace(
+    {
+      publicNetworkAccess: "Disabled",
+      privateEndpointConnections: [connection(workspaceId("ws", "rg", sub), "Approved")],
+      managedNetwork: { isolationMode: "AllowOnlyApprovedOutbound" },
+    },
+    "ws",
+    "rg",
+    sub,
+  );
+
+beforeAll(() => {
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: run "npm test", which builds first`);
+});
+
+describe("the demo tenant", () => {
+  it("exits 3 (incomplete), writes the three files and finds every rule", async () => {
+    const out = tmp();
+    const run = await audit(["--tenant", demoTenant, "--policy", demoPolicy, "--out", out]);
+    expect(run.code).toBe(3);
+    expect(readdirSync(out).sort()).toEqual(["findings.json", "state.json", "summary.json"]);
+    const findings = readJson<Finding[]>(join(out, "findings.json"));
+    expect(new Set(findings.map((f) => f.ruleId)).size).toBe(17);
+    for (const f of findings) {
+      expect(Object.keys(f)).toEqual(
+        expect.arrayContaining([
+          "id",
+          "ruleId",
+          "title",
+          "severity",
+          "status",
+          "resourceId",
+          "resourceType",
+          "subscriptionId",
+          "resourceGroup",
+          "evidence",
+          "message",
+          "remediation",
+          "seed",
+          "firstSeen",
+          "lastSeen",
+          "runId",
+        ]),
+      );
+    }
+    const summary = readJson<Summary>(join(out, "summary.json"));
+    expect(summary.complete).toBe(false);
+    expect(summary.coverage.subscriptions).toEqual({ total: 4, read: 3, failed: 1 });
+    expect(run.stdout).toContain("WARNING: coverage is incomplete");
+    expect(run.stdout).toContain("AUDIT001");
+    expect(run.stderr).toBe(""); // no progress line when stderr is not a terminal
+  });
+
+  it("exits 1 with --fail-on high, before the incomplete coverage", async () => {
+    const run = await audit([
+      "--tenant",
+      demoTenant,
+      "--policy",
+      demoPolicy,
+      "--out",
+      tmp(),
+      "--fail-on",
+      "high",
+    ]);
+    expect(run.code).toBe(1);
+  });
+
+  it("prints the findings as JSON with --format json", async () => {
+    const run = await audit(["--tenant", demoTenant, "--out", tmp(), "--format", "json", "--source", "arm"]);
+    expect(run.code).toBe(3);
+    expect((JSON.parse(run.stdout) as Finding[]).length).toBeGreaterThan(10);
+  });
+});
+
+describe("scope", () => {
+  it("audits only the subscriptions under --management-group", async () => {
+    const out = tmp();
+    const run = await audit(["--tenant", demoTenant, "--management-group", "contoso-ml", "--out", out]);
+    expect(run.code).toBe(0); // the 403 subscription is outside this management group
+    const summary = readJson<Summary>(join(out, "summary.json"));
+    expect(summary.coverage.subscriptions).toEqual({ total: 2, read: 2, failed: 0 });
+  });
+
+  it("reports a listed subscription the identity cannot see, instead of skipping it", async () => {
+    const out = tmp();
+    const unseen = "44444444-4444-4444-8444-444444444444";
+    const run = await audit([
+      "--tenant",
+      demoTenant,
+      "--subscription",
+      unseen,
+      "--out",
+      out,
+      "--format",
+      "json",
+    ]);
+    expect(run.code).toBe(3);
+    const findings = JSON.parse(run.stdout) as Finding[];
+    expect(findings.map((f) => [f.ruleId, f.resourceId])).toEqual([["AUDIT001", `/subscriptions/${unseen}`]]);
+    expect(findings[0]?.message).toMatch(/could not be audited: .*404 SubscriptionNotFound/);
+    expect(JSON.stringify(findings[0]?.evidence)).toMatch(/not visible to the auditor's identity/);
+  });
+});
+
+describe("exit codes on a complete tenant", () => {
+  it("exits 0 when nothing is at or above --fail-on, 1 when something is", async () => {
+    const dir = tmp();
+    const clean = writeTenant(dir, "clean.json", tenant([privateWs()]));
+    expect((await audit(["--tenant", clean, "--out", join(dir, "a"), "--fail-on", "low"])).code).toBe(0);
+    const open = writeTenant(dir, "open.json", tenant([publicWs()]));
+    expect((await audit(["--tenant", open, "--out", join(dir, "b")])).code).toBe(0);
+    expect((await audit(["--tenant", open, "--out", join(dir, "c"), "--fail-on", "high"])).code).toBe(1);
+  });
+});
+
+describe("reconcile across runs in one folder", () => {
+  it("goes new → open → resolved as the resource is fixed", async () => {
+    const dir = tmp();
+    const out = join(dir, "out");
+    const before = writeTenant(dir, "before.json", tenant([publicWs()]));
+    const after = writeTenant(dir, "after.json", tenant([privateWs()]));
+
+    await audit(["--tenant", before, "--out", out]);
+    const first = readJson<Finding[]>(join(out, "findings.json"));
+    expect(first.map((f) => f.status)).toEqual(["new", "new"]); // AMLNI003, AMLNI005
+
+    await audit(["--tenant", before, "--out", out]);
+    const second = readJson<Finding[]>(join(out, "findings.json"));
+    expect(second.map((f) => f.status)).toEqual(["open", "open"]);
+    expect(second.map((f) => f.firstSeen)).toEqual(first.map((f) => f.firstSeen));
+    expect(readJson<Summary>(join(out, "summary.json")).new).toBe(0);
+
+    expect((await audit(["--tenant", after, "--out", out])).code).toBe(0);
+    expect(readJson<Finding[]>(join(out, "findings.json"))).toEqual([]);
+    const summary = readJson<Summary>(join(out, "summary.json"));
+    expect(summary.resolved).toBe(2);
+    expect(summary.resolvedFindings.map((f) => f.ruleId).sort()).toEqual(["AMLNI003", "AMLNI005"]);
+  });
+
+  it("keeps the findings of a subscription that answers 403 open, never resolved", async () => {
+    const dir = tmp();
+    const out = join(dir, "out");
+    const both = [publicWs(SUB), publicWs(SUB2)];
+    const readable = writeTenant(dir, "readable.json", tenant(both, [], [SUB, SUB2]));
+    const denied = writeTenant(
+      dir,
+      "denied.json",
+      tenant(both, [{ path: `/subscriptions/${SUB2}`, status: 403 }], [SUB, SUB2]),
+    );
+
+    await audit(["--tenant", readable, "--out", out]);
+    const run = await audit(["--tenant", denied, "--out", out]);
+    expect(run.code).toBe(3);
+    const findings = readJson<Finding[]>(join(out, "findings.json"));
+    const kept = findings.filter((f) => f.subscriptionId === SUB2 && f.ruleId !== "AUDIT001");
+    expect(kept.map((f) => [f.ruleId, f.status, f.stale])).toEqual([
+      ["AMLNI003", "open", true],
+      ["AMLNI005", "open", true],
+    ]);
+    expect(readJson<Summary>(join(out, "summary.json")).resolved).toBe(0);
+  });
+});
+
+describe("bad input exits 2 with a message naming the problem, and writes nothing", () => {
+  it.each([
+    [["--format", "xml"], /--format must be one of table, json \(got "xml"\)/],
+    [["--fail-on", "severe"], /--fail-on must be one of critical/],
+    [["--source", "sql"], /--source must be one of arg, arm/],
+    [["--subscription", "prod"], /--subscription must be a subscription id/],
+    [["--bogus"], /Unknown option '--bogus'/],
+    [["--arm-endpoint", "http://management.azure.com"], /must be an https URL/],
+    [["--tenant", "t.json", "--arm-endpoint", "https://x"], /cannot be combined/],
+  ])("%j", async (args, message) => {
+    const out = join(tmp(), "out");
+    const run = await audit([...args, "--out", out]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  const files: [string, string, unknown, RegExp][] = [
+    ["a policy that is not JSON", "policy", "{ profile: strict", /policy file .* is not JSON/],
+    [
+      "a policy with a bad field",
+      "policy",
+      {
+        profile: "strict",
+        exemptions: [{ ruleId: "AMLNI003", resource: workspaceId(), expires: "2027-01-01" }],
+      },
+      /exemptions\[0\]\.reason/,
+    ],
+    ["a tenant file that is not JSON", "tenant", "not json", /tenant file .* is not JSON/],
+    ["a tenant file of the wrong shape", "tenant", { subscriptions: "all" }, /subscriptions: /],
+    [
+      "a resource without an id",
+      "tenant",
+      {
+        subscriptions: [{ subscriptionId: SUB, displayName: "P" }],
+        resources: [{ name: "ws", type: "Microsoft.MachineLearningServices/workspaces" }],
+      },
+      /resources\[0\]\.id: is required/,
+    ],
+  ];
+  it.each(files)("%s", async (_name, kind, content, message) => {
+    const dir = tmp();
+    const out = join(dir, "out");
+    const path = writeTenant(dir, "input.json", content);
+    const args = kind === "policy" ? ["--tenant", demoTenant, "--policy", path] : ["--tenant", path];
+    const run = await audit([...args, "--out", out]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("a missing tenant file", async () => {
+    const run = await audit(["--tenant", join(tmp(), "nowhere.json")]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/cannot read tenant file .*nowhere\.json: ENOENT/);
+  });
+});
+
+describe("help and version", () => {
+  it("prints usage and the version", async () => {
+    const help = await audit(["--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("--fail-on SEVERITY");
+    const version = await audit(["--version"]);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});

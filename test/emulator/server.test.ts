@@ -1,0 +1,178 @@
+import { request } from "node:https";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startEmulator, type RunningEmulator } from "../../src/emulator/server.js";
+import { SUB, deployment, endpoint, tenant, workspace } from "../helpers/tenant.js";
+
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Record<string, unknown>;
+}
+
+function call(
+  emulator: RunningEmulator,
+  path: string,
+  options: { token?: string | null; method?: string; body?: unknown; ca?: string | null } = {},
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(path, emulator.url);
+    const token = options.token === undefined ? "test-token" : options.token;
+    const req = request(
+      url,
+      {
+        method: options.method ?? "GET",
+        ...(options.ca === null ? {} : { ca: options.ca ?? emulator.ca }),
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          "content-type": "application/json",
+        },
+      },
+      (res) => {
+        let text = "";
+        res.on("data", (c: Buffer) => (text += c.toString()));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: JSON.parse(text) as Record<string, unknown>,
+          }),
+        );
+      },
+    );
+    req.on("error", reject);
+    req.end(options.body === undefined ? undefined : JSON.stringify(options.body));
+  });
+}
+
+const ws = workspace({ publicNetworkAccess: "Disabled" });
+const eps = [0, 1, 2].map((i) => endpoint(ws, {}, `ep${i}`));
+const API = "api-version=2025-12-01";
+
+describe("the ARM emulator", () => {
+  let emulator: RunningEmulator;
+  beforeAll(async () => {
+    emulator = await startEmulator(
+      tenant(
+        [ws, ...eps, deployment(eps[0]!)],
+        [{ path: `${eps[2]!.id}/deployments`, status: 503, count: 1, retryAfterSeconds: 7 }],
+      ),
+      { pageSize: 2, throttle: false },
+    );
+  });
+  afterAll(() => emulator.close());
+
+  it("serves only clients that trust its certificate", async () => {
+    await expect(call(emulator, `/subscriptions?${API}`, { ca: null })).rejects.toThrow(/self[- ]signed/i);
+  });
+
+  it("answers 401 without a bearer token", async () => {
+    const reply = await call(emulator, `/subscriptions?${API}`, { token: null });
+    expect(reply.status).toBe(401);
+    expect(reply.headers["www-authenticate"]).toMatch(/^Bearer/);
+  });
+
+  it("requires an api-version", async () => {
+    expect((await call(emulator, "/subscriptions")).body).toMatchObject({
+      error: { code: "MissingApiVersionParameter" },
+    });
+  });
+
+  it("gets a resource by id, case-insensitively", async () => {
+    const reply = await call(emulator, `${ws.id.toUpperCase()}?${API}`);
+    expect(reply.status).toBe(200);
+    expect(reply.body.id).toBe(ws.id);
+  });
+
+  it("answers 404 as ARM does", async () => {
+    expect((await call(emulator, `${ws.id}x?${API}`)).body).toMatchObject({
+      error: { code: "ResourceNotFound" },
+    });
+    expect(
+      (await call(emulator, `/subscriptions/${"0".repeat(8)}-0000-0000-0000-000000000000?${API}`)).status,
+    ).toBe(404);
+  });
+
+  it("pages lists with an absolute nextLink", async () => {
+    const first = await call(emulator, `${ws.id}/onlineEndpoints?${API}`);
+    expect((first.body.value as unknown[]).length).toBe(2);
+    const next = first.body.nextLink as string;
+    expect(next.startsWith(emulator.url)).toBe(true);
+    const second = await call(emulator, next);
+    expect((second.body.value as unknown[]).length).toBe(1);
+    expect(second.body.nextLink).toBeUndefined();
+  });
+
+  it("injects a fault only as many times as its count", async () => {
+    const path = `${eps[2]!.id}/deployments?${API}`;
+    const faulted = await call(emulator, path);
+    expect(faulted.status).toBe(503);
+    expect(faulted.headers["retry-after"]).toBe("7");
+    expect((await call(emulator, path)).status).toBe(200);
+  });
+
+  it("answers the inventory's Resource Graph queries with $skipToken paging", async () => {
+    const query =
+      "resources | where type in~ ('microsoft.machinelearningservices/workspaces/onlineendpoints') | order by id asc";
+    const first = await call(
+      emulator,
+      "/providers/Microsoft.ResourceGraph/resources?api-version=2024-04-01",
+      {
+        method: "POST",
+        body: { subscriptions: [SUB], query, options: { $top: 2 } },
+      },
+    );
+    expect(first.body).toMatchObject({ totalRecords: 3, count: 2 });
+    expect((first.body.data as { type: string }[])[0]?.type).toBe(
+      "microsoft.machinelearningservices/workspaces/onlineendpoints",
+    );
+    expect(first.headers["x-ms-user-quota-remaining"]).toBeDefined();
+    const second = await call(
+      emulator,
+      "/providers/Microsoft.ResourceGraph/resources?api-version=2024-04-01",
+      {
+        method: "POST",
+        body: { subscriptions: [SUB], query, options: { $skipToken: first.body.$skipToken } },
+      },
+    );
+    expect(second.body).toMatchObject({ count: 1 });
+  });
+
+  it("refuses a query it cannot answer truthfully", async () => {
+    const reply = await call(
+      emulator,
+      "/providers/Microsoft.ResourceGraph/resources?api-version=2024-04-01",
+      {
+        method: "POST",
+        body: { subscriptions: [SUB], query: "resources | summarize count() by type" },
+      },
+    );
+    expect(reply.status).toBe(400);
+    expect(reply.body).toMatchObject({
+      error: { message: expect.stringMatching(/unsupported query stage/) as unknown },
+    });
+  });
+
+  it("counts requests by kind", () => {
+    const stats = emulator.stats();
+    expect(stats.byKind["list onlineEndpoints"]).toBeGreaterThanOrEqual(2);
+    expect(stats.unauthorized).toBe(1);
+    expect(stats.faulted).toBe(1);
+  });
+});
+
+describe("ARM's read throttle", () => {
+  it("answers 429 with Retry-After once a subscription's bucket is empty", async () => {
+    const emulator = await startEmulator(tenant([ws]), { throttle: { burst: 2, refillPerSecond: 0.5 } });
+    try {
+      const replies = [];
+      for (let i = 0; i < 3; i += 1) replies.push(await call(emulator, `${ws.id}?${API}`));
+      expect(replies.map((r) => r.status)).toEqual([200, 200, 429]);
+      expect(replies[0]?.headers["x-ms-ratelimit-remaining-subscription-reads"]).toBe("1");
+      expect(Number(replies[2]?.headers["retry-after"])).toBeGreaterThanOrEqual(1);
+      // Another principal has a bucket of its own.
+      expect((await call(emulator, `${ws.id}?${API}`, { token: "someone-else" })).status).toBe(200);
+    } finally {
+      await emulator.close();
+    }
+  });
+});
