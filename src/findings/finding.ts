@@ -29,7 +29,7 @@ export interface Finding {
   evidence: Record<string, unknown>;
   message: string;
   remediation: string;
-  /** The seeds (shared/seeds) the rule comes from. */
+  /** The documentation the rule comes from (docs/sources/). */
   seed: string[];
   exemption?: { reason: string; expires: string; approvedBy?: string; resource: string };
   firstSeen: string;

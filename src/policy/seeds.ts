@@ -1,4 +1,4 @@
-/** The Azure Machine Learning documentation the rules come from (shared/seeds). */
+/** The Azure Machine Learning documentation the rules come from, kept in docs/sources/. */
 export const SEEDS = {
   "000": {
     file: "000_6cab3da97ee44327.txt",

@@ -40,7 +40,7 @@ describe("the rule registry", () => {
       }
       expect(rule.seeds.length).toBeGreaterThan(0);
       for (const seed of rule.seeds) {
-        expect(readdirSync(join(root, "../shared/seeds"))).toContain(SEEDS[seed].file);
+        expect(readdirSync(join(root, "docs/sources"))).toContain(SEEDS[seed].file);
       }
     });
 
