@@ -44,7 +44,7 @@ Audits the network isolation of Azure Machine Learning workspaces, online endpoi
   -h, --help                this text
   --version                 the version
 
-Exit codes: 0 done; 1 findings at or above --fail-on; 2 bad usage or configuration;
+Exit codes: 0 done; 1 findings at or above --fail-on; 2 bad usage or configuration (or no sign-in);
 3 done but coverage incomplete; 4 the audit itself failed unexpectedly.`;
 
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;

@@ -19,6 +19,13 @@ import { readState, StateError, writeRun } from "../sinks/local-folder.js";
 
 export const EXIT = { ok: 0, findings: 1, usage: 2, incomplete: 3, internal: 4 } as const;
 
+/** What @azure/identity throws when no credential can sign in: a configuration problem, not a crash. */
+const SIGN_IN_ERRORS = [
+  "AggregateAuthenticationError",
+  "CredentialUnavailableError",
+  "AuthenticationRequiredError",
+];
+
 async function loadPolicy(path: string | undefined): Promise<Policy> {
   if (path === undefined) return DEFAULT_POLICY;
   let text: string;
@@ -140,6 +147,13 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (error instanceof PolicyError || error instanceof TenantFileError || error instanceof StateError) {
       process.stderr.write(`error: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof Error && SIGN_IN_ERRORS.includes(error.name)) {
+      const details = error.message.split("\n").slice(0, 4).join("\n  ");
+      process.stderr.write(
+        `error: cannot sign in to Azure: no credential is available. Run "az login", or give the process a managed identity or AZURE_CLIENT_ID/AZURE_TENANT_ID with a secret or certificate; or use --tenant FILE to audit a tenant file offline.\n  ${details}\n`,
+      );
       return EXIT.usage;
     }
     process.stderr.write(
