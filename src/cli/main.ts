@@ -10,6 +10,7 @@ import { startEmulator, type RunningEmulator } from "../emulator/server.js";
 import { loadTenantFile, TenantFileError } from "../emulator/tenant-file.js";
 import type { Finding } from "../findings/finding.js";
 import { formatTable } from "../findings/format-table.js";
+import { readJsonFile } from "../json-file.js";
 import type { Summary } from "../findings/summary.js";
 import { EMULATOR_CREDENTIAL, type ArmConnection } from "../inventory/connection.js";
 import type { Progress } from "../inventory/index.js";
@@ -28,20 +29,7 @@ const SIGN_IN_ERRORS = [
 
 async function loadPolicy(path: string | undefined): Promise<Policy> {
   if (path === undefined) return DEFAULT_POLICY;
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    throw new PolicyError(
-      `cannot read policy file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-    );
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new PolicyError(`policy file ${path} is not JSON: ${(error as Error).message}`);
-  }
+  const json = await readJsonFile(path, "policy file", (message) => new PolicyError(message));
   return parsePolicy(json, `policy file ${path}`);
 }
 

@@ -3,9 +3,9 @@
  * the faults the emulator should inject. Validated before anything starts, with messages that name
  * the offending field.
  */
-import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { parentId, parseResourceId, sameId } from "../arm-ids.js";
+import { readJsonFile } from "../json-file.js";
 import { formatIssues } from "../validation.js";
 import type { ArmResource, SubscriptionInfo } from "../snapshot.js";
 
@@ -133,19 +133,6 @@ export function parseTenant(json: unknown, source = "tenant file"): TenantFile {
 }
 
 export async function loadTenantFile(path: string): Promise<TenantFile> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    throw new TenantFileError(
-      `cannot read tenant file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-    );
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new TenantFileError(`tenant file ${path} is not JSON: ${(error as Error).message}`);
-  }
+  const json = await readJsonFile(path, "tenant file", (message) => new TenantFileError(message));
   return parseTenant(json, `tenant file ${path}`);
 }
