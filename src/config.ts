@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import type { Source } from "./inventory/index.js";
 import { SEVERITIES, type Severity } from "./policy/types.js";
 
-export const FORMATS = ["table", "json"] as const;
+export const FORMATS = ["table", "json", "csv", "ocsf"] as const;
 export type Format = (typeof FORMATS)[number];
 
 export interface CliConfig {
@@ -39,7 +39,7 @@ Audits the network isolation of Azure Machine Learning workspaces, online endpoi
   --management-group ID     audit the subscriptions under this management group (repeatable)
   --policy FILE             policy file: profile, rule overrides, exemptions, scope
   --out DIR                 where findings.json, summary.json and state.json go (default ./audit-output)
-  --format table|json       what stdout shows (default table)
+  --format FORMAT           what stdout shows: table (default), json, csv, ocsf
   --fail-on SEVERITY        exit 1 when a new or open finding is at or above: ${SEVERITIES.join(", ")}
   -h, --help                this text
   --version                 the version

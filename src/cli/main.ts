@@ -9,6 +9,8 @@ import { parseCli, USAGE, UsageError, type CliConfig } from "../config.js";
 import { startEmulator, type RunningEmulator } from "../emulator/server.js";
 import { loadTenantFile, TenantFileError } from "../emulator/tenant-file.js";
 import type { Finding } from "../findings/finding.js";
+import { formatCsv } from "../findings/format-csv.js";
+import { formatOcsf } from "../findings/format-ocsf.js";
 import { formatTable } from "../findings/format-table.js";
 import { readJsonFile } from "../json-file.js";
 import type { Summary } from "../findings/summary.js";
@@ -101,6 +103,12 @@ async function run(config: CliConfig): Promise<number> {
     await writeRun(config.out, result);
     if (config.format === "json") {
       process.stdout.write(`${JSON.stringify(result.findings, null, 2)}\n`);
+    } else if (config.format === "csv") {
+      process.stdout.write(formatCsv(result.findings));
+    } else if (config.format === "ocsf") {
+      process.stdout.write(
+        formatOcsf(result.findings, { productVersion: await version(), profile: result.summary.profile }),
+      );
     } else {
       process.stdout.write(
         formatTable(result.findings, result.summary, {
