@@ -5,6 +5,7 @@
 import { parseArgs } from "node:util";
 import type { Source } from "./inventory/index.js";
 import { SEVERITIES, type Severity } from "./policy/types.js";
+import { DIGEST_MODES, type DigestMode } from "./sinks/teams-card.js";
 
 export const FORMATS = ["table", "json", "csv", "ocsf"] as const;
 export type Format = (typeof FORMATS)[number];
@@ -19,6 +20,12 @@ export interface CliConfig {
   out: string;
   format: Format;
   failOn?: Severity;
+  /** A storage connection string (a secret: never echoed). */
+  storage?: string;
+  notify: boolean;
+  /** Overrides TEAMS_WEBHOOK_URL (a secret: never echoed). */
+  teamsWebhook?: string;
+  teamsMode: DigestMode;
   help: boolean;
   version: boolean;
 }
@@ -41,6 +48,11 @@ Audits the network isolation of Azure Machine Learning workspaces, online endpoi
   --out DIR                 where findings.json, summary.json and state.json go (default ./audit-output)
   --format FORMAT           what stdout shows: table (default), json, csv, ocsf
   --fail-on SEVERITY        exit 1 when a new or open finding is at or above: ${SEVERITIES.join(", ")}
+  --storage CONNECTION      also write to Azure Storage (a connection string, or UseDevelopmentStorage=true)
+                            and reconcile against its findings table instead of the --out folder
+  --notify                  post the Teams digest to the webhook in TEAMS_WEBHOOK_URL
+  --teams-webhook URL       the webhook, instead of TEAMS_WEBHOOK_URL
+  --teams-mode MODE         when to post: changes (default: something new or resolved), always, off
   -h, --help                this text
   --version                 the version
 
@@ -77,6 +89,10 @@ export function parseCli(argv: string[]): CliConfig {
         out: { type: "string" },
         format: { type: "string" },
         "fail-on": { type: "string" },
+        storage: { type: "string" },
+        notify: { type: "boolean" },
+        "teams-webhook": { type: "string" },
+        "teams-mode": { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean" },
       },
@@ -109,6 +125,10 @@ export function parseCli(argv: string[]): CliConfig {
       "--management-group must be a management group id (letters, digits, - _ . ( ), at most 90)",
     );
   }
+  if (v.storage !== undefined && v.storage.trim() === "")
+    throw new UsageError("--storage needs a connection string");
+  if (v["teams-webhook"] !== undefined && !v.notify)
+    throw new UsageError("--teams-webhook goes with --notify");
   for (const flag of ["tenant", "policy", "out"] as const) {
     if (v[flag] !== undefined && v[flag].trim() === "") throw new UsageError(`--${flag} needs a path`);
   }
@@ -122,6 +142,10 @@ export function parseCli(argv: string[]): CliConfig {
     out: v.out ?? "audit-output",
     format: oneOf("--format", v.format, FORMATS, "table"),
     ...(v["fail-on"] !== undefined ? { failOn: oneOf("--fail-on", v["fail-on"], SEVERITIES, "high") } : {}),
+    ...(v.storage !== undefined ? { storage: v.storage } : {}),
+    notify: v.notify ?? false,
+    ...(v["teams-webhook"] !== undefined ? { teamsWebhook: v["teams-webhook"] } : {}),
+    teamsMode: oneOf("--teams-mode", v["teams-mode"], DIGEST_MODES, "changes"),
     help: v.help ?? false,
     version: v.version ?? false,
   };

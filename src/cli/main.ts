@@ -18,7 +18,10 @@ import { EMULATOR_CREDENTIAL, type ArmConnection } from "../inventory/connection
 import type { Progress } from "../inventory/index.js";
 import { DEFAULT_POLICY, parsePolicy, PolicyError } from "../policy/policy-file.js";
 import { severityRank, type Policy, type Severity } from "../policy/types.js";
-import { readState, StateError, writeRun } from "../sinks/local-folder.js";
+import { localPendingDigests, readState, StateError, writeRun } from "../sinks/local-folder.js";
+import { publishRun } from "../sinks/publish.js";
+import { AuditStorage } from "../sinks/storage.js";
+import { LOOPBACK_SETTING, TeamsWebhook, WebhookError } from "../sinks/teams-webhook.js";
 
 export const EXIT = { ok: 0, findings: 1, usage: 2, incomplete: 3, internal: 4 } as const;
 
@@ -73,11 +76,33 @@ async function version(): Promise<string> {
   return pkg.version;
 }
 
+function openStorage(connection: string): AuditStorage {
+  try {
+    return new AuditStorage(connection);
+  } catch {
+    // The connection string may hold an account key: say what is wrong, never what it was.
+    throw new UsageError("--storage is not a valid storage connection string");
+  }
+}
+
+function openWebhook(config: CliConfig): TeamsWebhook {
+  const url = config.teamsWebhook ?? process.env.TEAMS_WEBHOOK_URL;
+  if (!url) throw new UsageError("--notify needs the webhook in TEAMS_WEBHOOK_URL (or --teams-webhook URL)");
+  try {
+    return new TeamsWebhook(url, { allowLoopbackHttp: process.env[LOOPBACK_SETTING] === "true" });
+  } catch (error) {
+    if (error instanceof WebhookError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
 async function run(config: CliConfig): Promise<number> {
   // Everything the run needs is read and validated before anything is started or written.
   const policy = await loadPolicy(config.policy);
   const tenant = config.tenant === undefined ? undefined : await loadTenantFile(config.tenant);
-  const previous = await readState(config.out);
+  const storage = config.storage === undefined ? undefined : openStorage(config.storage);
+  const webhook = config.notify ? openWebhook(config) : undefined;
+  const previous = storage ? await storage.loadState() : await readState(config.out);
 
   let emulator: RunningEmulator | undefined;
   try {
@@ -91,7 +116,7 @@ async function run(config: CliConfig): Promise<number> {
       connection = { endpoint: config.armEndpoint, credential: new DefaultAzureCredential() };
     }
     const progress = progressPrinter();
-    const result = await runAudit({
+    const audited = await runAudit({
       connection,
       source: config.source,
       policy,
@@ -100,7 +125,26 @@ async function run(config: CliConfig): Promise<number> {
       onProgress: progress.update,
     });
     progress.done();
+    const publication = await publishRun(audited, {
+      ...(storage ? { storage } : {}),
+      ...(webhook
+        ? {
+            notify: {
+              webhook,
+              mode: config.teamsMode,
+              pending: storage ? storage.pendingDigests() : localPendingDigests(config.out),
+            },
+          }
+        : {}),
+    });
+    const result = { ...audited, summary: publication.summary };
     await writeRun(config.out, result);
+    for (const error of publication.storageErrors) process.stderr.write(`warning: Azure Storage: ${error}\n`);
+    if (publication.delivery?.error) {
+      process.stderr.write(
+        `warning: Teams digest not delivered (${publication.delivery.error}); ${publication.delivery.kept} kept for the next run\n`,
+      );
+    }
     if (config.format === "json") {
       process.stdout.write(`${JSON.stringify(result.findings, null, 2)}\n`);
     } else if (config.format === "csv") {

@@ -110,6 +110,15 @@ export function formatTable(findings: readonly Finding[], summary: Summary, opti
       ),
     );
   }
+  if (summary.storageErrors?.length) {
+    out.push(
+      paint(
+        `WARNING: ${summary.storageErrors.length} Azure Storage write(s) failed after retries; the next run completes the state.`,
+        31,
+        options.color,
+      ),
+    );
+  }
   if (options.outDir) out.push(`Details, evidence and remediation commands: ${options.outDir}/findings.json`);
   return `${out.join("\n")}\n`;
 }

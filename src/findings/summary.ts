@@ -19,6 +19,8 @@ export interface Summary {
   configurations: Partial<Record<Configuration | "unknown", number>>;
   new: number;
   resolved: number;
+  /** Writes to Azure Storage that failed after retries; the next run completes them. */
+  storageErrors?: string[];
   /** What was resolved, so that the folder alone tells what changed. */
   resolvedFindings: { id: string; ruleId: string; resourceId: string; firstSeen: string; lastSeen: string }[];
 }

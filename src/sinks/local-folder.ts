@@ -7,8 +7,11 @@ import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Finding } from "../findings/finding.js";
 import type { Summary } from "../findings/summary.js";
+import type { TeamsMessage } from "./teams-card.js";
+import type { PendingDigests } from "./teams-webhook.js";
 
 export const STATE_FILE = "state.json";
+export const PENDING_DIGESTS_FILE = "pending-digests.json";
 
 export interface LocalState {
   version: 1;
@@ -74,4 +77,28 @@ export async function writeRun(dir: string, output: RunOutput): Promise<string[]
   // The state is renamed last: if anything before it fails, the next run still reconciles against the old one.
   for (const [i, [name]] of files.entries()) await rename(temporary[i] as string, join(dir, name));
   return files.map(([name]) => join(dir, name));
+}
+
+/** Digests Teams did not accept, kept in the folder for the next run (when there is no storage). */
+export function localPendingDigests(dir: string): PendingDigests {
+  const path = join(dir, PENDING_DIGESTS_FILE);
+  return {
+    load: async () => {
+      try {
+        return JSON.parse(await readFile(path, "utf8")) as TeamsMessage[];
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+        throw error;
+      }
+    },
+    save: async (messages) => {
+      if (messages.length === 0) {
+        await rm(path, { force: true });
+        return;
+      }
+      await mkdir(dir, { recursive: true });
+      await writeFile(`${path}.tmp`, JSON.stringify(messages));
+      await rename(`${path}.tmp`, path);
+    },
+  };
 }

@@ -1,0 +1,96 @@
+/**
+ * Where a finished run goes besides the local folder: the state table and run archive, then the Teams
+ * digest. A storage failure marks the run incomplete (and is reported); nothing is dropped quietly.
+ */
+import type { AuditResult } from "../audit.js";
+import type { Summary } from "../findings/summary.js";
+import type { AuditStorage } from "./storage.js";
+import { buildDigest, shouldPost, type DigestMode } from "./teams-card.js";
+import { deliverDigests, type Delivery, type PendingDigests, type TeamsWebhook } from "./teams-webhook.js";
+
+export interface Notify {
+  webhook: Pick<TeamsWebhook, "post">;
+  mode: DigestMode;
+  /** Where undeliverable digests wait for the next run (blob storage, or the local folder). */
+  pending: PendingDigests;
+  dashboardUrl?: string;
+}
+
+export interface Publication {
+  /** The summary as published: incomplete when storage writes failed. */
+  summary: Summary;
+  storageErrors: string[];
+  tableWrites?: { upserted: number; resolved: number; failed: number };
+  delivery?: Delivery;
+}
+
+function describe(error: unknown): string {
+  const e = error as { name?: string; statusCode?: number; code?: string; message?: string };
+  return (
+    [e.name, e.statusCode, e.code].filter((v) => v !== undefined).join(" ") || String(e.message ?? error)
+  );
+}
+
+export async function publishRun(
+  result: AuditResult,
+  sinks: { storage?: AuditStorage; notify?: Notify },
+): Promise<Publication> {
+  let summary = result.summary;
+  const storageErrors: string[] = [];
+  const publication: Publication = { summary, storageErrors };
+
+  if (sinks.storage) {
+    const storage = sinks.storage;
+    try {
+      const written = await storage.writeState(result.findings, result.resolved, summary.finishedAt);
+      publication.tableWrites = {
+        upserted: written.upserted,
+        resolved: written.resolved,
+        failed: written.failed,
+      };
+      storageErrors.push(...written.errors);
+    } catch (error) {
+      storageErrors.push(`findings table: not written (${describe(error)})`);
+    }
+    if (storageErrors.length > 0)
+      summary = { ...summary, complete: false, storageErrors: [...storageErrors] };
+    for (const [what, write] of [
+      ["run archive", () => storage.archiveRun(summary, result.findings, result.snapshot)],
+      ["runs table", () => storage.recordRun(summary)],
+    ] as const) {
+      try {
+        await write();
+      } catch (error) {
+        storageErrors.push(`${what}: not written (${describe(error)})`);
+      }
+    }
+    if (storageErrors.length > 0) {
+      summary = { ...summary, complete: false, storageErrors: [...storageErrors] };
+    } else {
+      try {
+        await storage.publishLatest(summary, result.findings);
+      } catch (error) {
+        storageErrors.push(`latest/: not replaced (${describe(error)})`);
+        summary = { ...summary, complete: false, storageErrors: [...storageErrors] };
+      }
+    }
+  }
+  publication.summary = summary;
+
+  if (sinks.notify) {
+    const { notify } = sinks;
+    const digest = shouldPost(notify.mode, summary)
+      ? buildDigest({
+          summary,
+          findings: result.findings,
+          ...(notify.dashboardUrl ? { dashboardUrl: notify.dashboardUrl } : {}),
+        })
+      : undefined;
+    try {
+      publication.delivery = await deliverDigests(notify.webhook, digest, notify.pending);
+    } catch (error) {
+      publication.delivery = { delivered: 0, kept: 0, error: `the digest store failed (${describe(error)})` };
+    }
+  }
+  return publication;
+}

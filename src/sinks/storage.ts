@@ -1,0 +1,356 @@
+/**
+ * Azure Storage: the run archive in Blob storage (DESIGN §6) and the current state in Table storage,
+ * which the next run reconciles against. Writes are idempotent by key and retried by the SDKs; what
+ * still fails is counted and reported, and the run is marked incomplete — never silently dropped.
+ */
+import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
+import { TableClient, type TableEntity, type TransactionAction } from "@azure/data-tables";
+import { promisify } from "node:util";
+import { gzip } from "node:zlib";
+import type { Finding, FindingStatus } from "../findings/finding.js";
+import type { Summary } from "../findings/summary.js";
+import type { Snapshot } from "../snapshot.js";
+import type { TeamsMessage } from "./teams-card.js";
+import type { PendingDigests } from "./teams-webhook.js";
+
+const gzipAsync = promisify(gzip);
+
+export const CONTAINER = "audit";
+export const FINDINGS_TABLE = "findings";
+export const RUNS_TABLE = "runs";
+const PENDING_DIGESTS_BLOB = "teams/pending-digests.json";
+
+/** Table storage limits that Azurite does not enforce (entity size, property count): the code must. */
+export const TABLE_LIMITS = { stringChars: 32_000, entityBytes: 1024 * 1024, properties: 255, batch: 100 };
+
+export type StoredStatus = "open" | "resolved" | "exempted";
+
+export interface StorageOptions {
+  /** Retries of each request (the SDKs' own policies). */
+  maxTries?: number;
+  retryDelayInMs?: number;
+  timeoutMs?: number;
+}
+
+export interface StateWrite {
+  upserted: number;
+  resolved: number;
+  /** Entities whose write failed after retries: the run is incomplete, the next run writes them. */
+  failed: number;
+  errors: string[];
+}
+
+/** Keeps a string within a Table property's limit, saying so when it cut. */
+function fit(text: string): string {
+  const marker = "…[truncated]";
+  return text.length <= TABLE_LIMITS.stringChars
+    ? text
+    : text.slice(0, TABLE_LIMITS.stringChars - marker.length) + marker;
+}
+
+function storageError(error: unknown): string {
+  const e = error as { statusCode?: number; code?: string; name?: string };
+  return [e.name, e.statusCode, e.code].filter((v) => v !== undefined).join(" ") || "storage error";
+}
+
+/** A finding as a `findings` row: PartitionKey = subscription, RowKey = finding id. */
+export function toEntity(
+  finding: Finding,
+  status: StoredStatus,
+  extra: Record<string, string> = {},
+): TableEntity {
+  const entity: TableEntity<Record<string, string | boolean>> = {
+    partitionKey: finding.subscriptionId.toLowerCase(),
+    rowKey: finding.id,
+    ruleId: finding.ruleId,
+    slug: finding.slug,
+    title: finding.title,
+    severity: finding.severity,
+    status,
+    resourceId: fit(finding.resourceId),
+    resourceType: finding.resourceType,
+    subscriptionName: fit(finding.subscriptionName),
+    resourceGroup: finding.resourceGroup,
+    workspace: finding.workspace ?? "",
+    endpoint: finding.endpoint ?? "",
+    deployment: finding.deployment ?? "",
+    configuration: finding.configuration ?? "",
+    message: fit(finding.message),
+    remediation: fit(finding.remediation),
+    seed: finding.seed.join(","),
+    evidence: fit(JSON.stringify(finding.evidence)),
+    exemption: finding.exemption ? fit(JSON.stringify(finding.exemption)) : "",
+    firstSeen: finding.firstSeen,
+    lastSeen: finding.lastSeen,
+    lastRunId: finding.runId,
+    ...extra,
+  };
+  const properties = Object.keys(entity).length;
+  const bytes = Buffer.byteLength(JSON.stringify(entity), "utf8") * 2; // strings are stored as UTF-16
+  if (properties > TABLE_LIMITS.properties || bytes > TABLE_LIMITS.entityBytes) {
+    // Cannot happen with the fields above (23 properties of at most 32K chars each), but the limit is the service's.
+    throw new Error(`entity ${finding.id} exceeds Table limits (${properties} properties, ~${bytes} bytes)`);
+  }
+  return entity;
+}
+
+/** A `findings` row back as a finding, for reconcile. */
+export function fromEntity(
+  entity: Record<string, unknown> & { partitionKey?: string; rowKey?: string },
+): Finding {
+  const s = (key: string) => (typeof entity[key] === "string" ? (entity[key]) : "");
+  const parse = (text: string): unknown => {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return { truncated: text };
+    }
+  };
+  const status = s("status");
+  const finding: Finding = {
+    id: entity.rowKey ?? "",
+    ruleId: s("ruleId"),
+    slug: s("slug"),
+    title: s("title"),
+    severity: s("severity") as Finding["severity"],
+    status: (status === "exempted" ? "exempted" : "open") satisfies FindingStatus,
+    resourceId: s("resourceId"),
+    resourceType: s("resourceType"),
+    subscriptionId: entity.partitionKey ?? "",
+    subscriptionName: s("subscriptionName"),
+    resourceGroup: s("resourceGroup"),
+    evidence: (parse(s("evidence")) ?? {}) as Record<string, unknown>,
+    message: s("message"),
+    remediation: s("remediation"),
+    seed: s("seed") ? s("seed").split(",") : [],
+    firstSeen: s("firstSeen"),
+    lastSeen: s("lastSeen"),
+    runId: s("lastRunId"),
+  };
+  for (const key of ["workspace", "endpoint", "deployment"] as const) if (s(key)) finding[key] = s(key);
+  if (s("configuration")) finding.configuration = s("configuration") as Finding["configuration"];
+  if (s("exemption")) finding.exemption = parse(s("exemption")) as Finding["exemption"];
+  return finding;
+}
+
+/** Newest first in a table sorted by RowKey. */
+export function runRowKey(finishedAt: string, runId: string): string {
+  return `${String(8_640_000_000_000_000 - Date.parse(finishedAt)).padStart(16, "0")}_${runId}`;
+}
+
+export class AuditStorage {
+  private readonly container: ContainerClient;
+  private readonly findings: TableClient;
+  private readonly runs: TableClient;
+  private ready?: Promise<void>;
+
+  constructor(connectionString: string, options: StorageOptions = {}) {
+    const blobRetry = {
+      maxTries: options.maxTries ?? 4,
+      retryDelayInMs: options.retryDelayInMs ?? 800,
+      tryTimeoutInMs: options.timeoutMs ?? 30_000,
+    };
+    this.container = BlobServiceClient.fromConnectionString(connectionString, {
+      retryOptions: blobRetry,
+    }).getContainerClient(CONTAINER);
+    const tableOptions = {
+      allowInsecureConnection: /UseDevelopmentStorage=true|=http:\/\//i.test(connectionString),
+      retryOptions: {
+        maxRetries: (options.maxTries ?? 4) - 1,
+        retryDelayInMs: options.retryDelayInMs ?? 800,
+      },
+    };
+    this.findings = TableClient.fromConnectionString(connectionString, FINDINGS_TABLE, tableOptions);
+    this.runs = TableClient.fromConnectionString(connectionString, RUNS_TABLE, tableOptions);
+  }
+
+  /** Creates the container and tables once; they may already exist. */
+  private prepare(): Promise<void> {
+    this.ready ??= (async () => {
+      await this.container.createIfNotExists();
+      await Promise.all([this.findings.createTable(), this.runs.createTable()]);
+    })().catch((error: unknown) => {
+      this.ready = undefined;
+      throw error;
+    });
+    return this.ready;
+  }
+
+  /** The open and exempted findings of the last runs: what this run reconciles against. */
+  async loadState(): Promise<Finding[]> {
+    await this.prepare();
+    const state: Finding[] = [];
+    for await (const entity of this.findings.listEntities<Record<string, unknown>>({
+      queryOptions: { filter: "status ne 'resolved'" },
+    })) {
+      state.push(fromEntity(entity));
+    }
+    return state;
+  }
+
+  /**
+   * Upserts what this run saw and marks `resolved` what reconcile resolved, in same-partition batches of
+   * at most 100. A row resolved earlier that comes back keeps its history (`resolvedAt`, `reopenedCount`).
+   */
+  async writeState(
+    findings: readonly Finding[],
+    resolved: readonly Finding[],
+    resolvedAt: string,
+  ): Promise<StateWrite> {
+    await this.prepare();
+    const result: StateWrite = { upserted: 0, resolved: 0, failed: 0, errors: [] };
+    const previouslyResolved = await this.resolvedRows(findings.filter((f) => f.status === "new"));
+    const actions = new Map<string, { action: TransactionAction; kind: "upserted" | "resolved" }[]>();
+    const add = (entity: TableEntity, kind: "upserted" | "resolved") => {
+      const list = actions.get(entity.partitionKey) ?? [];
+      list.push({ action: ["upsert", entity, "Merge"], kind });
+      actions.set(entity.partitionKey, list);
+    };
+    for (const f of findings) {
+      if (f.stale) continue; // not seen this run: its row stays as the run that saw it wrote it
+      const earlier = previouslyResolved.get(f.id);
+      add(
+        toEntity(f, f.status === "exempted" ? "exempted" : "open", {
+          resolvedAt: "",
+          ...(earlier
+            ? {
+                reopenedAt: f.lastSeen,
+                reopenedCount: String(earlier.reopenedCount + 1),
+                firstSeen: earlier.firstSeen,
+              }
+            : {}),
+        }),
+        "upserted",
+      );
+    }
+    for (const f of resolved) {
+      add(
+        { partitionKey: f.subscriptionId.toLowerCase(), rowKey: f.id, status: "resolved", resolvedAt },
+        "resolved",
+      );
+    }
+    for (const list of actions.values()) {
+      for (let i = 0; i < list.length; i += TABLE_LIMITS.batch) {
+        const batch = list.slice(i, i + TABLE_LIMITS.batch);
+        try {
+          await this.findings.submitTransaction(batch.map((b) => b.action));
+          for (const b of batch) result[b.kind] += 1;
+        } catch (error) {
+          result.failed += batch.length;
+          result.errors.push(`findings table: ${batch.length} rows not written (${storageError(error)})`);
+        }
+      }
+    }
+    return result;
+  }
+
+  private async resolvedRows(
+    fresh: readonly Finding[],
+  ): Promise<Map<string, { firstSeen: string; reopenedCount: number }>> {
+    const rows = new Map<string, { firstSeen: string; reopenedCount: number }>();
+    await Promise.all(
+      fresh.map(async (f) => {
+        try {
+          const row = await this.findings.getEntity<Record<string, unknown>>(
+            f.subscriptionId.toLowerCase(),
+            f.id,
+          );
+          if (row.status === "resolved") {
+            rows.set(f.id, {
+              firstSeen: String(row.firstSeen),
+              reopenedCount: Number(row.reopenedCount ?? 0) || 0,
+            });
+          }
+        } catch {
+          // no row yet: a finding never seen before
+        }
+      }),
+    );
+    return rows;
+  }
+
+  /** The run's archive; `latest/` only after everything else of the run is written. */
+  async archiveRun(summary: Summary, findings: readonly Finding[], snapshot: Snapshot): Promise<string[]> {
+    await this.prepare();
+    const [date] = summary.startedAt.split("T");
+    const prefix = `runs/${(date ?? "").replace(/-/g, "/")}/${summary.runId}`;
+    const json = (value: unknown) => Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
+    const upload = async (name: string, body: Buffer, contentType: string, encoding?: string) => {
+      await this.container.getBlockBlobClient(name).uploadData(body, {
+        blobHTTPHeaders: {
+          blobContentType: contentType,
+          ...(encoding ? { blobContentEncoding: encoding } : {}),
+        },
+      });
+      return name;
+    };
+    const written = await Promise.all([
+      upload(`${prefix}/findings.json`, json(findings), "application/json"),
+      upload(`${prefix}/summary.json`, json(summary), "application/json"),
+      upload(
+        `${prefix}/inventory.json.gz`,
+        await gzipAsync(JSON.stringify(snapshot)),
+        "application/json",
+        "gzip",
+      ),
+    ]);
+    return written;
+  }
+
+  async publishLatest(summary: Summary, findings: readonly Finding[]): Promise<void> {
+    const json = (value: unknown) => Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
+    await this.container.getBlockBlobClient("latest/findings.json").uploadData(json(findings), {
+      blobHTTPHeaders: { blobContentType: "application/json" },
+    });
+    await this.container.getBlockBlobClient("latest/summary.json").uploadData(json(summary), {
+      blobHTTPHeaders: { blobContentType: "application/json" },
+    });
+  }
+
+  async recordRun(summary: Summary): Promise<void> {
+    await this.prepare();
+    const { resolvedFindings: _resolved, ...rest } = summary;
+    await this.runs.upsertEntity({
+      partitionKey: "run",
+      rowKey: runRowKey(summary.finishedAt, summary.runId),
+      runId: summary.runId,
+      startedAt: summary.startedAt,
+      finishedAt: summary.finishedAt,
+      complete: summary.complete,
+      new: summary.new,
+      resolved: summary.resolved,
+      summary: fit(JSON.stringify(rest)),
+    });
+  }
+
+  /** The most recent runs' summaries, newest first. */
+  async recentRuns(count: number): Promise<Omit<Summary, "resolvedFindings">[]> {
+    const runs: Omit<Summary, "resolvedFindings">[] = [];
+    for await (const page of this.runs.listEntities<{ summary: string }>().byPage({ maxPageSize: count })) {
+      for (const row of page) runs.push(JSON.parse(row.summary) as Omit<Summary, "resolvedFindings">);
+      break;
+    }
+    return runs.slice(0, count);
+  }
+
+  /** Digests Teams did not accept, kept in blob storage for the next run. */
+  pendingDigests(): PendingDigests {
+    const blob = () => this.container.getBlockBlobClient(PENDING_DIGESTS_BLOB);
+    return {
+      load: async () => {
+        await this.prepare();
+        if (!(await blob().exists())) return [];
+        return JSON.parse((await blob().downloadToBuffer()).toString("utf8")) as TeamsMessage[];
+      },
+      save: async (messages) => {
+        if (messages.length === 0) {
+          await blob().deleteIfExists();
+          return;
+        }
+        await blob().uploadData(Buffer.from(JSON.stringify(messages)), {
+          blobHTTPHeaders: { blobContentType: "application/json" },
+        });
+      },
+    };
+  }
+}
