@@ -98,7 +98,7 @@ export function toEntity(
 export function fromEntity(
   entity: Record<string, unknown> & { partitionKey?: string; rowKey?: string },
 ): Finding {
-  const s = (key: string) => (typeof entity[key] === "string" ? (entity[key]) : "");
+  const s = (key: string) => (typeof entity[key] === "string" ? entity[key] : "");
   const parse = (text: string): unknown => {
     try {
       return JSON.parse(text);
