@@ -5,9 +5,13 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Finding } from "../../src/findings/finding.js";
 import type { Summary } from "../../src/findings/summary.js";
+import type { TeamsMessage } from "../../src/sinks/teams-card.js";
+import { LOOPBACK_SETTING } from "../../src/sinks/teams-webhook.js";
+import { startAzurite, type Azurite } from "../helpers/azurite.js";
+import { startReceiver } from "../helpers/receiver.js";
 import { SUB, SUB2, connection, tenant, workspace, workspaceId } from "../helpers/tenant.js";
 
 const root = join(__dirname, "../..");
@@ -15,9 +19,15 @@ const cli = join(root, "dist/src/cli/main.js");
 const demoTenant = join(root, "examples/demo-tenant.json");
 const demoPolicy = join(root, "examples/demo-policy.json");
 
-function audit(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function audit(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [cli, ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, ...env },
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
@@ -262,6 +272,112 @@ describe("bad input exits 2 with a message naming the problem, and writes nothin
     const run = await audit(["--tenant", join(tmp(), "nowhere.json")]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/cannot read tenant file .*nowhere\.json: ENOENT/);
+  });
+});
+
+describe("--storage and --notify", () => {
+  let azurite: Azurite;
+  beforeAll(async () => {
+    azurite = await startAzurite();
+  });
+  afterAll(() => azurite.stop());
+
+  it("writes to Azure Storage, reconciles against it from any folder, and posts the digest", async () => {
+    const receiver = await startReceiver([{ status: 202 }]);
+    try {
+      const env = { TEAMS_WEBHOOK_URL: receiver.url, [LOOPBACK_SETTING]: "true" };
+      const args = [
+        "--tenant",
+        demoTenant,
+        "--policy",
+        demoPolicy,
+        "--storage",
+        azurite.connectionString,
+        "--notify",
+      ];
+      const first = await audit([...args, "--out", tmp()], env);
+      expect(first.code).toBe(3);
+      expect(receiver.received).toHaveLength(1);
+      const card = JSON.parse(receiver.received[0]?.body ?? "{}") as TeamsMessage;
+      expect(card.attachments[0].content.version).toBe("1.4");
+
+      // A second run elsewhere still reconciles: the state is the table's. Nothing changed, so no digest.
+      const out = tmp();
+      const second = await audit([...args, "--out", out], env);
+      expect(second.code).toBe(3);
+      const summary = readJson<Summary>(join(out, "summary.json"));
+      expect(summary.new).toBe(0);
+      expect(summary.counts.byStatus.open).toBe(22);
+      expect(receiver.received).toHaveLength(1);
+      for (const run of [first, second]) {
+        expect(run.stdout + run.stderr).not.toContain("SECRET-SIG");
+        expect(run.stdout + run.stderr).not.toContain(azurite.connectionString.slice(0, 60));
+      }
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it("keeps an undelivered digest in the folder, warns without the URL, and sends it next time", async () => {
+    const failing = await startReceiver([{ status: 500 }]);
+    const out = tmp();
+    const env = { TEAMS_WEBHOOK_URL: failing.url, [LOOPBACK_SETTING]: "true" };
+    const tenantFile = writeTenant(tmp(), "t.json", tenant([publicWs()]));
+    try {
+      const run = await audit(["--tenant", tenantFile, "--notify", "--out", out], env);
+      expect(run.code).toBe(0);
+      expect(run.stderr).toMatch(
+        /warning: Teams digest not delivered \(the Teams webhook answered 500 after retries\); 1 kept/,
+      );
+      expect(run.stdout + run.stderr).not.toContain("SECRET-SIG");
+      expect(existsSync(join(out, "pending-digests.json"))).toBe(true);
+    } finally {
+      await failing.close();
+    }
+    const working = await startReceiver([{ status: 202 }]);
+    try {
+      const env2 = { TEAMS_WEBHOOK_URL: working.url, [LOOPBACK_SETTING]: "true" };
+      await audit(["--tenant", tenantFile, "--notify", "--out", out], env2);
+      expect(working.received).toHaveLength(1); // the kept digest; this run found nothing new
+      expect(existsSync(join(out, "pending-digests.json"))).toBe(false);
+    } finally {
+      await working.close();
+    }
+  });
+
+  it.each([
+    [[], {}, /--notify needs the webhook in TEAMS_WEBHOOK_URL/],
+    [
+      [],
+      { TEAMS_WEBHOOK_URL: "https://evil.example/hook?sig=SECRET-SIG" },
+      /must point at a Teams Workflows host/,
+    ],
+    [[], { TEAMS_WEBHOOK_URL: "http://127.0.0.1:9/hook?sig=SECRET-SIG" }, /must be https/],
+  ])("refuses a webhook it must not use (%#), without repeating it", async (args, env, message) => {
+    const out = join(tmp(), "out");
+    const run = await audit(["--tenant", demoTenant, "--notify", ...args, "--out", out], {
+      TEAMS_WEBHOOK_URL: "",
+      ...env,
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr).not.toContain("SECRET-SIG");
+    expect(run.stderr).not.toContain("evil.example");
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("refuses a malformed connection string without echoing it", async () => {
+    const run = await audit([
+      "--tenant",
+      demoTenant,
+      "--storage",
+      "AccountKey=SECRET-KEY;nonsense",
+      "--out",
+      join(tmp(), "o"),
+    ]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--storage is not a valid storage connection string/);
+    expect(run.stderr).not.toContain("SECRET-KEY");
   });
 });
 
