@@ -176,14 +176,26 @@ export class AuditStorage {
     return this.ready;
   }
 
-  /** The open and exempted findings of the last runs: what this run reconciles against. */
+  /** Resolved rows seen by `loadState`: a finding that comes back keeps this history. */
+  private resolvedHistory = new Map<string, { firstSeen: string; reopenedCount: number }>();
+
+  /**
+   * The open and exempted findings of the last runs: what this run reconciles against. One listing of
+   * the table; resolved rows are remembered for their history rather than read again one by one.
+   */
   async loadState(): Promise<Finding[]> {
     await this.prepare();
     const state: Finding[] = [];
-    for await (const entity of this.findings.listEntities<Record<string, unknown>>({
-      queryOptions: { filter: "status ne 'resolved'" },
-    })) {
-      state.push(fromEntity(entity));
+    this.resolvedHistory = new Map();
+    for await (const entity of this.findings.listEntities<Record<string, unknown>>()) {
+      if (entity.status === "resolved") {
+        this.resolvedHistory.set(entity.rowKey ?? "", {
+          firstSeen: String(entity.firstSeen),
+          reopenedCount: Number(entity.reopenedCount ?? 0) || 0,
+        });
+      } else {
+        state.push(fromEntity(entity));
+      }
     }
     return state;
   }
@@ -199,7 +211,6 @@ export class AuditStorage {
   ): Promise<StateWrite> {
     await this.prepare();
     const result: StateWrite = { upserted: 0, resolved: 0, failed: 0, errors: [] };
-    const previouslyResolved = await this.resolvedRows(findings.filter((f) => f.status === "new"));
     const actions = new Map<string, { action: TransactionAction; kind: "upserted" | "resolved" }[]>();
     const add = (entity: TableEntity, kind: "upserted" | "resolved") => {
       const list = actions.get(entity.partitionKey) ?? [];
@@ -208,7 +219,7 @@ export class AuditStorage {
     };
     for (const f of findings) {
       if (f.stale) continue; // not seen this run: its row stays as the run that saw it wrote it
-      const earlier = previouslyResolved.get(f.id);
+      const earlier = f.status === "new" ? this.resolvedHistory.get(f.id) : undefined;
       add(
         toEntity(f, f.status === "exempted" ? "exempted" : "open", {
           resolvedAt: "",
@@ -242,31 +253,6 @@ export class AuditStorage {
       }
     }
     return result;
-  }
-
-  private async resolvedRows(
-    fresh: readonly Finding[],
-  ): Promise<Map<string, { firstSeen: string; reopenedCount: number }>> {
-    const rows = new Map<string, { firstSeen: string; reopenedCount: number }>();
-    await Promise.all(
-      fresh.map(async (f) => {
-        try {
-          const row = await this.findings.getEntity<Record<string, unknown>>(
-            f.subscriptionId.toLowerCase(),
-            f.id,
-          );
-          if (row.status === "resolved") {
-            rows.set(f.id, {
-              firstSeen: String(row.firstSeen),
-              reopenedCount: Number(row.reopenedCount ?? 0) || 0,
-            });
-          }
-        } catch {
-          // no row yet: a finding never seen before
-        }
-      }),
-    );
-    return rows;
   }
 
   /** The run's archive; `latest/` only after everything else of the run is written. */

@@ -74,29 +74,47 @@ function subjectOf(f: Finding): string {
   return escapeMarkdown(lastName(f.resourceId));
 }
 
+const SEVERITY_LABELS: Record<Finding["severity"], string> = {
+  critical: "CRITICAL",
+  high: "HIGH",
+  medium: "MEDIUM",
+  low: "LOW",
+  informational: "INFO",
+};
+
 function findingItem(f: Finding): Record<string, unknown> {
+  const subject = subjectOf(f);
   const where = [
-    f.workspace ? `workspace ${escapeMarkdown(f.workspace)}` : undefined,
+    f.workspace && !subject.startsWith("workspace ") ? `workspace ${escapeMarkdown(f.workspace)}` : undefined,
     escapeMarkdown(f.subscriptionName),
   ]
     .filter(Boolean)
     .join(" · ");
+  const color = severityRank(f.severity) >= severityRank("high") ? "Attention" : "Default";
   return {
-    type: "Container",
+    type: "ColumnSet",
     spacing: "Small",
     selectAction: {
       type: "Action.OpenUrl",
       title: "Open in the Azure portal",
       url: portalLink(f.resourceId),
     },
-    items: [
+    columns: [
       {
-        type: "TextBlock",
-        wrap: true,
-        text: `**${f.severity.toUpperCase()}** · ${f.ruleId} · ${escapeMarkdown(f.title)}`,
-        color: severityRank(f.severity) >= severityRank("high") ? "Attention" : "Default",
+        type: "Column",
+        width: "90px",
+        items: [
+          { type: "TextBlock", text: SEVERITY_LABELS[f.severity], weight: "Bolder", size: "Small", color },
+        ],
       },
-      { type: "TextBlock", wrap: true, isSubtle: true, spacing: "None", text: `${subjectOf(f)} — ${where}` },
+      {
+        type: "Column",
+        width: "stretch",
+        items: [
+          { type: "TextBlock", wrap: true, text: `${f.ruleId} · ${escapeMarkdown(f.title)}` },
+          { type: "TextBlock", wrap: true, isSubtle: true, spacing: "None", text: `${subject} — ${where}` },
+        ],
+      },
     ],
   };
 }
