@@ -11,6 +11,7 @@ import {
   type HttpClient,
   type Pipeline,
 } from "@azure/core-rest-pipeline";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { TeamsMessage } from "./teams-card.js";
 
 /** Power Automate / Logic Apps Workflows, and the retired Office 365 connectors. */
@@ -77,24 +78,40 @@ export class TeamsWebhook {
 
   /** Posts one message; throws a WebhookError (without the URL) when it is still refused after retries. */
   async post(message: TeamsMessage): Promise<void> {
-    const request = createPipelineRequest({
-      url: this.url.toString(),
-      method: "POST",
-      body: JSON.stringify(message),
-      timeout: this.options.timeoutMs ?? 30_000,
-      allowInsecureConnection: this.url.protocol === "http:",
-    });
-    request.headers.set("Content-Type", "application/json");
-    let status: number;
-    try {
-      status = (await this.pipeline.sendRequest(this.client, request)).status;
-    } catch (error) {
-      const code = isRestError(error)
-        ? (error.code ?? error.name)
-        : error instanceof Error
-          ? error.name
-          : "error";
-      throw new WebhookError(`the Teams webhook could not be reached (${code})`);
+    const body = JSON.stringify(message);
+    const maxRetries = this.options.maxRetries ?? 4;
+    let status = 0;
+    for (let attempt = 0; ; attempt += 1) {
+      const request = createPipelineRequest({
+        url: this.url.toString(),
+        method: "POST",
+        body,
+        timeout: this.options.timeoutMs ?? 30_000,
+        allowInsecureConnection: this.url.protocol === "http:",
+      });
+      request.headers.set("Content-Type", "application/json");
+      try {
+        status = (await this.pipeline.sendRequest(this.client, request)).status;
+        break;
+      } catch (error) {
+        // The pipeline retries 429, 5xx and dropped connections, not a request that timed out. A retried
+        // timeout may post the card twice; a digest posted twice beats one lost.
+        const timedOut = error instanceof Error && error.name === "AbortError";
+        if (timedOut && attempt < maxRetries) {
+          const delay = Math.min(
+            (this.options.retryDelayInMs ?? 1000) * 2 ** attempt,
+            this.options.maxRetryDelayInMs ?? 30_000,
+          );
+          await sleep(delay);
+          continue;
+        }
+        const code = isRestError(error)
+          ? (error.code ?? error.name)
+          : error instanceof Error
+            ? error.name
+            : "error";
+        throw new WebhookError(`the Teams webhook could not be reached (${timedOut ? "timed out" : code})`);
+      }
     }
     if (status < 200 || status >= 300)
       throw new WebhookError(`the Teams webhook answered ${status} after retries`);

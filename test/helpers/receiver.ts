@@ -10,7 +10,9 @@ export interface Received {
  * A local stand-in for a Teams Workflows webhook: answers each POST with the next scripted status
  * (the last one repeats) and keeps what it received.
  */
-export async function startReceiver(script: { status: number; headers?: Record<string, string> }[]) {
+export async function startReceiver(
+  script: { status: number; headers?: Record<string, string>; delayMs?: number }[],
+) {
   const received: Received[] = [];
   let next = 0;
   const server = createServer((req, res) => {
@@ -20,8 +22,13 @@ export async function startReceiver(script: { status: number; headers?: Record<s
       received.push({ headers: req.headers, body });
       const step = script[Math.min(next, script.length - 1)] ?? { status: 202 };
       next += 1;
-      res.writeHead(step.status, step.headers ?? {});
-      res.end();
+      const answer = () => {
+        if (res.destroyed) return;
+        res.writeHead(step.status, step.headers ?? {});
+        res.end();
+      };
+      if (step.delayMs) setTimeout(answer, step.delayMs);
+      else answer();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -30,6 +37,10 @@ export async function startReceiver(script: { status: number; headers?: Record<s
     /** The secret part is the `sig` parameter, as in a real Workflows URL. */
     url: `http://127.0.0.1:${port}/workflows/abc/triggers/manual/paths/invoke?api-version=2016-06-01&sig=SECRET-SIG-d41d8cd98f`,
     received,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -256,6 +256,18 @@ describe("posting the digest", () => {
     expect(error).toBe("the Teams webhook answered 500 after retries");
   });
 
+  it("retries a post that times out", async () => {
+    const receiver = await startReceiver([{ status: 202, delayMs: 1_000 }, { status: 202 }]);
+    try {
+      await new TeamsWebhook(receiver.url, { ...FAST, timeoutMs: 200 }).post(
+        buildDigest({ summary: summary(), findings: [] }),
+      );
+      expect(receiver.received).toHaveLength(2);
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it("says the webhook could not be reached, without the URL, when nothing listens", async () => {
     const receiver = await startReceiver([{ status: 202 }]);
     await receiver.close();
