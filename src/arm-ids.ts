@@ -15,8 +15,6 @@ export const TYPES = {
   outboundRule: "Microsoft.MachineLearningServices/workspaces/outboundRules",
 } as const;
 
-export type KnownType = (typeof TYPES)[keyof typeof TYPES];
-
 const canonicalByLower = new Map<string, string>(Object.values(TYPES).map((t) => [t.toLowerCase(), t]));
 
 /** The canonical spelling of a type we know, or the type as given. */
@@ -82,10 +80,6 @@ export function parentId(id: string): string | undefined {
 
 export function subscriptionOf(id: string): string | undefined {
   return parseResourceId(id)?.subscriptionId;
-}
-
-export function resourceGroupOf(id: string): string | undefined {
-  return parseResourceId(id)?.resourceGroup;
 }
 
 export function lastName(id: string): string {

@@ -98,15 +98,6 @@ export class SnapshotView {
     return this.childrenOfType(endpoint.id, TYPES.onlineDeployment);
   }
 
-  /** The nearest enclosing resource of `type` (the workspace of an endpoint or a deployment). */
-  ancestorOfType(resource: ArmResource, type: string): ArmResource | undefined {
-    for (let id = parentId(resource.id); id; id = parentId(id)) {
-      const found = this.get(id);
-      if (found && sameId(found.type, type)) return found;
-    }
-    return undefined;
-  }
-
   subscription(subscriptionId: string | undefined): SubscriptionInfo | undefined {
     return subscriptionId ? this.subscriptionsById.get(subscriptionId.toLowerCase()) : undefined;
   }

@@ -2,12 +2,11 @@
  * The terms of DESIGN §3, read from ARM JSON with ARM's defaults: a missing flag means what ARM
  * does when it is missing. Enum values are compared case-insensitively, as ARM does.
  */
-import { TYPES, sameValue } from "../arm-ids.js";
+import { sameValue } from "../arm-ids.js";
 import type { ArmResource, SnapshotView } from "../snapshot.js";
 import type { Configuration } from "./types.js";
 
 export type IsolationMode = "Disabled" | "AllowInternetOutbound" | "AllowOnlyApprovedOutbound";
-export type ConnectionStatus = "Pending" | "Approved" | "Rejected" | "Disconnected" | "Timeout";
 export type Outbound = "secure (managed)" | "public (managed)" | "secure (legacy)" | "public";
 
 function prop(resource: ArmResource | undefined, name: string): unknown {
@@ -141,10 +140,6 @@ export function* managedDeployments(
       }
     }
   }
-}
-
-export function workspaceOf(view: SnapshotView, resource: ArmResource): ArmResource | undefined {
-  return view.ancestorOfType(resource, TYPES.workspace);
 }
 
 export type DependencyRead =
