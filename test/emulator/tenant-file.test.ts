@@ -1,18 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { parseTenant, TenantFileError } from "../../src/emulator/tenant-file.js";
+import { refusalOf } from "../helpers/refusal.js";
 import { SUB, endpoint, workspace } from "../helpers/tenant.js";
 
 const base = { subscriptions: [{ subscriptionId: SUB, displayName: "Prod" }] };
 
-function refused(json: unknown): string {
-  try {
-    parseTenant(json, "t.json");
-  } catch (error) {
-    expect(error).toBeInstanceOf(TenantFileError);
-    return (error as Error).message;
-  }
-  throw new Error("the tenant file was accepted");
-}
+const refused = (json: unknown) => refusalOf(() => parseTenant(json, "t.json"), TenantFileError);
 
 describe("the tenant file", () => {
   it("accepts a minimal tenant", () => {

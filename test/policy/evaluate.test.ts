@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { evaluate } from "../../src/policy/evaluate.js";
 import { DEFAULT_POLICY, parsePolicy, PolicyError } from "../../src/policy/policy-file.js";
 import type { Policy } from "../../src/policy/types.js";
+import { refusalOf } from "../helpers/refusal.js";
 import {
   SUB,
   connection,
@@ -135,15 +136,7 @@ describe("endpoints and deployments", () => {
 });
 
 describe("the policy file", () => {
-  const refused = (json: unknown) => {
-    try {
-      parsePolicy(json, "policy.json");
-    } catch (error) {
-      expect(error).toBeInstanceOf(PolicyError);
-      return (error as Error).message;
-    }
-    throw new Error("the policy was accepted");
-  };
+  const refused = (json: unknown) => refusalOf(() => parsePolicy(json, "policy.json"), PolicyError);
 
   it("accepts a full policy and defaults the rest", () => {
     const policy = parsePolicy({
