@@ -5,12 +5,12 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { Finding } from "../../src/findings/finding.js";
 import type { Summary } from "../../src/findings/summary.js";
 import type { TeamsMessage } from "../../src/sinks/teams-card.js";
 import { LOOPBACK_SETTING } from "../../src/sinks/teams-webhook.js";
-import { startAzurite, type Azurite } from "../helpers/azurite.js";
+import { useAzurite } from "../helpers/azurite.js";
 import { startReceiver } from "../helpers/receiver.js";
 import { SUB, SUB2, connection, tenant, workspace, workspaceId } from "../helpers/tenant.js";
 
@@ -276,11 +276,7 @@ describe("bad input exits 2 with a message naming the problem, and writes nothin
 });
 
 describe("--storage and --notify", () => {
-  let azurite: Azurite;
-  beforeAll(async () => {
-    azurite = await startAzurite();
-  });
-  afterAll(() => azurite.stop());
+  const azurite = useAzurite();
 
   it("writes to Azure Storage, reconciles against it from any folder, and posts the digest", async () => {
     const receiver = await startReceiver([{ status: 202 }]);
@@ -292,7 +288,7 @@ describe("--storage and --notify", () => {
         "--policy",
         demoPolicy,
         "--storage",
-        azurite.connectionString,
+        azurite().connectionString,
         "--notify",
       ];
       const first = await audit([...args, "--out", tmp()], env);
@@ -311,7 +307,7 @@ describe("--storage and --notify", () => {
       expect(receiver.received).toHaveLength(1);
       for (const run of [first, second]) {
         expect(run.stdout + run.stderr).not.toContain("SECRET-SIG");
-        expect(run.stdout + run.stderr).not.toContain(azurite.connectionString.slice(0, 60));
+        expect(run.stdout + run.stderr).not.toContain(azurite().connectionString.slice(0, 60));
       }
     } finally {
       await receiver.close();

@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
+import { afterAll, beforeAll } from "vitest";
 
 const AZURITE = join(__dirname, "../../node_modules/azurite/dist/src/azurite.js");
 const ACCOUNT = "devstoreaccount1";
@@ -74,5 +75,18 @@ export async function startAzurite(
         child.once("exit", () => resolve());
         child.kill("SIGTERM");
       }),
+  };
+}
+
+/** One Azurite for the enclosing `describe`: started before its tests, stopped after. */
+export function useAzurite(): () => Azurite {
+  let azurite: Azurite | undefined;
+  beforeAll(async () => {
+    azurite = await startAzurite();
+  });
+  afterAll(() => azurite?.stop());
+  return () => {
+    if (!azurite) throw new Error("Azurite is not running: call the getter inside a test");
+    return azurite;
   };
 }

@@ -71,6 +71,12 @@ function legacySecure(registryApproved: boolean) {
   return { st, cr, ws, ep, dep };
 }
 
+/** A policy whose only exemption, from AMLNI003 for the workspace, lasts through `expires`. */
+const exemptUntil = (expires: string): Policy => ({
+  ...DEFAULT_POLICY,
+  exemptions: [{ ruleId: "AMLNI003", resource: workspaceId(), reason: "accepted", expires }],
+});
+
 const tables: RuleTable[] = (() => {
   const kube = (() => {
     const ws = approvedWs();
@@ -295,31 +301,16 @@ const tables: RuleTable[] = (() => {
       id: "AUDIT002",
       fires: {
         snapshot: snapshot([workspace({})]),
-        policy: {
-          ...DEFAULT_POLICY,
-          exemptions: [
-            { ruleId: "AMLNI003", resource: workspaceId(), reason: "accepted", expires: "2026-11-22" },
-          ],
-        },
+        policy: exemptUntil("2026-11-22"),
         on: workspaceId(),
       },
       near: {
         snapshot: snapshot([workspace({})]),
-        policy: {
-          ...DEFAULT_POLICY,
-          exemptions: [
-            { ruleId: "AMLNI003", resource: workspaceId(), reason: "accepted", expires: "2026-11-23" },
-          ],
-        },
+        policy: exemptUntil("2026-11-23"),
       },
       unknown: {
         snapshot: snapshot([], [subFailure]),
-        policy: {
-          ...DEFAULT_POLICY,
-          exemptions: [
-            { ruleId: "AMLNI003", resource: workspaceId(), reason: "accepted", expires: "2026-11-22" },
-          ],
-        },
+        policy: exemptUntil("2026-11-22"),
         scope: SUBSCRIPTION,
         stillFires: true,
       },

@@ -8,7 +8,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { AuditRequest } from "../../src/audit.js";
 import { findingId, type Finding } from "../../src/findings/finding.js";
 import type { TenantFile } from "../../src/emulator/tenant-file.js";
@@ -16,7 +16,7 @@ import { publishRun } from "../../src/sinks/publish.js";
 import { AuditStorage, TABLE_LIMITS, toEntity } from "../../src/sinks/storage.js";
 import { buildDigest } from "../../src/sinks/teams-card.js";
 import { TeamsWebhook } from "../../src/sinks/teams-webhook.js";
-import { startAzurite, type Azurite } from "../helpers/azurite.js";
+import { startAzurite, useAzurite, type Azurite } from "../helpers/azurite.js";
 import { auditThroughEmulator } from "../helpers/emulator.js";
 import { startReceiver } from "../helpers/receiver.js";
 import { SUB, SUB2, connection, tenant, workspace, workspaceId } from "../helpers/tenant.js";
@@ -72,14 +72,10 @@ async function rows(azurite: Azurite): Promise<Map<string, Record<string, unknow
 const idOf = (rule: string, name: string, sub: string) => findingId(rule, workspaceId(name, "rg", sub));
 
 describe("Azure Storage on Azurite", () => {
-  let azurite: Azurite;
-  beforeAll(async () => {
-    azurite = await startAzurite();
-  });
-  afterAll(() => azurite.stop());
+  const azurite = useAzurite();
 
   it("reconciles across runs: new, open, resolved, and a 403 subscription keeps its findings open", async () => {
-    const storage = new AuditStorage(azurite.connectionString, FAST);
+    const storage = new AuditStorage(azurite().connectionString, FAST);
     const subs = [SUB, SUB2];
     const both = tenant([publicWs("a", SUB), publicWs("b", SUB), publicWs("c", SUB2)], [], subs);
 
@@ -96,7 +92,7 @@ describe("Azure Storage on Azurite", () => {
     expect(third.result.resolved.map((f) => f.id).sort()).toEqual(
       [idOf("AMLNI003", "a", SUB), idOf("AMLNI005", "a", SUB)].sort(),
     );
-    const afterThird = await rows(azurite);
+    const afterThird = await rows(azurite());
     expect(afterThird.get(idOf("AMLNI003", "a", SUB))).toMatchObject({
       status: "resolved",
       resolvedAt: "2026-11-22T02:00:00.000Z",
@@ -109,7 +105,7 @@ describe("Azure Storage on Azurite", () => {
     const denied = tenant(fixed.resources, [{ path: `/subscriptions/${SUB2}`, status: 403 }], subs);
     const fourth = await runWithStorage(storage, denied, "2026-11-23T02:00:00Z");
     expect(fourth.result.resolved).toEqual([]);
-    const afterFourth = await rows(azurite);
+    const afterFourth = await rows(azurite());
     expect(afterFourth.get(idOf("AMLNI003", "c", SUB2))).toMatchObject({
       status: "open",
       lastSeen: "2026-11-22T02:00:00.000Z",
@@ -121,7 +117,7 @@ describe("Azure Storage on Azurite", () => {
     // A finding that comes back after being resolved is new again, with its history kept.
     const fifth = await runWithStorage(storage, both, "2026-11-24T02:00:00Z");
     expect(fifth.result.findings.find((f) => f.id === idOf("AMLNI003", "a", SUB))?.status).toBe("new");
-    expect((await rows(azurite)).get(idOf("AMLNI003", "a", SUB))).toMatchObject({
+    expect((await rows(azurite())).get(idOf("AMLNI003", "a", SUB))).toMatchObject({
       status: "open",
       firstSeen: "2026-11-20T02:00:00.000Z",
       reopenedCount: "1",
@@ -130,9 +126,9 @@ describe("Azure Storage on Azurite", () => {
   });
 
   it("archives each run and replaces latest/ only when the run has ended", async () => {
-    const storage = new AuditStorage(azurite.connectionString, FAST);
+    const storage = new AuditStorage(azurite().connectionString, FAST);
     const { result } = await runWithStorage(storage, tenant([publicWs("arch", SUB)]), "2026-11-25T03:00:00Z");
-    const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(
+    const container = BlobServiceClient.fromConnectionString(azurite().connectionString).getContainerClient(
       "audit",
     );
     const prefix = `runs/2026/11/25/${result.summary.runId}/`;
@@ -156,7 +152,7 @@ describe("Azure Storage on Azurite", () => {
   });
 
   it("keeps rows within Table limits and writes large partitions in batches of 100", async () => {
-    const storage = new AuditStorage(azurite.connectionString, FAST);
+    const storage = new AuditStorage(azurite().connectionString, FAST);
     const base = (await runWithStorage(storage, tenant([publicWs("limits", SUB)]), "2026-11-26T02:00:00Z"))
       .result.findings[0] as Finding;
     const huge: Finding = {
@@ -172,7 +168,7 @@ describe("Azure Storage on Azurite", () => {
     const many = Array.from({ length: 250 }, (_, i) => ({ ...base, id: `bulk-${i}` }));
     const written = await storage.writeState([huge, ...many], [], "2026-11-26T02:00:00Z");
     expect(written).toEqual({ upserted: 251, resolved: 0, failed: 0, errors: [] });
-    expect((await rows(azurite)).get("huge")?.message).toMatch(/…\[truncated\]$/);
+    expect((await rows(azurite())).get("huge")?.message).toMatch(/…\[truncated\]$/);
   });
 });
 
