@@ -270,15 +270,13 @@ export class AuditStorage {
       });
       return name;
     };
+    // Compressed before any upload starts: an await between starting the uploads and handing them to
+    // Promise.all would leave an early rejection (storage down) unhandled for that moment.
+    const inventory = await gzipAsync(JSON.stringify(snapshot));
     const written = await Promise.all([
       upload(`${prefix}/findings.json`, json(findings), "application/json"),
       upload(`${prefix}/summary.json`, json(summary), "application/json"),
-      upload(
-        `${prefix}/inventory.json.gz`,
-        await gzipAsync(JSON.stringify(snapshot)),
-        "application/json",
-        "gzip",
-      ),
+      upload(`${prefix}/inventory.json.gz`, inventory, "application/json", "gzip"),
     ]);
     return written;
   }
