@@ -25,8 +25,6 @@ export async function startAzurite(
     AZURITE,
     ...(options.location ? ["--location", options.location] : ["--inMemoryPersistence"]),
     "--disableTelemetry",
-    "--skipApiVersionCheck",
-    "--loose",
     "--blobHost",
     "127.0.0.1",
     "--queueHost",
