@@ -26,6 +26,8 @@ export interface CliConfig {
   /** Overrides TEAMS_WEBHOOK_URL (a secret: never echoed). */
   teamsWebhook?: string;
   teamsMode: DigestMode;
+  /** The security dashboard the digest links to (else AUDIT_DASHBOARD_URL). */
+  dashboardUrl?: string;
   help: boolean;
   version: boolean;
 }
@@ -53,6 +55,7 @@ Audits the network isolation of Azure Machine Learning workspaces, online endpoi
   --notify                  post the Teams digest to the webhook in TEAMS_WEBHOOK_URL
   --teams-webhook URL       the webhook, instead of TEAMS_WEBHOOK_URL
   --teams-mode MODE         when to post: changes (default: something new or resolved), always, off
+  --dashboard-url URL       the security dashboard the digest links to (else AUDIT_DASHBOARD_URL)
   -h, --help                this text
   --version                 the version
 
@@ -70,6 +73,22 @@ function oneOf<T extends string>(
   if (value === undefined) return fallback;
   if ((allowed as readonly string[]).includes(value)) return value as T;
   throw new UsageError(`${flag} must be one of ${allowed.join(", ")} (got "${value}")`);
+}
+
+/**
+ * The card's button opens this link in every reader's browser: only a plain https URL will do. The value
+ * is not echoed, since a link may carry a token in its query.
+ */
+export function checkDashboardUrl(name: string, value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol !== "https:" || url.username || url.password)
+    throw new UsageError(`${name} must be an https URL without a user name or password`);
+  return url.href;
 }
 
 export function parseCli(argv: string[]): CliConfig {
@@ -93,6 +112,7 @@ export function parseCli(argv: string[]): CliConfig {
         notify: { type: "boolean" },
         "teams-webhook": { type: "string" },
         "teams-mode": { type: "string" },
+        "dashboard-url": { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean" },
       },
@@ -129,6 +149,10 @@ export function parseCli(argv: string[]): CliConfig {
     throw new UsageError("--storage needs a connection string");
   if (v["teams-webhook"] !== undefined && !v.notify)
     throw new UsageError("--teams-webhook goes with --notify");
+  if (v["dashboard-url"] !== undefined) {
+    if (!v.notify) throw new UsageError("--dashboard-url goes with --notify");
+    checkDashboardUrl("--dashboard-url", v["dashboard-url"]);
+  }
   for (const flag of ["tenant", "policy", "out"] as const) {
     if (v[flag] !== undefined && v[flag].trim() === "") throw new UsageError(`--${flag} needs a path`);
   }
@@ -146,6 +170,7 @@ export function parseCli(argv: string[]): CliConfig {
     notify: v.notify ?? false,
     ...(v["teams-webhook"] !== undefined ? { teamsWebhook: v["teams-webhook"] } : {}),
     teamsMode: oneOf("--teams-mode", v["teams-mode"], DIGEST_MODES, "changes"),
+    ...(v["dashboard-url"] !== undefined ? { dashboardUrl: v["dashboard-url"] } : {}),
     help: v.help ?? false,
     version: v.version ?? false,
   };

@@ -5,7 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { runAudit } from "../audit.js";
-import { parseCli, USAGE, UsageError, type CliConfig } from "../config.js";
+import { checkDashboardUrl, parseCli, USAGE, UsageError, type CliConfig } from "../config.js";
 import { startEmulator, type RunningEmulator } from "../emulator/server.js";
 import { loadTenantFile, TenantFileError } from "../emulator/tenant-file.js";
 import type { Finding } from "../findings/finding.js";
@@ -102,6 +102,11 @@ async function run(config: CliConfig): Promise<number> {
   const tenant = config.tenant === undefined ? undefined : await loadTenantFile(config.tenant);
   const storage = config.storage === undefined ? undefined : openStorage(config.storage);
   const webhook = config.notify ? openWebhook(config) : undefined;
+  const dashboardSetting = config.dashboardUrl ?? (process.env.AUDIT_DASHBOARD_URL || undefined);
+  const dashboardUrl =
+    config.notify && dashboardSetting
+      ? checkDashboardUrl(config.dashboardUrl ? "--dashboard-url" : "AUDIT_DASHBOARD_URL", dashboardSetting)
+      : undefined;
   const previous = storage ? await storage.loadState() : await readState(config.out);
 
   let emulator: RunningEmulator | undefined;
@@ -132,6 +137,7 @@ async function run(config: CliConfig): Promise<number> {
             notify: {
               webhook,
               mode: config.teamsMode,
+              ...(dashboardUrl ? { dashboardUrl } : {}),
               pending: storage ? storage.pendingDigests() : localPendingDigests(config.out),
             },
           }

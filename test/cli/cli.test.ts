@@ -226,6 +226,8 @@ describe("bad input exits 2 with a message naming the problem, and writes nothin
     [["--bogus"], /Unknown option '--bogus'/],
     [["--arm-endpoint", "http://management.azure.com"], /must be an https URL/],
     [["--tenant", "t.json", "--arm-endpoint", "https://x"], /cannot be combined/],
+    [["--dashboard-url", "https://dash.example"], /--dashboard-url goes with --notify/],
+    [["--notify", "--dashboard-url", "javascript:alert(1)"], /--dashboard-url must be an https URL/],
   ])("%j", async (args, message) => {
     const out = join(tmp(), "out");
     const run = await audit([...args, "--out", out]);
@@ -281,7 +283,11 @@ describe("--storage and --notify", () => {
   it("writes to Azure Storage, reconciles against it from any folder, and posts the digest", async () => {
     const receiver = await startReceiver([{ status: 202 }]);
     try {
-      const env = { TEAMS_WEBHOOK_URL: receiver.url, [LOOPBACK_SETTING]: "true" };
+      const env = {
+        TEAMS_WEBHOOK_URL: receiver.url,
+        [LOOPBACK_SETTING]: "true",
+        AUDIT_DASHBOARD_URL: "https://dashboard.contoso.example/aml",
+      };
       const args = [
         "--tenant",
         demoTenant,
@@ -296,6 +302,9 @@ describe("--storage and --notify", () => {
       expect(receiver.received).toHaveLength(1);
       const card = JSON.parse(receiver.received[0]?.body ?? "{}") as TeamsMessage;
       expect(card.attachments[0].content.version).toBe("1.4");
+      expect(card.attachments[0].content.actions).toEqual([
+        { type: "Action.OpenUrl", title: "Open the dashboard", url: "https://dashboard.contoso.example/aml" },
+      ]);
 
       // A second run elsewhere still reconciles: the state is the table's. Nothing changed, so no digest.
       const out = tmp();
