@@ -153,3 +153,42 @@ describe("both sources", () => {
     expect(arg.stats.total).toBeLessThan(arm.stats.total);
   });
 });
+
+describe("ARM's own example responses (api-version 2025-12-01)", () => {
+  const example = (name: string) =>
+    (
+      JSON.parse(readFileSync(join(__dirname, "../fixtures/arm-examples", name), "utf8")) as {
+        responses: { 200: { body: Record<string, unknown> } };
+      }
+    ).responses[200].body;
+  // The documented workspace, verbatim: managed network with an outbound rule map, an approved private
+  // endpoint connection, public access disabled, and its dependencies named by id.
+  const ws = example("Workspace_get.2025-12-01.json") as unknown as ReturnType<typeof workspace>;
+  const wsSub = "00000000-1111-2222-3333-444444444444";
+  const ep = endpoint(ws, { publicNetworkAccess: "Disabled", authMode: "Key" });
+  // The documented Managed deployment; its id, name and type are "string" placeholders.
+  const documentedDeployment = example("OnlineDeployment_ManagedOnlineDeployment_get.2025-12-01.json");
+  const dep = {
+    ...documentedDeployment,
+    ...deployment(ep, {}, "blue"),
+    properties: documentedDeployment.properties,
+  } as ReturnType<typeof deployment>;
+  const dependencies = [
+    storageAccount("testStorageAccount", "accountcrud-1234", true, wsSub),
+    registry("testRegistry", "workspace-1234", "Premium", true, wsSub),
+  ];
+  const documented = tenant([ws, ep, dep, ...dependencies], [], [wsSub]);
+
+  it.each(SOURCES)("are read and judged as documented (%s)", async (source) => {
+    const { result } = await auditThroughEmulator(documented, source);
+    expect(result.summary.complete).toBe(true);
+    const read = result.snapshot.resources.find((r) => r.id.toLowerCase() === ws.id.toLowerCase());
+    expect(read?.properties?.managedNetwork).toEqual(
+      (ws.properties as Record<string, unknown>).managedNetwork,
+    );
+    // Private, approved, AllowOnlyApprovedOutbound with only a Required rule: the one finding is the
+    // storage account the documentation placed in another resource group than the workspace.
+    expect(result.findings.map((f) => [f.ruleId, f.resourceId])).toEqual([["AMLNO007", ws.id]]);
+    expect(result.summary.configurations).toEqual({ "secure inbound with secure outbound": 1 });
+  });
+});
