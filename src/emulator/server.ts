@@ -45,6 +45,7 @@ export type RequestKind =
   | "get workspace"
   | "get storageAccount"
   | "get registry"
+  | "get privateEndpoint"
   | "get other"
   | "resourceGraph";
 
@@ -208,6 +209,7 @@ function kindOf(method: string, path: string): RequestKind {
   if (sameId(parsed?.type, TYPES.workspace)) return "get workspace";
   if (sameId(parsed?.type, TYPES.storageAccount)) return "get storageAccount";
   if (sameId(parsed?.type, TYPES.containerRegistry)) return "get registry";
+  if (sameId(parsed?.type, TYPES.privateEndpoint)) return "get privateEndpoint";
   return "get other";
 }
 
@@ -382,10 +384,22 @@ export async function startEmulator(
       throw error;
     }
     const inScope = new Set(scope.map((s) => s.subscriptionId.toLowerCase()));
+    // Resource Graph answers with what the principal may read: a lasting 403/404 below a subscription
+    // hides those resources from its rows instead of failing the query.
+    const denied = faults.filter(
+      (f) =>
+        (f.status === 403 || f.status === 404) &&
+        f.count === undefined &&
+        !/^\/subscriptions\/[^/]+\/?$/i.test(f.path),
+    );
     const rows = parsed.table === "resources" ? index.argRows : index.containerRows();
     const result = runQuery(
       parsed,
-      rows.filter((r) => inScope.has(String(r.subscriptionId).toLowerCase())),
+      rows.filter(
+        (r) =>
+          inScope.has(String(r.subscriptionId).toLowerCase()) &&
+          !denied.some((f) => pathWithin(String(r.id), f.path)),
+      ),
     );
     const skipToken = request.options?.$skipToken;
     const offset = skipToken ? Number(Buffer.from(skipToken, "base64").toString("utf8")) : 0;

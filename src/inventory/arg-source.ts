@@ -77,16 +77,17 @@ async function readBatch(collector: Collector, gate: QuotaGate, batch: string[])
   }
 }
 
-/** Storage accounts and registries by id, in one query per hundred ids; ARM for what it does not return. */
-async function readDependencies(collector: Collector, gate: QuotaGate): Promise<void> {
-  const ids = new Map<string, string>();
-  for (const workspace of collector.ofType(TYPES.workspace)) {
-    for (const name of ["storageAccount", "containerRegistry"]) {
-      const id = workspace.properties?.[name];
-      if (typeof id === "string" && id) ids.set(id.toLowerCase(), id);
-    }
-  }
-  const all = [...ids.values()];
+/**
+ * Storage accounts, registries and pending private endpoints by id, in one query per hundred ids; ARM
+ * for what it does not return.
+ */
+async function readDependencies(collector: Collector, gate: QuotaGate, read: Set<string>): Promise<void> {
+  // A private endpoint may sit in a subscription outside the audit (even another tenant) or one that could
+  // not be read; naming it would fail the whole query, so such endpoints are left to the optional ARM read.
+  const endpoints = collector
+    .pendingPrivateEndpointIds()
+    .filter((id) => read.has(subscriptionOf(id)?.toLowerCase() ?? ""));
+  const all = [...collector.dependencyIds(), ...endpoints];
   for (let i = 0; i < all.length; i += IDS_PER_QUERY) {
     const chunk = all.slice(i, i + IDS_PER_QUERY);
     const subscriptions = [...new Set(chunk.map((id) => subscriptionOf(id) ?? "").filter(Boolean))];
@@ -126,5 +127,11 @@ export async function readWithArg(
         collector.getById(w.id, "read the workspace from ARM (managedNetwork is not in Resource Graph)"),
       ),
   );
-  await readDependencies(collector, gate);
+  const unread = new Set(
+    collector.failures
+      .filter((f) => f.scopeType === "subscription")
+      .map((f) => subscriptionOf(f.scope)?.toLowerCase()),
+  );
+  const read = ids.map((id) => id.toLowerCase()).filter((id) => !unread.has(id));
+  await readDependencies(collector, gate, new Set(read));
 }

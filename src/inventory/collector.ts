@@ -15,6 +15,7 @@ const GET_API_VERSIONS: Record<string, string> = {
   [TYPES.workspace]: ML_API_VERSION,
   [TYPES.storageAccount]: "2023-05-01",
   [TYPES.containerRegistry]: "2023-07-01",
+  [TYPES.privateEndpoint]: "2024-05-01",
 };
 
 /** How both sources name a subscription they could not read, so that their findings are the same. */
@@ -81,12 +82,16 @@ export class Collector {
     this.onProgress?.(this.progress);
   }
 
-  /** GET a resource by id (raw JSON); a read that fails becomes a failure of that resource. */
-  async getById(id: string, operation: string): Promise<ArmResource | undefined> {
+  /**
+   * GET a resource by id (raw JSON). A read that fails becomes a failure of that resource, unless it is
+   * `optional`: context that no rule depends on, whose absence the findings state themselves.
+   */
+  async getById(id: string, operation: string, optional = false): Promise<ArmResource | undefined> {
     const subscriptionId = subscriptionOf(id);
     const type = parseResourceId(id)?.type ?? "";
     const apiVersion = Object.entries(GET_API_VERSIONS).find(([t]) => sameId(t, type))?.[1];
     if (!subscriptionId || !apiVersion) {
+      if (optional) return undefined;
       this.failures.push({
         scope: id,
         scopeType: "resource",
@@ -106,6 +111,7 @@ export class Collector {
         ),
       );
       if (response.status !== 200) {
+        if (optional) return undefined;
         this.failures.push(
           responseFailure(response.status, response.bodyAsText ?? undefined, id, "resource", operation),
         );
@@ -113,20 +119,53 @@ export class Collector {
       }
       return this.add(JSON.parse(response.bodyAsText ?? "null"));
     } catch (error) {
-      this.fail(error, id, "resource", operation);
+      if (!optional) this.fail(error, id, "resource", operation);
       return undefined;
     }
   }
 
-  /** Reads the storage accounts and container registries the workspaces name, once each. */
-  async readDependencies(): Promise<void> {
+  /** The storage accounts and container registries the workspaces name, once each. */
+  dependencyIds(): string[] {
     const ids = new Map<string, string>();
     for (const workspace of this.ofType(TYPES.workspace)) {
       for (const name of ["storageAccount", "containerRegistry"]) {
         const id = workspace.properties?.[name];
-        if (typeof id === "string" && id && !this.has(id)) ids.set(id.toLowerCase(), id);
+        if (typeof id === "string" && id) ids.set(id.toLowerCase(), id);
       }
     }
-    await Promise.all([...ids.values()].map((id) => this.getById(id, "read the workspace's dependency")));
+    return [...ids.values()];
+  }
+
+  /**
+   * The private endpoints behind workspace connections that await a decision (not `Approved`): where
+   * such a request comes from (which subnet, which subscription) is what its reviewer needs to know.
+   * Approved connections need no such context, so they cost no request.
+   */
+  pendingPrivateEndpointIds(): string[] {
+    const ids = new Map<string, string>();
+    for (const workspace of this.ofType(TYPES.workspace)) {
+      const connections = workspace.properties?.privateEndpointConnections;
+      if (!Array.isArray(connections)) continue;
+      for (const connection of connections as { properties?: Record<string, unknown> }[]) {
+        const state = connection.properties?.privateLinkServiceConnectionState as
+          { status?: unknown } | undefined;
+        const endpoint = connection.properties?.privateEndpoint as { id?: unknown } | undefined;
+        if (typeof endpoint?.id !== "string" || !endpoint.id) continue;
+        if (typeof state?.status === "string" && sameId(state.status, "Approved")) continue;
+        ids.set(endpoint.id.toLowerCase(), endpoint.id);
+      }
+    }
+    return [...ids.values()];
+  }
+
+  /** Reads what the workspaces point at and is not read yet: dependencies, and pending private endpoints. */
+  async readDependencies(): Promise<void> {
+    const missing = (ids: string[]) => ids.filter((id) => !this.has(id));
+    await Promise.all([
+      ...missing(this.dependencyIds()).map((id) => this.getById(id, "read the workspace's dependency")),
+      ...missing(this.pendingPrivateEndpointIds()).map((id) =>
+        this.getById(id, "read the private endpoint of a pending connection", true),
+      ),
+    ]);
   }
 }

@@ -2,7 +2,7 @@
  * The terms of DESIGN §3, read from ARM JSON with ARM's defaults: a missing flag means what ARM
  * does when it is missing. Enum values are compared case-insensitively, as ARM does.
  */
-import { sameValue } from "../arm-ids.js";
+import { sameValue, subscriptionOf } from "../arm-ids.js";
 import type { ArmResource, SnapshotView } from "../snapshot.js";
 import type { Configuration } from "./types.js";
 
@@ -71,6 +71,25 @@ export function privateEndpointConnections(resource: ArmResource | undefined): P
 /** `W.approved`: the number of connections whose status is `Approved`. */
 export function approvedConnections(resource: ArmResource | undefined): number {
   return privateEndpointConnections(resource).filter((c) => sameValue(c.status, "Approved")).length;
+}
+
+/** Where a private endpoint sits, as far as the snapshot tells. */
+export interface PrivateEndpointOrigin {
+  /** `properties.subnet.id` of the private endpoint, when the auditor could read it. */
+  subnetId?: string;
+  subscriptionId?: string;
+  /** Whether the private endpoint's subscription is one the auditor can list. */
+  subscriptionVisible: boolean;
+}
+
+export function privateEndpointOrigin(view: SnapshotView, privateEndpointId: string): PrivateEndpointOrigin {
+  const subscriptionId = subscriptionOf(privateEndpointId);
+  const subnetId = str(record(prop(view.get(privateEndpointId), "subnet"))?.id);
+  return {
+    ...(subnetId ? { subnetId } : {}),
+    ...(subscriptionId ? { subscriptionId } : {}),
+    subscriptionVisible: view.subscription(subscriptionId) !== undefined,
+  };
 }
 
 /** `D.egress`: `egressPublicNetworkAccess`, missing ⇒ `Enabled`. */

@@ -175,4 +175,24 @@ describe("ARM's read throttle", () => {
       await emulator.close();
     }
   });
+  it("leaves out of Resource Graph's rows what a lasting 403 denies, as RBAC does", async () => {
+    const emulator = await startEmulator(tenant([ws, ...eps], [{ path: eps[1]!.id, status: 403 }]));
+    try {
+      const query =
+        "resources | where type in~ ('microsoft.machinelearningservices/workspaces/onlineendpoints') | order by id asc";
+      const reply = await call(
+        emulator,
+        "/providers/Microsoft.ResourceGraph/resources?api-version=2024-04-01",
+        {
+          method: "POST",
+          body: { subscriptions: [SUB], query },
+        },
+      );
+      expect(reply.status).toBe(200);
+      expect((reply.body.data as { name: string }[]).map((r) => r.name)).toEqual(["ep0", "ep2"]);
+      expect((await call(emulator, `${eps[1]!.id}?${API}`)).status).toBe(403);
+    } finally {
+      await emulator.close();
+    }
+  });
 });

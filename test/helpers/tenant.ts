@@ -56,6 +56,21 @@ export function connection(parentId: string, status: string, name = `pe-${status
   };
 }
 
+/** The private endpoint `connection(…, name)` points at, in subnet `subnet` of VNet `vnet`. */
+export function privateEndpoint(name: string, vnet = "hub", subnet = "ml", sub = SUB): ArmResource {
+  return {
+    id: `/subscriptions/${sub}/resourceGroups/net/providers/Microsoft.Network/privateEndpoints/${name}`,
+    name,
+    type: "Microsoft.Network/privateEndpoints",
+    location: "westeurope",
+    properties: {
+      subnet: {
+        id: `/subscriptions/${sub}/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/${vnet}/subnets/${subnet}`,
+      },
+    },
+  };
+}
+
 export function storageAccount(name = "st", rg = "rg", approved = true, sub = SUB): ArmResource {
   const id = `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Storage/storageAccounts/${name}`;
   return {

@@ -13,12 +13,15 @@ import {
   SUB,
   SUB2,
   SUB3,
+  connection,
   deployment,
   endpoint,
+  privateEndpoint,
   registry,
   storageAccount,
   tenant,
   workspace,
+  workspaceId,
 } from "../helpers/tenant.js";
 
 const SOURCES: Source[] = ["arg", "arm"];
@@ -190,5 +193,46 @@ describe("ARM's own example responses (api-version 2025-12-01)", () => {
     // storage account the documentation placed in another resource group than the workspace.
     expect(result.findings.map((f) => [f.ruleId, f.resourceId])).toEqual([["AMLNO007", ws.id]]);
     expect(result.summary.configurations).toEqual({ "secure inbound with secure outbound": 1 });
+  });
+});
+
+describe("private endpoints of pending connections", () => {
+  const FOREIGN_SUB = "44444444-4444-4444-8444-444444444444";
+  const foreign = connection(workspaceId(), "Pending", "pe-foreign");
+  (foreign.properties as { privateEndpoint: { id: string } }).privateEndpoint.id =
+    `/subscriptions/${FOREIGN_SUB}/resourceGroups/x/providers/Microsoft.Network/privateEndpoints/pe-foreign`;
+  const ws = workspace({
+    publicNetworkAccess: "Disabled",
+    privateEndpointConnections: [
+      connection(workspaceId(), "Approved"),
+      connection(workspaceId(), "Pending"),
+      foreign,
+    ],
+  });
+  const endpoints = [privateEndpoint("pe-approved"), privateEndpoint("pe-pending", "hub", "ml-clients")];
+  const pendingId = endpoints[1]!.id;
+
+  it.each(SOURCES)("are read as context, and only theirs (%s)", async (source) => {
+    const { result } = await auditThroughEmulator(tenant([ws, ...endpoints]), source);
+    expect(result.summary.complete).toBe(true);
+    const networkRead = result.snapshot.resources.filter((r) => /privateEndpoints/i.test(r.type));
+    expect(networkRead.map((r) => r.id)).toEqual([pendingId]);
+    const pending = result.findings.filter((f) => f.ruleId === "AMLNI004");
+    expect(pending.map((f) => f.message)).toEqual([
+      expect.stringMatching(/which the auditor cannot see/),
+      expect.stringMatching(/sits in subnet `ml-clients` of virtual network `hub`/),
+    ]);
+  });
+
+  it.each(SOURCES)("that cannot be read cost no coverage (%s)", async (source) => {
+    const { result } = await auditThroughEmulator(
+      tenant([ws, ...endpoints], [{ path: pendingId, status: 403 }]),
+      source,
+    );
+    expect(result.summary.complete).toBe(true);
+    expect(result.findings.filter((f) => f.ruleId === "AUDIT001")).toEqual([]);
+    const pending = result.findings.find((f) => f.resourceId.endsWith("/pe-pending"));
+    expect(pending?.message).toMatch(/carries no traffic to the workspace\.$/);
+    expect(pending?.evidence.privateEndpointSubnetId).toBeNull();
   });
 });

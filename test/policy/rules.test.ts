@@ -14,6 +14,7 @@ import {
   deployment,
   endpoint,
   failure,
+  privateEndpoint,
   registry,
   snapshot,
   storageAccount,
@@ -356,5 +357,54 @@ describe.each(tables)("$id", (table) => {
       .map((d) => d.resourceId.toLowerCase());
     expect(unreadable).toContain(table.unknown.scope.toLowerCase());
     expect(result.complete).toBe(false);
+  });
+});
+
+describe("AMLNI004 says where a pending request comes from", () => {
+  const FOREIGN_SUB = "44444444-4444-4444-8444-444444444444";
+  const pending = connection(workspaceId(), "Pending");
+  const foreign = {
+    ...pending,
+    properties: {
+      ...(pending.properties as Record<string, unknown>),
+      privateEndpoint: {
+        id: `/subscriptions/${FOREIGN_SUB}/resourceGroups/x/providers/Microsoft.Network/privateEndpoints/pe-pending`,
+      },
+    },
+  };
+  const judge = (conn: Record<string, unknown>, extra: Parameters<typeof snapshot>[0] = []) => {
+    const drafts = run({
+      snapshot: snapshot([workspace({ privateEndpointConnections: [conn] }), ...extra]),
+    }).drafts.filter((d) => d.rule.id === "AMLNI004");
+    expect(drafts).toHaveLength(1);
+    return drafts[0]!;
+  };
+
+  it.each([
+    [
+      "its private endpoint was read: the subnet and virtual network",
+      pending,
+      [privateEndpoint("pe-pending", "hub-vnet", "ml-clients")],
+      /sits in subnet `ml-clients` of virtual network `hub-vnet` \(subscription `Sub 1`\)\.$/,
+      `/subscriptions/${SUB}/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/hub-vnet/subnets/ml-clients`,
+    ],
+    [
+      "its subscription is not one the auditor can see: a warning",
+      foreign,
+      [],
+      new RegExp(`in subscription \`${FOREIGN_SUB}\`, which the auditor cannot see .*before approving\\.$`),
+      null,
+    ],
+    [
+      "its private endpoint could not be read: nothing guessed",
+      pending,
+      [],
+      /carries no traffic to the workspace\.$/,
+      null,
+    ],
+  ])("%s", (_name, conn, extra, message, subnetId) => {
+    const draft = judge(conn, extra);
+    expect(draft.message).toMatch(message);
+    expect(draft.evidence.privateEndpointSubnetId).toBe(subnetId);
   });
 });

@@ -1,9 +1,28 @@
-import { TYPES, sameValue } from "../../arm-ids.js";
+import { TYPES, parseResourceId, sameValue } from "../../arm-ids.js";
+import type { SnapshotView } from "../../snapshot.js";
 import { phrase } from "../describe.js";
-import { privateEndpointConnections } from "../terms.js";
+import { privateEndpointConnections, privateEndpointOrigin } from "../terms.js";
 import { defineRule } from "../types.js";
 
 const NOT_APPROVED = ["Pending", "Rejected", "Disconnected", "Timeout"];
+
+/** Where the request comes from: what its reviewer must know before approving it. */
+function origin(view: SnapshotView, privateEndpointId: string | undefined): string {
+  if (!privateEndpointId) return "";
+  const seen = privateEndpointOrigin(view, privateEndpointId);
+  const subscription = view.subscription(seen.subscriptionId)?.displayName ?? seen.subscriptionId;
+  if (seen.subnetId) {
+    const subnet = parseResourceId(seen.subnetId);
+    const [network, name] = subnet?.names ?? [];
+    return network && name
+      ? ` Its private endpoint sits in subnet \`${name}\` of virtual network \`${network}\` (subscription \`${subscription}\`).`
+      : ` Its private endpoint sits in subnet \`${seen.subnetId}\`.`;
+  }
+  if (!seen.subscriptionVisible) {
+    return ` Its private endpoint is in subscription \`${subscription}\`, which the auditor cannot see (another tenant, or no access): confirm who owns it before approving.`;
+  }
+  return "";
+}
 
 export default defineRule({
   id: "AMLNI004",
@@ -25,8 +44,14 @@ export default defineRule({
           kind: "violation",
           resourceId: id,
           resourceType: TYPES.privateEndpointConnection,
-          evidence: { status: connection.status, privateEndpointId: connection.privateEndpointId ?? null },
-          message: `${phrase(view, id)} is ${connection.status}, so it carries no traffic to the workspace.`,
+          evidence: {
+            status: connection.status,
+            privateEndpointId: connection.privateEndpointId ?? null,
+            privateEndpointSubnetId: connection.privateEndpointId
+              ? (privateEndpointOrigin(view, connection.privateEndpointId).subnetId ?? null)
+              : null,
+          },
+          message: `${phrase(view, id)} is ${connection.status}, so it carries no traffic to the workspace.${origin(view, connection.privateEndpointId)}`,
           remediation: `az network private-endpoint-connection approve --id ${id} --description "Approved by the workspace owner" (or: az network private-endpoint-connection delete --id ${id})`,
         };
       }
