@@ -19,7 +19,7 @@ import type { Progress } from "../inventory/index.js";
 import { DEFAULT_POLICY, parsePolicy, PolicyError } from "../policy/policy-file.js";
 import { severityRank, type Policy, type Severity } from "../policy/types.js";
 import { localPendingDigests, readState, StateError, writeRun } from "../sinks/local-folder.js";
-import { publishRun } from "../sinks/publish.js";
+import { describeStorageError, publishRun } from "../sinks/publish.js";
 import { AuditStorage } from "../sinks/storage.js";
 import { LOOPBACK_SETTING, TeamsWebhook, WebhookError } from "../sinks/teams-webhook.js";
 
@@ -107,7 +107,17 @@ async function run(config: CliConfig): Promise<number> {
     config.notify && dashboardSetting
       ? checkDashboardUrl(config.dashboardUrl ? "--dashboard-url" : "AUDIT_DASHBOARD_URL", dashboardSetting)
       : undefined;
-  const previous = storage ? await storage.loadState() : await readState(config.out);
+  let stateUnreadable: string | undefined;
+  let previous: Awaited<ReturnType<typeof readState>> | undefined;
+  if (storage) {
+    try {
+      previous = await storage.loadState();
+    } catch (error) {
+      // Storage down or refusing: the audit still runs and its findings still reach --out.
+      stateUnreadable = describeStorageError(error);
+    }
+  }
+  previous ??= await readState(config.out);
 
   let emulator: RunningEmulator | undefined;
   try {
@@ -131,6 +141,7 @@ async function run(config: CliConfig): Promise<number> {
     });
     progress.done();
     const publication = await publishRun(audited, {
+      ...(stateUnreadable !== undefined ? { stateUnreadable } : {}),
       ...(storage ? { storage } : {}),
       ...(webhook
         ? {

@@ -113,7 +113,7 @@ export function formatTable(findings: readonly Finding[], summary: Summary, opti
   if (summary.storageErrors?.length) {
     out.push(
       paint(
-        `WARNING: ${summary.storageErrors.length} Azure Storage write(s) failed after retries; the next run completes the state.`,
+        `WARNING: Azure Storage is behind this run (${summary.storageErrors.length} failed after retries, see summary.json storageErrors); the next run completes the state.`,
         31,
         options.color,
       ),

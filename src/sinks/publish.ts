@@ -24,7 +24,7 @@ export interface Publication {
   delivery?: Delivery;
 }
 
-function describe(error: unknown): string {
+export function describeStorageError(error: unknown): string {
   const e = error as { name?: string; statusCode?: number; code?: string; message?: string };
   return (
     [e.name, e.statusCode, e.code].filter((v) => v !== undefined).join(" ") || String(e.message ?? error)
@@ -33,11 +33,21 @@ function describe(error: unknown): string {
 
 export async function publishRun(
   result: AuditResult,
-  sinks: { storage?: AuditStorage; notify?: Notify },
+  sinks: { storage?: AuditStorage; notify?: Notify; stateUnreadable?: string },
 ): Promise<Publication> {
   let summary = result.summary;
   const storageErrors: string[] = [];
   const publication: Publication = { summary, storageErrors };
+
+  if (sinks.stateUnreadable !== undefined) {
+    // Without the stored state this run's statuses are not the table's: writing them would reset every
+    // finding's history, and a digest would announce old findings as new. The run is kept locally only.
+    storageErrors.push(
+      `findings table: the state could not be read (${sinks.stateUnreadable}); nothing was written to Azure Storage and no digest was posted`,
+    );
+    publication.summary = { ...summary, complete: false, storageErrors: [...storageErrors] };
+    return publication;
+  }
 
   if (sinks.storage) {
     const storage = sinks.storage;
@@ -50,7 +60,7 @@ export async function publishRun(
       };
       storageErrors.push(...written.errors);
     } catch (error) {
-      storageErrors.push(`findings table: not written (${describe(error)})`);
+      storageErrors.push(`findings table: not written (${describeStorageError(error)})`);
     }
     if (storageErrors.length > 0)
       summary = { ...summary, complete: false, storageErrors: [...storageErrors] };
@@ -61,7 +71,7 @@ export async function publishRun(
       try {
         await write();
       } catch (error) {
-        storageErrors.push(`${what}: not written (${describe(error)})`);
+        storageErrors.push(`${what}: not written (${describeStorageError(error)})`);
       }
     }
     if (storageErrors.length > 0) {
@@ -70,7 +80,7 @@ export async function publishRun(
       try {
         await storage.publishLatest(summary, result.findings);
       } catch (error) {
-        storageErrors.push(`latest/: not replaced (${describe(error)})`);
+        storageErrors.push(`latest/: not replaced (${describeStorageError(error)})`);
         summary = { ...summary, complete: false, storageErrors: [...storageErrors] };
       }
     }
@@ -89,7 +99,11 @@ export async function publishRun(
     try {
       publication.delivery = await deliverDigests(notify.webhook, digest, notify.pending);
     } catch (error) {
-      publication.delivery = { delivered: 0, kept: 0, error: `the digest store failed (${describe(error)})` };
+      publication.delivery = {
+        delivered: 0,
+        kept: 0,
+        error: `the digest store failed (${describeStorageError(error)})`,
+      };
     }
   }
   return publication;

@@ -3,6 +3,8 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -383,6 +385,45 @@ describe("--storage and --notify", () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/--storage is not a valid storage connection string/);
     expect(run.stderr).not.toContain("SECRET-KEY");
+  });
+});
+
+describe("Azure Storage that cannot be reached", () => {
+  it("still audits into --out, writes nothing to storage, posts nothing, and exits 3", async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const receiver = await startReceiver([{ status: 202 }]);
+    const out = tmp();
+    try {
+      const run = await audit(
+        [
+          "--tenant",
+          demoTenant,
+          "--storage",
+          `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=U0VDUkVULUtFWQ==;BlobEndpoint=http://127.0.0.1:${closed}/devstoreaccount1;TableEndpoint=http://127.0.0.1:${closed}/devstoreaccount1;`,
+          "--notify",
+          "--out",
+          out,
+        ],
+        { TEAMS_WEBHOOK_URL: receiver.url, [LOOPBACK_SETTING]: "true" },
+      );
+      expect(run.code).toBe(3);
+      expect(run.stderr).toMatch(
+        /warning: Azure Storage: findings table: the state could not be read \(.*ECONNREFUSED\); nothing was written/,
+      );
+      expect(run.stdout + run.stderr).not.toContain("U0VDUkVULUtFWQ==");
+      expect(readJson<Finding[]>(join(out, "findings.json")).length).toBeGreaterThan(0);
+      const summary = readJson<Summary>(join(out, "summary.json"));
+      expect(summary.complete).toBe(false);
+      expect(summary.storageErrors).toHaveLength(1);
+      expect(receiver.received).toHaveLength(0);
+    } finally {
+      await receiver.close();
+    }
   });
 });
 
