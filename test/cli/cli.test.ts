@@ -360,18 +360,29 @@ describe("--storage and --notify", () => {
       /must point at a Teams Workflows host/,
     ],
     [[], { TEAMS_WEBHOOK_URL: "http://127.0.0.1:9/hook?sig=SECRET-SIG" }, /must be https/],
-  ])("refuses a webhook it must not use (%#), without repeating it", async (args, env, message) => {
-    const out = join(tmp(), "out");
-    const run = await audit(["--tenant", demoTenant, "--notify", ...args, "--out", out], {
-      TEAMS_WEBHOOK_URL: "",
-      ...env,
-    });
-    expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(message);
-    expect(run.stderr).not.toContain("SECRET-SIG");
-    expect(run.stderr).not.toContain("evil.example");
-    expect(existsSync(out)).toBe(false);
-  });
+    [
+      [],
+      {
+        TEAMS_WEBHOOK_URL: "https://prod-01.westeurope.logic.azure.com/workflows/1?sig=SECRET-SIG",
+        AUDIT_DASHBOARD_URL: "http://evil.example/dash?token=SECRET-SIG",
+      },
+      /AUDIT_DASHBOARD_URL must be an https URL/,
+    ],
+  ])(
+    "refuses a webhook or dashboard link it must not use (%#), without repeating it",
+    async (args, env, message) => {
+      const out = join(tmp(), "out");
+      const run = await audit(["--tenant", demoTenant, "--notify", ...args, "--out", out], {
+        TEAMS_WEBHOOK_URL: "",
+        ...env,
+      });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(message);
+      expect(run.stderr).not.toContain("SECRET-SIG");
+      expect(run.stderr).not.toContain("evil.example");
+      expect(existsSync(out)).toBe(false);
+    },
+  );
 
   it("refuses a malformed connection string without echoing it", async () => {
     const run = await audit([
