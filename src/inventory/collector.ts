@@ -3,7 +3,7 @@
  * through the SDK client's pipeline (credential, retries, throttling), and progress.
  */
 import { createPipelineRequest } from "@azure/core-rest-pipeline";
-import { TYPES, parseResourceId, sameId, subscriptionOf } from "../arm-ids.js";
+import { TYPES, parseResourceId, sameId, sameValue, subscriptionOf } from "../arm-ids.js";
 import type { ArmResource, ScopeFailure, ScopeType } from "../snapshot.js";
 import { ML_API_VERSION, type ArmClients } from "./connection.js";
 import { responseFailure, toFailure } from "./failures.js";
@@ -151,7 +151,7 @@ export class Collector {
           { status?: unknown } | undefined;
         const endpoint = connection.properties?.privateEndpoint as { id?: unknown } | undefined;
         if (typeof endpoint?.id !== "string" || !endpoint.id) continue;
-        if (typeof state?.status === "string" && sameId(state.status, "Approved")) continue;
+        if (typeof state?.status === "string" && sameValue(state.status, "Approved")) continue;
         ids.set(endpoint.id.toLowerCase(), endpoint.id);
       }
     }

@@ -1,15 +1,14 @@
 import { TYPES, parseResourceId, sameValue } from "../../arm-ids.js";
 import type { SnapshotView } from "../../snapshot.js";
 import { phrase } from "../describe.js";
-import { privateEndpointConnections, privateEndpointOrigin } from "../terms.js";
+import { privateEndpointConnections, privateEndpointOrigin, type PrivateEndpointOrigin } from "../terms.js";
 import { defineRule } from "../types.js";
 
 const NOT_APPROVED = ["Pending", "Rejected", "Disconnected", "Timeout"];
 
 /** Where the request comes from: what its reviewer must know before approving it. */
-function origin(view: SnapshotView, privateEndpointId: string | undefined): string {
-  if (!privateEndpointId) return "";
-  const seen = privateEndpointOrigin(view, privateEndpointId);
+function origin(view: SnapshotView, seen: PrivateEndpointOrigin | undefined): string {
+  if (!seen) return "";
   const subscription = view.subscription(seen.subscriptionId)?.displayName ?? seen.subscriptionId;
   if (seen.subnetId) {
     const subnet = parseResourceId(seen.subnetId);
@@ -40,6 +39,9 @@ export default defineRule({
       for (const connection of privateEndpointConnections(workspace)) {
         if (!NOT_APPROVED.some((s) => sameValue(connection.status, s))) continue;
         const id = connection.id || `${workspace.id}/privateEndpointConnections/${connection.name}`;
+        const seen = connection.privateEndpointId
+          ? privateEndpointOrigin(view, connection.privateEndpointId)
+          : undefined;
         yield {
           kind: "violation",
           resourceId: id,
@@ -47,11 +49,9 @@ export default defineRule({
           evidence: {
             status: connection.status,
             privateEndpointId: connection.privateEndpointId ?? null,
-            privateEndpointSubnetId: connection.privateEndpointId
-              ? (privateEndpointOrigin(view, connection.privateEndpointId).subnetId ?? null)
-              : null,
+            privateEndpointSubnetId: seen?.subnetId ?? null,
           },
-          message: `${phrase(view, id)} is ${connection.status}, so it carries no traffic to the workspace.${origin(view, connection.privateEndpointId)}`,
+          message: `${phrase(view, id)} is ${connection.status}, so it carries no traffic to the workspace.${origin(view, seen)}`,
           remediation: `az network private-endpoint-connection approve --id ${id} --description "Approved by the workspace owner" (or: az network private-endpoint-connection delete --id ${id})`,
         };
       }
