@@ -326,7 +326,8 @@ describe("--storage and --notify", () => {
   });
 
   it("keeps an undelivered digest in the folder, warns without the URL, and sends it next time", async () => {
-    const failing = await startReceiver([{ status: 500 }]);
+    // 503 with Retry-After: 0 takes the same path as a lasting outage, without the production backoff's waits.
+    const failing = await startReceiver([{ status: 503, headers: { "Retry-After": "0" } }]);
     const out = tmp();
     const env = { TEAMS_WEBHOOK_URL: failing.url, [LOOPBACK_SETTING]: "true" };
     const tenantFile = writeTenant(tmp(), "t.json", tenant([publicWs()]));
@@ -334,8 +335,9 @@ describe("--storage and --notify", () => {
       const run = await audit(["--tenant", tenantFile, "--notify", "--out", out], env);
       expect(run.code).toBe(0);
       expect(run.stderr).toMatch(
-        /warning: Teams digest not delivered \(the Teams webhook answered 500 after retries\); 1 kept/,
+        /warning: Teams digest not delivered \(the Teams webhook answered 503 after retries\); 1 kept/,
       );
+      expect(failing.received).toHaveLength(5); // the first try and the production policy's 4 retries
       expect(run.stdout + run.stderr).not.toContain("SECRET-SIG");
       expect(existsSync(join(out, "pending-digests.json"))).toBe(true);
     } finally {
