@@ -4,7 +4,7 @@
  */
 import { sameValue, subscriptionOf } from "../arm-ids.js";
 import type { ArmResource, SnapshotView } from "../snapshot.js";
-import type { Configuration } from "./types.js";
+import type { Configuration, Unknown } from "./types.js";
 
 export type IsolationMode = "Disabled" | "AllowInternetOutbound" | "AllowOnlyApprovedOutbound";
 export type Outbound = "secure (managed)" | "public (managed)" | "secure (legacy)" | "public";
@@ -35,6 +35,15 @@ export function isDisabled(value: string): boolean {
 /** `W.mode`: `managedNetwork.isolationMode`, missing ⇒ `Disabled`. */
 export function isolationMode(workspace: ArmResource): string {
   return str(record(prop(workspace, "managedNetwork"))?.isolationMode) ?? "Disabled";
+}
+
+/**
+ * What a rule that needs `W.mode` yields when the workspace's settings were not read (its listing or,
+ * for the `arg` source, its ARM read failed); undefined when they were.
+ */
+export function managedNetworkUnknown(view: SnapshotView, workspace: ArmResource): Unknown | undefined {
+  if (view.propertiesKnown(workspace.id)) return undefined;
+  return { kind: "unknown", scope: workspace.id, reason: "its managed network settings could not be read" };
 }
 
 export function modeIs(workspace: ArmResource, mode: IsolationMode): boolean {

@@ -1,6 +1,6 @@
 import { TYPES, sameValue } from "../../arm-ids.js";
 import { phrase, locate } from "../describe.js";
-import { modeIs } from "../terms.js";
+import { managedNetworkUnknown, modeIs } from "../terms.js";
 import { defineRule } from "../types.js";
 
 function record(value: unknown): Record<string, unknown> | undefined {
@@ -40,12 +40,9 @@ export default defineRule({
   seeds: ["001"],
   *evaluate({ view }) {
     for (const workspace of view.workspaces()) {
-      if (!view.propertiesKnown(workspace.id)) {
-        yield {
-          kind: "unknown",
-          scope: workspace.id,
-          reason: "its managed network settings could not be read",
-        };
+      const unread = managedNetworkUnknown(view, workspace);
+      if (unread) {
+        yield unread;
         continue;
       }
       if (!modeIs(workspace, "AllowOnlyApprovedOutbound")) continue;

@@ -6,6 +6,7 @@ import {
   environmentId,
   isDisabled,
   managedDeployments,
+  managedNetworkUnknown,
   modeIs,
 } from "../terms.js";
 import { defineRule } from "../types.js";
@@ -25,12 +26,9 @@ export default defineRule({
   seeds: ["000", "004"],
   *evaluate({ view }) {
     for (const { workspace, endpoint, deployment } of managedDeployments(view)) {
-      if (!view.propertiesKnown(workspace.id)) {
-        yield {
-          kind: "unknown",
-          scope: workspace.id,
-          reason: "its managed network settings could not be read",
-        };
+      const unread = managedNetworkUnknown(view, workspace);
+      if (unread) {
+        yield unread;
         continue;
       }
       if (!modeIs(workspace, "Disabled") || !isDisabled(egressPublicNetworkAccess(deployment))) continue;

@@ -1,6 +1,6 @@
 import { TYPES } from "../../arm-ids.js";
 import { phrase, workspaceUpdateCommand } from "../describe.js";
-import { isolationMode, modeIs } from "../terms.js";
+import { isolationMode, managedNetworkUnknown, modeIs } from "../terms.js";
 import { defineRule } from "../types.js";
 
 export default defineRule({
@@ -17,12 +17,9 @@ export default defineRule({
   seeds: ["001"],
   *evaluate({ view }) {
     for (const workspace of view.workspaces()) {
-      if (!view.propertiesKnown(workspace.id)) {
-        yield {
-          kind: "unknown",
-          scope: workspace.id,
-          reason: "its managed network settings could not be read",
-        };
+      const unread = managedNetworkUnknown(view, workspace);
+      if (unread) {
+        yield unread;
         continue;
       }
       if (!modeIs(workspace, "AllowInternetOutbound")) continue;
