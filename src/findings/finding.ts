@@ -4,13 +4,14 @@
  */
 import { createHash } from "node:crypto";
 import type { SnapshotView } from "../snapshot.js";
-import { locate } from "../policy/describe.js";
+import { locate, type Location } from "../policy/describe.js";
 import type { FindingDraft } from "../policy/evaluate.js";
 import type { Configuration, Severity } from "../policy/types.js";
 
 export type FindingStatus = "new" | "open" | "exempted";
 
-export interface Finding {
+/** Where the resource sits (`Location`: subscription id and name, resource group, ML names) and what was found. */
+export interface Finding extends Location {
   id: string;
   ruleId: string;
   slug: string;
@@ -19,12 +20,6 @@ export interface Finding {
   status: FindingStatus;
   resourceId: string;
   resourceType: string;
-  subscriptionId: string;
-  subscriptionName: string;
-  resourceGroup: string;
-  workspace?: string;
-  endpoint?: string;
-  deployment?: string;
   configuration?: Configuration;
   evidence: Record<string, unknown>;
   message: string;
