@@ -20,7 +20,7 @@ export interface Publication {
   /** The summary as published: incomplete when storage writes failed. */
   summary: Summary;
   storageErrors: string[];
-  tableWrites?: { upserted: number; resolved: number; failed: number };
+  tableWrites?: { upserted: number; resolved: number; transactions: number; failed: number };
   delivery?: Delivery;
 }
 
@@ -56,6 +56,7 @@ export async function publishRun(
       publication.tableWrites = {
         upserted: written.upserted,
         resolved: written.resolved,
+        transactions: written.transactions,
         failed: written.failed,
       };
       storageErrors.push(...written.errors);

@@ -21,7 +21,40 @@ export const RUNS_TABLE = "runs";
 const PENDING_DIGESTS_BLOB = "teams/pending-digests.json";
 
 /** Table storage limits that Azurite does not enforce (entity size, property count): the code must. */
-export const TABLE_LIMITS = { stringChars: 32_000, entityBytes: 1024 * 1024, properties: 255, batch: 100 };
+export const TABLE_LIMITS = {
+  stringChars: 32_000,
+  entityBytes: 1024 * 1024,
+  properties: 255,
+  /** An entity group transaction holds at most 100 entities and 4 MiB of payload. */
+  batch: 100,
+  batchBytes: 4 * 1024 * 1024,
+};
+
+/** What a transaction's multipart envelope adds per operation (headers, boundaries, URL), generously. */
+const BATCH_OVERHEAD_PER_OPERATION = 1024;
+
+/**
+ * Splits rows of one partition into transactions within both limits. The size of a row is its JSON in
+ * UTF-8 plus its envelope; a row that alone exceeds the limit still goes out alone, to fail on its own.
+ */
+export function transactionsOf<T>(rows: readonly T[], size: (row: T) => number): T[][] {
+  const budget = TABLE_LIMITS.batchBytes - 64 * 1024; // the batch's own envelope
+  const out: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    const rowBytes = size(row) + BATCH_OVERHEAD_PER_OPERATION;
+    if (current.length > 0 && (current.length === TABLE_LIMITS.batch || bytes + rowBytes > budget)) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(row);
+    bytes += rowBytes;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
 
 export type StoredStatus = "open" | "resolved" | "exempted";
 
@@ -35,6 +68,8 @@ export interface StorageOptions {
 export interface StateWrite {
   upserted: number;
   resolved: number;
+  /** Entity group transactions sent (each one request). */
+  transactions: number;
   /** Entities whose write failed after retries: the run is incomplete, the next run writes them. */
   failed: number;
   errors: string[];
@@ -201,8 +236,8 @@ export class AuditStorage {
   }
 
   /**
-   * Upserts what this run saw and marks `resolved` what reconcile resolved, in same-partition batches of
-   * at most 100. A row resolved earlier that comes back keeps its history (`resolvedAt`, `reopenedCount`).
+   * Upserts what this run saw and marks `resolved` what reconcile resolved, in same-partition
+   * transactions within Table's limits (100 rows, 4 MiB). A row resolved earlier that comes back keeps its history (`resolvedAt`, `reopenedCount`).
    */
   async writeState(
     findings: readonly Finding[],
@@ -210,7 +245,7 @@ export class AuditStorage {
     resolvedAt: string,
   ): Promise<StateWrite> {
     await this.prepare();
-    const result: StateWrite = { upserted: 0, resolved: 0, failed: 0, errors: [] };
+    const result: StateWrite = { upserted: 0, resolved: 0, transactions: 0, failed: 0, errors: [] };
     const actions = new Map<string, { action: TransactionAction; kind: "upserted" | "resolved" }[]>();
     const add = (entity: TableEntity, kind: "upserted" | "resolved") => {
       const list = actions.get(entity.partitionKey) ?? [];
@@ -241,8 +276,8 @@ export class AuditStorage {
       );
     }
     for (const list of actions.values()) {
-      for (let i = 0; i < list.length; i += TABLE_LIMITS.batch) {
-        const batch = list.slice(i, i + TABLE_LIMITS.batch);
+      for (const batch of transactionsOf(list, (b) => Buffer.byteLength(JSON.stringify(b.action[1])))) {
+        result.transactions += 1;
         try {
           await this.findings.submitTransaction(batch.map((b) => b.action));
           for (const b of batch) result[b.kind] += 1;

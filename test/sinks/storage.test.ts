@@ -82,7 +82,7 @@ describe("Azure Storage on Azurite", () => {
     const first = await runWithStorage(storage, both, "2026-11-20T02:00:00Z");
     expect(first.result.findings.map((f) => f.status)).toEqual(Array(6).fill("new"));
     expect(first.publication.storageErrors).toEqual([]);
-    expect(first.publication.tableWrites).toEqual({ upserted: 6, resolved: 0, failed: 0 });
+    expect(first.publication.tableWrites).toEqual({ upserted: 6, resolved: 0, transactions: 2, failed: 0 });
 
     const second = await runWithStorage(storage, both, "2026-11-21T02:00:00Z");
     expect(second.result.findings.map((f) => f.status)).toEqual(Array(6).fill("open"));
@@ -167,8 +167,26 @@ describe("Azure Storage on Azurite", () => {
     }
     const many = Array.from({ length: 250 }, (_, i) => ({ ...base, id: `bulk-${i}` }));
     const written = await storage.writeState([huge, ...many], [], "2026-11-26T02:00:00Z");
-    expect(written).toEqual({ upserted: 251, resolved: 0, failed: 0, errors: [] });
+    expect(written).toEqual({ upserted: 251, resolved: 0, transactions: 3, failed: 0, errors: [] });
     expect((await rows(azurite())).get("huge")?.message).toMatch(/…\[truncated\]$/);
+  });
+
+  it("keeps each transaction within 4 MiB, however large the rows", async () => {
+    const storage = new AuditStorage(azurite().connectionString, FAST);
+    const base = (await runWithStorage(storage, tenant([publicWs("payload", SUB)]), "2026-11-27T02:00:00Z"))
+      .result.findings[0] as Finding;
+    // 100 rows of about 64 KB each (the fields are cut to 32K characters): as one transaction, 6.5 MiB.
+    const large = Array.from({ length: 100 }, (_, i) => ({
+      ...base,
+      id: `large-${i}`,
+      evidence: { blob: "e".repeat(40_000) },
+      message: "m".repeat(40_000),
+    }));
+    const written = await storage.writeState(large, [], "2026-11-27T02:00:00Z");
+    expect(written).toMatchObject({ upserted: 100, failed: 0, errors: [] });
+    expect(written.transactions).toBe(2);
+    const stored = await rows(azurite());
+    expect(large.every((f) => stored.get(f.id)?.status === "open")).toBe(true);
   });
 });
 
