@@ -30,6 +30,9 @@ export const TABLE_LIMITS = {
   batchBytes: 4 * 1024 * 1024,
 };
 
+/** Storage errors a `runs` row keeps when the whole list would not fit in one property. */
+const RUN_ROW_ERRORS = 20;
+
 /** What a transaction's multipart envelope adds per operation (headers, boundaries, URL), generously. */
 const BATCH_OVERHEAD_PER_OPERATION = 1024;
 
@@ -329,6 +332,20 @@ export class AuditStorage {
   async recordRun(summary: Summary): Promise<void> {
     await this.prepare();
     const { resolvedFindings: _resolved, ...rest } = summary;
+    let text = JSON.stringify(rest);
+    const errors = rest.storageErrors ?? [];
+    if (text.length > TABLE_LIMITS.stringChars && errors.length > RUN_ROW_ERRORS) {
+      // The one list in a summary that grows with the tenant: a cut JSON could not be read back, so the
+      // row keeps the first errors and the archive's summary.json keeps them all.
+      const kept = errors.slice(0, RUN_ROW_ERRORS);
+      text = JSON.stringify({
+        ...rest,
+        storageErrors: [
+          ...kept,
+          `…and ${errors.length - kept.length} more in the run archive's summary.json`,
+        ],
+      });
+    }
     await this.runs.upsertEntity({
       partitionKey: "run",
       rowKey: runRowKey(summary.finishedAt, summary.runId),
@@ -338,7 +355,7 @@ export class AuditStorage {
       complete: summary.complete,
       new: summary.new,
       resolved: summary.resolved,
-      summary: fit(JSON.stringify(rest)),
+      summary: fit(text),
     });
   }
 

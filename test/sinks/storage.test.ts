@@ -151,6 +151,23 @@ describe("Azure Storage on Azurite", () => {
     expect(runs[0]?.runId).toBe(result.summary.runId);
   });
 
+  it("keeps a runs row readable when a run's storage errors would not fit in it", async () => {
+    const storage = new AuditStorage(azurite().connectionString, FAST);
+    const { result } = await runWithStorage(
+      storage,
+      tenant([publicWs("noisy", SUB)]),
+      "2026-11-28T02:00:00Z",
+    );
+    const storageErrors = Array.from(
+      { length: 2_000 },
+      (_, i) => `findings table: 100 rows not written (RestError 503 ServerBusy) #${i}`,
+    );
+    await storage.recordRun({ ...result.summary, finishedAt: "2026-11-28T03:00:00Z", storageErrors });
+    const [latest] = await storage.recentRuns(1);
+    expect(latest?.storageErrors).toHaveLength(21);
+    expect(latest?.storageErrors?.at(-1)).toBe("…and 1980 more in the run archive's summary.json");
+  });
+
   it("keeps rows within Table limits and writes large partitions in batches of 100", async () => {
     const storage = new AuditStorage(azurite().connectionString, FAST);
     const base = (await runWithStorage(storage, tenant([publicWs("limits", SUB)]), "2026-11-26T02:00:00Z"))
