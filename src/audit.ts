@@ -30,6 +30,8 @@ export interface AuditRequest {
   onProgress?: (progress: Progress) => void;
   /** The clock; tests pass a fixed one. */
   now?: () => Date;
+  /** The id the run was requested under (the Functions app queues a run before it starts). */
+  runId?: string;
 }
 
 export interface AuditResult {
@@ -59,7 +61,7 @@ export function effectiveScope(policy: Policy, override: Partial<AuditScope> = {
 export async function runAudit(request: AuditRequest): Promise<AuditResult> {
   const clock = request.now ?? (() => new Date());
   const startedAt = clock();
-  const runId = newRunId(startedAt);
+  const runId = request.runId ?? newRunId(startedAt);
   const snapshot = await collectSnapshot(new ArmClients(request.connection), {
     source: request.source,
     scope: effectiveScope(request.policy, request.scope),

@@ -4,9 +4,8 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { runAudit } from "../audit.js";
+import { Composition, CompositionError, type AuditConfig } from "../compose.js";
 import { checkDashboardUrl, parseCli, USAGE, UsageError, type CliConfig } from "../config.js";
-import { startEmulator, type RunningEmulator } from "../emulator/server.js";
 import { loadTenantFile, TenantFileError } from "../emulator/tenant-file.js";
 import type { Finding } from "../findings/finding.js";
 import { formatCsv } from "../findings/format-csv.js";
@@ -14,14 +13,11 @@ import { formatOcsf } from "../findings/format-ocsf.js";
 import { formatTable } from "../findings/format-table.js";
 import { readJsonFile } from "../json-file.js";
 import type { Summary } from "../findings/summary.js";
-import { EMULATOR_CREDENTIAL, type ArmConnection } from "../inventory/connection.js";
 import type { Progress } from "../inventory/index.js";
 import { DEFAULT_POLICY, parsePolicy, PolicyError } from "../policy/policy-file.js";
 import { severityRank, type Policy, type Severity } from "../policy/types.js";
-import { localPendingDigests, readState, StateError, writeRun } from "../sinks/local-folder.js";
-import { describeStorageError, publishRun } from "../sinks/publish.js";
-import { AuditStorage } from "../sinks/storage.js";
-import { LOOPBACK_SETTING, TeamsWebhook, WebhookError } from "../sinks/teams-webhook.js";
+import { setting } from "../settings.js";
+import { StateError } from "../sinks/local-folder.js";
 
 export const EXIT = { ok: 0, findings: 1, usage: 2, incomplete: 3, internal: 4 } as const;
 
@@ -76,113 +72,81 @@ async function version(): Promise<string> {
   return pkg.version;
 }
 
-function openStorage(connection: string): AuditStorage {
-  try {
-    return new AuditStorage(connection);
-  } catch {
-    // The connection string may hold an account key: say what is wrong, never what it was.
-    throw new UsageError("--storage is not a valid storage connection string");
+/** The flags, the files they name and the settings the CLI shares with the app, as one configuration. */
+async function auditConfig(config: CliConfig): Promise<AuditConfig> {
+  const policy = await loadPolicy(config.policy);
+  const tenant = config.tenant === undefined ? undefined : await loadTenantFile(config.tenant);
+  let notify: AuditConfig["notify"];
+  if (config.notify) {
+    const webhookUrl = config.teamsWebhook ?? setting(process.env, "TEAMS_WEBHOOK_URL");
+    if (!webhookUrl)
+      throw new UsageError("--notify needs the webhook in TEAMS_WEBHOOK_URL (or --teams-webhook URL)");
+    const dashboardSetting = config.dashboardUrl ?? setting(process.env, "AUDIT_DASHBOARD_URL");
+    const dashboardUrl = dashboardSetting
+      ? checkDashboardUrl(config.dashboardUrl ? "--dashboard-url" : "AUDIT_DASHBOARD_URL", dashboardSetting)
+      : undefined;
+    notify = {
+      webhookUrl,
+      mode: config.teamsMode,
+      allowLoopbackHttp: setting(process.env, "AUDIT_TEAMS_ALLOW_LOOPBACK_HTTP") === "true",
+      ...(dashboardUrl ? { dashboardUrl } : {}),
+    };
   }
+  return {
+    arm: tenant ? { kind: "tenant", tenant } : { kind: "azure", endpoint: config.armEndpoint },
+    source: config.source,
+    policy,
+    scope: { subscriptions: config.subscriptions, managementGroups: config.managementGroups },
+    ...(config.storage !== undefined
+      ? { storage: { kind: "connectionString", connectionString: config.storage } as const }
+      : {}),
+    ...(notify ? { notify } : {}),
+    out: config.out,
+  };
 }
 
-function openWebhook(config: CliConfig): TeamsWebhook {
-  const url = config.teamsWebhook ?? process.env.TEAMS_WEBHOOK_URL;
-  if (!url) throw new UsageError("--notify needs the webhook in TEAMS_WEBHOOK_URL (or --teams-webhook URL)");
+function compose(config: AuditConfig): Composition {
   try {
-    return new TeamsWebhook(url, { allowLoopbackHttp: process.env[LOOPBACK_SETTING] === "true" });
+    return new Composition(config);
   } catch (error) {
-    if (error instanceof WebhookError) throw new UsageError(error.message);
+    if (error instanceof CompositionError)
+      throw new UsageError(
+        error.part === "storage" ? "--storage is not a valid storage connection string" : error.message,
+      );
     throw error;
   }
 }
 
 async function run(config: CliConfig): Promise<number> {
   // Everything the run needs is read and validated before anything is started or written.
-  const policy = await loadPolicy(config.policy);
-  const tenant = config.tenant === undefined ? undefined : await loadTenantFile(config.tenant);
-  const storage = config.storage === undefined ? undefined : openStorage(config.storage);
-  const webhook = config.notify ? openWebhook(config) : undefined;
-  const dashboardSetting = config.dashboardUrl ?? (process.env.AUDIT_DASHBOARD_URL || undefined);
-  const dashboardUrl =
-    config.notify && dashboardSetting
-      ? checkDashboardUrl(config.dashboardUrl ? "--dashboard-url" : "AUDIT_DASHBOARD_URL", dashboardSetting)
-      : undefined;
-  let stateUnreadable: string | undefined;
-  let previous: Awaited<ReturnType<typeof readState>> | undefined;
-  if (storage) {
-    try {
-      previous = await storage.loadState();
-    } catch (error) {
-      // Storage down or refusing: the audit still runs and its findings still reach --out.
-      stateUnreadable = describeStorageError(error);
-    }
+  const composition = compose(await auditConfig(config));
+  const progress = progressPrinter();
+  const { result, publication } = await composition.execute({ onProgress: progress.update });
+  progress.done();
+  for (const error of publication.storageErrors) process.stderr.write(`warning: Azure Storage: ${error}\n`);
+  if (publication.delivery?.error) {
+    process.stderr.write(
+      `warning: Teams digest not delivered (${publication.delivery.error}); ${publication.delivery.kept} kept for the next run\n`,
+    );
   }
-  previous ??= await readState(config.out);
-
-  let emulator: RunningEmulator | undefined;
-  try {
-    let connection: ArmConnection;
-    if (tenant) {
-      emulator = await startEmulator(tenant);
-      connection = { endpoint: emulator.url, credential: EMULATOR_CREDENTIAL, ca: emulator.ca };
-    } else {
-      // Loaded only for real ARM: a --tenant run never needs the identity library.
-      const { DefaultAzureCredential } = await import("@azure/identity");
-      connection = { endpoint: config.armEndpoint, credential: new DefaultAzureCredential() };
-    }
-    const progress = progressPrinter();
-    const audited = await runAudit({
-      connection,
-      source: config.source,
-      policy,
-      scope: { subscriptions: config.subscriptions, managementGroups: config.managementGroups },
-      previous,
-      onProgress: progress.update,
-    });
-    progress.done();
-    const publication = await publishRun(audited, {
-      ...(stateUnreadable !== undefined ? { stateUnreadable } : {}),
-      ...(storage ? { storage } : {}),
-      ...(webhook
-        ? {
-            notify: {
-              webhook,
-              mode: config.teamsMode,
-              ...(dashboardUrl ? { dashboardUrl } : {}),
-              pending: storage ? storage.pendingDigests() : localPendingDigests(config.out),
-            },
-          }
-        : {}),
-    });
-    const result = { ...audited, summary: publication.summary };
-    await writeRun(config.out, result);
-    for (const error of publication.storageErrors) process.stderr.write(`warning: Azure Storage: ${error}\n`);
-    if (publication.delivery?.error) {
-      process.stderr.write(
-        `warning: Teams digest not delivered (${publication.delivery.error}); ${publication.delivery.kept} kept for the next run\n`,
-      );
-    }
-    if (config.format === "json") {
-      process.stdout.write(`${JSON.stringify(result.findings, null, 2)}\n`);
-    } else if (config.format === "csv") {
-      process.stdout.write(formatCsv(result.findings));
-    } else if (config.format === "ocsf") {
-      process.stdout.write(
-        formatOcsf(result.findings, { productVersion: await version(), profile: result.summary.profile }),
-      );
-    } else {
-      process.stdout.write(
-        formatTable(result.findings, result.summary, {
-          color: process.stdout.isTTY === true,
-          ...(process.stdout.isTTY ? { width: process.stdout.columns } : {}),
-          outDir: config.out,
-        }),
-      );
-    }
-    return exitCodeFor(result.findings, result.summary, config.failOn);
-  } finally {
-    await emulator?.close();
+  if (config.format === "json") {
+    process.stdout.write(`${JSON.stringify(result.findings, null, 2)}\n`);
+  } else if (config.format === "csv") {
+    process.stdout.write(formatCsv(result.findings));
+  } else if (config.format === "ocsf") {
+    process.stdout.write(
+      formatOcsf(result.findings, { productVersion: await version(), profile: result.summary.profile }),
+    );
+  } else {
+    process.stdout.write(
+      formatTable(result.findings, result.summary, {
+        color: process.stdout.isTTY === true,
+        ...(process.stdout.isTTY ? { width: process.stdout.columns } : {}),
+        outDir: config.out,
+      }),
+    );
   }
+  return exitCodeFor(result.findings, result.summary, config.failOn);
 }
 
 export async function main(argv: string[]): Promise<number> {

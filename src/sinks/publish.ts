@@ -4,6 +4,7 @@
  */
 import type { AuditResult } from "../audit.js";
 import type { Summary } from "../findings/summary.js";
+import type { DigestState } from "./runs.js";
 import type { AuditStorage } from "./storage.js";
 import { buildDigest, shouldPost, type DigestMode } from "./teams-card.js";
 import { deliverDigests, type Delivery, type PendingDigests, type TeamsWebhook } from "./teams-webhook.js";
@@ -14,6 +15,8 @@ export interface Notify {
   /** Where undeliverable digests wait for the next run (blob storage, or the local folder). */
   pending: PendingDigests;
   dashboardUrl?: string;
+  /** An earlier attempt of this run posted its digest already: it is not posted again. */
+  alreadyPosted?: boolean;
 }
 
 export interface Publication {
@@ -22,6 +25,10 @@ export interface Publication {
   storageErrors: string[];
   tableWrites?: { upserted: number; resolved: number; transactions: number; failed: number };
   delivery?: Delivery;
+  /** What became of this run's digest. */
+  digest?: DigestState;
+  /** The run's row in the `runs` table was written. */
+  recorded?: boolean;
 }
 
 export function describeStorageError(error: unknown): string {
@@ -52,7 +59,12 @@ export async function publishRun(
   if (sinks.storage) {
     const storage = sinks.storage;
     try {
-      const written = await storage.writeState(result.findings, result.resolved, summary.finishedAt);
+      const written = await storage.writeState(
+        result.findings,
+        result.resolved,
+        summary.finishedAt,
+        summary.runId,
+      );
       publication.tableWrites = {
         upserted: written.upserted,
         resolved: written.resolved,
@@ -65,15 +77,10 @@ export async function publishRun(
     }
     if (storageErrors.length > 0)
       summary = { ...summary, complete: false, storageErrors: [...storageErrors] };
-    for (const [what, write] of [
-      ["run archive", () => storage.archiveRun(summary, result.findings, result.snapshot)],
-      ["runs table", () => storage.recordRun(summary)],
-    ] as const) {
-      try {
-        await write();
-      } catch (error) {
-        storageErrors.push(`${what}: not written (${describeStorageError(error)})`);
-      }
+    try {
+      await storage.archiveRun(summary, result.findings, result.snapshot);
+    } catch (error) {
+      storageErrors.push(`run archive: not written (${describeStorageError(error)})`);
     }
     if (storageErrors.length > 0) {
       summary = { ...summary, complete: false, storageErrors: [...storageErrors] };
@@ -88,9 +95,12 @@ export async function publishRun(
   }
   publication.summary = summary;
 
-  if (sinks.notify) {
+  let digest: DigestState = "none";
+  if (sinks.notify && sinks.notify.alreadyPosted) {
+    digest = "posted";
+  } else if (sinks.notify) {
     const { notify } = sinks;
-    const digest = shouldPost(notify.mode, summary)
+    const card = shouldPost(notify.mode, summary)
       ? buildDigest({
           summary,
           findings: result.findings,
@@ -98,13 +108,27 @@ export async function publishRun(
         })
       : undefined;
     try {
-      publication.delivery = await deliverDigests(notify.webhook, digest, notify.pending);
+      publication.delivery = await deliverDigests(notify.webhook, card, notify.pending);
     } catch (error) {
       publication.delivery = {
         delivered: 0,
         kept: 0,
         error: `the digest store failed (${describeStorageError(error)})`,
       };
+    }
+    digest = card === undefined ? "not-needed" : publication.delivery.error ? "kept" : "posted";
+  }
+  publication.digest = digest;
+
+  // Last, so that a run whose row says it ended has posted its digest: a worker that dies before this
+  // line runs again, and one that dies after it is never run twice.
+  if (sinks.storage) {
+    try {
+      await sinks.storage.recordRun(summary, { digest });
+      publication.recorded = true;
+    } catch (error) {
+      storageErrors.push(`runs table: not written (${describeStorageError(error)})`);
+      publication.summary = { ...summary, complete: false, storageErrors: [...storageErrors] };
     }
   }
   return publication;

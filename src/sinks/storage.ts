@@ -3,8 +3,8 @@
  * which the next run reconciles against. Writes are idempotent by key and retried by the SDKs; what
  * still fails is counted and reported, and the run is marked incomplete — never silently dropped.
  */
-import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
-import { TableClient, type TableEntity, type TransactionAction } from "@azure/data-tables";
+import type { ContainerClient } from "@azure/storage-blob";
+import type { TableClient, TableEntity, TransactionAction } from "@azure/data-tables";
 import { promisify } from "node:util";
 import { gzip } from "node:zlib";
 import type { Finding, FindingStatus } from "../findings/finding.js";
@@ -12,6 +12,8 @@ import type { Summary } from "../findings/summary.js";
 import type { Snapshot } from "../snapshot.js";
 import type { TeamsMessage } from "./teams-card.js";
 import type { PendingDigests } from "./teams-webhook.js";
+import { RunStore, type DigestState } from "./runs.js";
+import { blobService, tableClient, type StorageRetry, type StorageTarget } from "./storage-target.js";
 
 const gzipAsync = promisify(gzip);
 
@@ -29,9 +31,6 @@ export const TABLE_LIMITS = {
   batch: 100,
   batchBytes: 4 * 1024 * 1024,
 };
-
-/** Storage errors a `runs` row keeps when the whole list would not fit in one property. */
-const RUN_ROW_ERRORS = 20;
 
 /** What a transaction's multipart envelope adds per operation (headers, boundaries, URL), generously. */
 const BATCH_OVERHEAD_PER_OPERATION = 1024;
@@ -61,12 +60,7 @@ export function transactionsOf<T>(rows: readonly T[], size: (row: T) => number):
 
 export type StoredStatus = "open" | "resolved" | "exempted";
 
-export interface StorageOptions {
-  /** Retries of each request (the SDKs' own policies). */
-  maxTries?: number;
-  retryDelayInMs?: number;
-  timeoutMs?: number;
-}
+export type StorageOptions = StorageRetry;
 
 export interface StateWrite {
   upserted: number;
@@ -171,42 +165,38 @@ export function fromEntity(
   return finding;
 }
 
-/** Newest first in a table sorted by RowKey. */
-export function runRowKey(finishedAt: string, runId: string): string {
-  return `${String(8_640_000_000_000_000 - Date.parse(finishedAt)).padStart(16, "0")}_${runId}`;
-}
-
 export class AuditStorage {
   private readonly container: ContainerClient;
   private readonly findings: TableClient;
-  private readonly runs: TableClient;
+  readonly runs: RunStore;
+  private readonly runsTable: TableClient;
   private ready?: Promise<void>;
 
-  constructor(connectionString: string, options: StorageOptions = {}) {
-    const blobRetry = {
-      maxTries: options.maxTries ?? 4,
-      retryDelayInMs: options.retryDelayInMs ?? 800,
-      tryTimeoutInMs: options.timeoutMs ?? 30_000,
-    };
-    this.container = BlobServiceClient.fromConnectionString(connectionString, {
-      retryOptions: blobRetry,
-    }).getContainerClient(CONTAINER);
-    const tableOptions = {
-      allowInsecureConnection: /UseDevelopmentStorage=true|=http:\/\//i.test(connectionString),
-      retryOptions: {
-        maxRetries: (options.maxTries ?? 4) - 1,
-        retryDelayInMs: options.retryDelayInMs ?? 800,
-      },
-    };
-    this.findings = TableClient.fromConnectionString(connectionString, FINDINGS_TABLE, tableOptions);
-    this.runs = TableClient.fromConnectionString(connectionString, RUNS_TABLE, tableOptions);
+  /** `target`: a connection string, or an identity-based connection (the Functions app's). */
+  constructor(target: string | StorageTarget, options: StorageOptions = {}) {
+    const resolved: StorageTarget =
+      typeof target === "string" ? { kind: "connectionString", connectionString: target } : target;
+    this.container = blobService(resolved, options).getContainerClient(CONTAINER);
+    this.findings = tableClient(resolved, FINDINGS_TABLE, options);
+    this.runsTable = tableClient(resolved, RUNS_TABLE, options);
+    this.runs = new RunStore(this.runsTable);
+  }
+
+  /** The findings table, for the dashboard feed's queries. */
+  get findingsTable(): TableClient {
+    return this.findings;
+  }
+
+  /** The run container, for the state lock. */
+  get containerClient(): ContainerClient {
+    return this.container;
   }
 
   /** Creates the container and tables once; they may already exist. */
-  private prepare(): Promise<void> {
+  prepare(): Promise<void> {
     this.ready ??= (async () => {
       await this.container.createIfNotExists();
-      await Promise.all([this.findings.createTable(), this.runs.createTable()]);
+      await Promise.all([this.findings.createTable(), this.runsTable.createTable()]);
     })().catch((error: unknown) => {
       this.ready = undefined;
       throw error;
@@ -220,17 +210,31 @@ export class AuditStorage {
   /**
    * The open and exempted findings of the last runs: what this run reconciles against. One listing of
    * the table; resolved rows are remembered for their history rather than read again one by one.
+   *
+   * `runId` is given when this run may have been started before by a worker that died after writing
+   * part of the table: what that attempt changed is read as it was before it, so that the run, done
+   * again, finds the same new and resolved findings.
    */
-  async loadState(): Promise<Finding[]> {
+  async loadState(runId?: string): Promise<Finding[]> {
     await this.prepare();
     const state: Finding[] = [];
     this.resolvedHistory = new Map();
     for await (const entity of this.findings.listEntities<Record<string, unknown>>()) {
+      const reopenedCount = Number(entity.reopenedCount ?? 0) || 0;
       if (entity.status === "resolved") {
-        this.resolvedHistory.set(entity.rowKey ?? "", {
-          firstSeen: String(entity.firstSeen),
-          reopenedCount: Number(entity.reopenedCount ?? 0) || 0,
-        });
+        if (runId !== undefined && entity.resolvedInRunId === runId) state.push(fromEntity(entity));
+        else
+          this.resolvedHistory.set(entity.rowKey ?? "", {
+            firstSeen: String(entity.firstSeen),
+            reopenedCount,
+          });
+      } else if (runId !== undefined && entity.newInRunId === runId) {
+        // New in this very run: absent before it, or resolved if this run reopened it.
+        if (reopenedCount > 0)
+          this.resolvedHistory.set(entity.rowKey ?? "", {
+            firstSeen: String(entity.firstSeen),
+            reopenedCount: reopenedCount - 1,
+          });
       } else {
         state.push(fromEntity(entity));
       }
@@ -246,6 +250,7 @@ export class AuditStorage {
     findings: readonly Finding[],
     resolved: readonly Finding[],
     resolvedAt: string,
+    runId: string,
   ): Promise<StateWrite> {
     await this.prepare();
     const result: StateWrite = { upserted: 0, resolved: 0, transactions: 0, failed: 0, errors: [] };
@@ -261,6 +266,7 @@ export class AuditStorage {
       add(
         toEntity(f, f.status === "exempted" ? "exempted" : "open", {
           resolvedAt: "",
+          ...(f.status === "new" ? { newInRunId: runId } : {}),
           ...(earlier
             ? {
                 reopenedAt: f.lastSeen,
@@ -274,7 +280,13 @@ export class AuditStorage {
     }
     for (const f of resolved) {
       add(
-        { partitionKey: f.subscriptionId.toLowerCase(), rowKey: f.id, status: "resolved", resolvedAt },
+        {
+          partitionKey: f.subscriptionId.toLowerCase(),
+          rowKey: f.id,
+          status: "resolved",
+          resolvedAt,
+          resolvedInRunId: runId,
+        },
         "resolved",
       );
     }
@@ -329,44 +341,14 @@ export class AuditStorage {
     });
   }
 
-  async recordRun(summary: Summary): Promise<void> {
+  async recordRun(summary: Summary, extra: { digest?: DigestState } = {}): Promise<void> {
     await this.prepare();
-    const { resolvedFindings: _resolved, ...rest } = summary;
-    let text = JSON.stringify(rest);
-    const errors = rest.storageErrors ?? [];
-    if (text.length > TABLE_LIMITS.stringChars && errors.length > RUN_ROW_ERRORS) {
-      // The one list in a summary that grows with the tenant: a cut JSON could not be read back, so the
-      // row keeps the first errors and the archive's summary.json keeps them all.
-      const kept = errors.slice(0, RUN_ROW_ERRORS);
-      text = JSON.stringify({
-        ...rest,
-        storageErrors: [
-          ...kept,
-          `…and ${errors.length - kept.length} more in the run archive's summary.json`,
-        ],
-      });
-    }
-    await this.runs.upsertEntity({
-      partitionKey: "run",
-      rowKey: runRowKey(summary.finishedAt, summary.runId),
-      runId: summary.runId,
-      startedAt: summary.startedAt,
-      finishedAt: summary.finishedAt,
-      complete: summary.complete,
-      new: summary.new,
-      resolved: summary.resolved,
-      summary: fit(text),
-    });
+    await this.runs.finish(summary, extra);
   }
 
   /** The most recent runs' summaries, newest first. */
   async recentRuns(count: number): Promise<Omit<Summary, "resolvedFindings">[]> {
-    const runs: Omit<Summary, "resolvedFindings">[] = [];
-    for await (const page of this.runs.listEntities<{ summary: string }>().byPage({ maxPageSize: count })) {
-      for (const row of page) runs.push(JSON.parse(row.summary) as Omit<Summary, "resolvedFindings">);
-      break;
-    }
-    return runs.slice(0, count);
+    return (await this.runs.recentSummaries(count)).flatMap((run) => (run.summary ? [run.summary] : []));
   }
 
   /** Digests Teams did not accept, kept in blob storage for the next run. */

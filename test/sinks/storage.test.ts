@@ -183,7 +183,7 @@ describe("Azure Storage on Azurite", () => {
       if (typeof value === "string") expect(value.length).toBeLessThanOrEqual(TABLE_LIMITS.stringChars);
     }
     const many = Array.from({ length: 250 }, (_, i) => ({ ...base, id: `bulk-${i}` }));
-    const written = await storage.writeState([huge, ...many], [], "2026-11-26T02:00:00Z");
+    const written = await storage.writeState([huge, ...many], [], "2026-11-26T02:00:00Z", base.runId);
     expect(written).toEqual({ upserted: 251, resolved: 0, transactions: 3, failed: 0, errors: [] });
     expect((await rows(azurite())).get("huge")?.message).toMatch(/…\[truncated\]$/);
   });
@@ -199,7 +199,7 @@ describe("Azure Storage on Azurite", () => {
       evidence: { blob: "e".repeat(40_000) },
       message: "m".repeat(40_000),
     }));
-    const written = await storage.writeState(large, [], "2026-11-27T02:00:00Z");
+    const written = await storage.writeState(large, [], "2026-11-27T02:00:00Z", base.runId);
     expect(written).toMatchObject({ upserted: 100, failed: 0, errors: [] });
     expect(written.transactions).toBe(2);
     const stored = await rows(azurite());

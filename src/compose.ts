@@ -1,0 +1,177 @@
+/**
+ * One run, composed from a typed configuration: the ARM connection (Azure, or the emulator serving a
+ * tenant file), the storage sinks, the Teams notifier, the audit and its publication. The CLI and every
+ * function build their configuration and call this; the wiring exists only here.
+ */
+import type { PipelineRetryOptions } from "@azure/core-rest-pipeline";
+import { runAudit, type AuditResult } from "./audit.js";
+import { startEmulator, type EmulatorOptions, type RunningEmulator } from "./emulator/server.js";
+import type { TenantFile } from "./emulator/tenant-file.js";
+import type { Finding } from "./findings/finding.js";
+import { EMULATOR_CREDENTIAL, type ArmConnection } from "./inventory/connection.js";
+import type { AuditScope, Progress, Source } from "./inventory/index.js";
+import type { Policy } from "./policy/types.js";
+import type { NotifySettings } from "./settings.js";
+import { localPendingDigests, readState, writeRun } from "./sinks/local-folder.js";
+import { describeStorageError, publishRun, type Notify, type Publication } from "./sinks/publish.js";
+import { AuditStorage } from "./sinks/storage.js";
+import type { StorageRetry, StorageTarget } from "./sinks/storage-target.js";
+import { TeamsWebhook, WebhookError, type WebhookOptions } from "./sinks/teams-webhook.js";
+
+export type ArmTarget =
+  { kind: "tenant"; tenant: TenantFile; emulator?: EmulatorOptions } | { kind: "azure"; endpoint: string };
+
+export interface AuditConfig {
+  arm: ArmTarget;
+  source: Source;
+  policy: Policy;
+  /** Overrides the policy's scope where it lists anything. */
+  scope: Partial<AuditScope>;
+  storage?: StorageTarget;
+  notify?: NotifySettings;
+  /** The CLI's folder: findings.json, summary.json, and the state when there is no storage. */
+  out?: string;
+  /** Tests shorten the SDKs' waits; production uses their defaults. */
+  retries?: { arm?: PipelineRetryOptions; storage?: StorageRetry; teams?: WebhookOptions };
+}
+
+/** A part of the configuration the SDKs refuse: which part, and never its (possibly secret) value. */
+export class CompositionError extends Error {
+  override name = "CompositionError";
+  constructor(
+    readonly part: "storage" | "webhook",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface RunHooks {
+  runId?: string;
+  now?: () => Date;
+  onProgress?: (progress: Progress) => void;
+  /**
+   * The run may have been started before by a worker that died: reconcile against the state as it was
+   * before this run, and do not post a digest an earlier attempt posted.
+   */
+  resume?: { digestPosted: boolean };
+  /** Called once the audit has read the tenant and before anything is written (a lost lock stops here). */
+  beforePublish?: () => void | Promise<void>;
+}
+
+export interface RunOutcome {
+  result: AuditResult;
+  publication: Publication;
+  /** Why the stored state could not be read, when it could not (nothing was then written to storage). */
+  stateUnreadable?: string;
+}
+
+/** The sinks a configuration names, built and checked before any run starts. */
+export class Composition {
+  readonly storage?: AuditStorage;
+  readonly webhook?: TeamsWebhook;
+
+  constructor(readonly config: AuditConfig) {
+    if (config.storage) {
+      try {
+        this.storage = new AuditStorage(config.storage, config.retries?.storage);
+      } catch {
+        // A connection string may hold an account key: say what is wrong, never what it was.
+        throw new CompositionError("storage", "the storage connection string is not valid");
+      }
+    }
+    if (config.notify) {
+      try {
+        this.webhook = new TeamsWebhook(config.notify.webhookUrl, {
+          allowLoopbackHttp: config.notify.allowLoopbackHttp,
+          ...config.retries?.teams,
+        });
+      } catch (error) {
+        if (error instanceof WebhookError) throw new CompositionError("webhook", error.message);
+        throw error;
+      }
+    }
+  }
+
+  private async previousState(hooks: RunHooks): Promise<{ previous: Finding[]; unreadable?: string }> {
+    if (this.storage) {
+      try {
+        return { previous: await this.storage.loadState(hooks.resume ? hooks.runId : undefined) };
+      } catch (error) {
+        // Storage down or refusing: the audit still runs, and its findings still reach --out.
+        const unreadable = describeStorageError(error);
+        return { previous: this.config.out ? await readState(this.config.out) : [], unreadable };
+      }
+    }
+    return { previous: this.config.out ? await readState(this.config.out) : [] };
+  }
+
+  private async connect(): Promise<{ connection: ArmConnection; emulator?: RunningEmulator }> {
+    const { arm, retries } = this.config;
+    const retryOptions = retries?.arm ? { retryOptions: retries.arm } : {};
+    if (arm.kind === "tenant") {
+      const emulator = await startEmulator(arm.tenant, arm.emulator);
+      return {
+        connection: {
+          endpoint: emulator.url,
+          credential: EMULATOR_CREDENTIAL,
+          ca: emulator.ca,
+          ...retryOptions,
+        },
+        emulator,
+      };
+    }
+    // Loaded only for real ARM: a tenant-file run never needs the identity library.
+    const { DefaultAzureCredential } = await import("@azure/identity");
+    return {
+      connection: { endpoint: arm.endpoint, credential: new DefaultAzureCredential(), ...retryOptions },
+    };
+  }
+
+  private notify(hooks: RunHooks): Notify | undefined {
+    const { notify, out } = this.config;
+    if (!notify || !this.webhook) return undefined;
+    const pending = this.storage
+      ? this.storage.pendingDigests()
+      : out
+        ? localPendingDigests(out)
+        : { load: () => Promise.resolve([]), save: () => Promise.resolve() };
+    return {
+      webhook: this.webhook,
+      mode: notify.mode,
+      pending,
+      ...(notify.dashboardUrl ? { dashboardUrl: notify.dashboardUrl } : {}),
+      ...(hooks.resume?.digestPosted ? { alreadyPosted: true } : {}),
+    };
+  }
+
+  /** Reads the tenant, judges it, reconciles with the stored state and publishes the run. */
+  async execute(hooks: RunHooks = {}): Promise<RunOutcome> {
+    const { previous, unreadable } = await this.previousState(hooks);
+    const { connection, emulator } = await this.connect();
+    try {
+      const audited = await runAudit({
+        connection,
+        source: this.config.source,
+        policy: this.config.policy,
+        scope: this.config.scope,
+        previous,
+        ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
+        ...(hooks.now ? { now: hooks.now } : {}),
+        ...(hooks.runId ? { runId: hooks.runId } : {}),
+      });
+      await hooks.beforePublish?.();
+      const notify = this.notify(hooks);
+      const publication = await publishRun(audited, {
+        ...(unreadable !== undefined ? { stateUnreadable: unreadable } : {}),
+        ...(this.storage ? { storage: this.storage } : {}),
+        ...(notify ? { notify } : {}),
+      });
+      const result = { ...audited, summary: publication.summary };
+      if (this.config.out) await writeRun(this.config.out, result);
+      return { result, publication, ...(unreadable !== undefined ? { stateUnreadable: unreadable } : {}) };
+    } finally {
+      await emulator?.close();
+    }
+  }
+}
