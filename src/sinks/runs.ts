@@ -4,7 +4,8 @@
  * once), writes its progress while it reads the tenant, and records how it ended. The CLI records its runs
  * in the same table when it has storage, so the dashboard sees every run.
  */
-import { RestError, type TableClient, type TableEntityResult } from "@azure/data-tables";
+import { isRestError } from "@azure/core-rest-pipeline";
+import type { TableClient, TableEntityResult } from "@azure/data-tables";
 import type { Progress } from "../inventory/index.js";
 import type { Summary } from "../findings/summary.js";
 
@@ -149,7 +150,7 @@ export class RunStore {
     try {
       return recordOf(await this.table.getEntity<Record<string, unknown>>("run", runRowKey(runId)));
     } catch (error) {
-      if (error instanceof RestError && error.statusCode === 404) return undefined;
+      if (isRestError(error) && error.statusCode === 404) return undefined;
       throw error;
     }
   }
@@ -188,7 +189,7 @@ export class RunStore {
     try {
       await this.table.updateEntity(update, "Merge", { etag: record.etag });
     } catch (error) {
-      if (error instanceof RestError && error.statusCode === 412) return undefined;
+      if (isRestError(error) && error.statusCode === 412) return undefined;
       throw error;
     }
     return this.get(record.runId);
@@ -233,11 +234,17 @@ export class RunStore {
     const pages = this.table
       .listEntities<Record<string, unknown>>({ queryOptions: { filter: "PartitionKey eq 'run'" } })
       .byPage({ maxPageSize: top, ...(continuationToken ? { continuationToken } : {}) });
-    for await (const page of pages) {
-      return {
-        runs: page.map(recordOf),
-        ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}),
-      };
+    try {
+      for await (const page of pages) {
+        return {
+          runs: page.map(recordOf),
+          ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}),
+        };
+      }
+    } catch (error) {
+      // No run was ever recorded: the table does not exist yet.
+      if (isRestError(error) && error.statusCode === 404) return { runs: [] };
+      throw error;
     }
     return { runs: [] };
   }

@@ -1,0 +1,246 @@
+/**
+ * The queue worker: every run, scheduled or requested, is done here, once.
+ *
+ * - A message for a finished run does nothing (a redelivery, or a run already done by another worker).
+ * - The state lock (a blob lease) is taken first: a run that finds it held waits, re-enqueued with a
+ *   delay and still `queued`, and is never failed for it.
+ * - With the lock, the run is claimed by an ETag update of its row, then audited and published. Its row
+ *   carries its progress, at a bounded rate, and how it ended.
+ * - A worker that dies leaves a lease that lapses and a message that comes back: the run is then done
+ *   again, whole, from the state as it was before it, and an earlier attempt's digest is not repeated.
+ * - A bad setting fails the run at once (its row says which setting); any other failure is left to the
+ *   host's retries, and after the last one `auditWorkerPoison` records the run failed.
+ */
+import type { InvocationContext } from "@azure/functions";
+import {
+  Composition,
+  CompositionError,
+  type AuditConfig,
+  type RunHooks,
+  type RunOutcome,
+} from "../compose.js";
+import { loadTenantFile, TenantFileError } from "../emulator/tenant-file.js";
+import type { Progress } from "../inventory/index.js";
+import { readAuditSettings, readNotifySettings, SettingError, type Environment } from "../settings.js";
+import { parseRunMessage } from "../sinks/run-queue.js";
+import { FINISHED, type RunRecord, type RunStore } from "../sinks/runs.js";
+import { redact } from "./http.js";
+import { services, type ServiceOptions } from "./services.js";
+
+export interface WorkerOptions extends ServiceOptions {
+  /** How long a run that found the lock taken waits before it looks again (seconds). */
+  lockWaitSeconds?: number;
+  /** Progress is written to the run's row at most this often. */
+  progressIntervalMs?: number;
+  retries?: AuditConfig["retries"];
+  /** Runs the composed audit; tests wrap it to make an attempt fail at a chosen point. */
+  execute?: (composition: Composition, hooks: RunHooks) => Promise<RunOutcome>;
+}
+
+export type WorkerOutcome = "ignored" | "already-finished" | "waiting" | "done";
+
+/** A run that cannot start with these settings: recorded failed, and the invocation fails. */
+class RunConfigurationError extends Error {
+  override name = "RunConfigurationError";
+}
+
+async function configFor(env: Environment, run: RunRecord, options: WorkerOptions): Promise<AuditConfig> {
+  const settings = readAuditSettings(env);
+  // Nightly runs post the digest when a webhook is set; a requested run only when it asked to.
+  const notify = run.trigger === "schedule" || run.request.notify ? readNotifySettings(env) : undefined;
+  let arm: AuditConfig["arm"] = { kind: "azure", endpoint: "https://management.azure.com" };
+  if (settings.tenantFile !== undefined) {
+    try {
+      arm = { kind: "tenant", tenant: await loadTenantFile(settings.tenantFile) };
+    } catch (error) {
+      if (error instanceof TenantFileError)
+        throw new SettingError("AUDIT_TENANT_FILE", `AUDIT_TENANT_FILE: ${error.message}`);
+      throw error;
+    }
+  }
+  const pick = (requested: string[] | undefined, configured: string[]) =>
+    requested?.length ? requested : configured;
+  return {
+    arm,
+    source: run.request.source ?? settings.source,
+    policy: settings.policy,
+    scope: {
+      subscriptions: pick(run.request.subscriptions, settings.scope.subscriptions),
+      managementGroups: pick(run.request.managementGroups, settings.scope.managementGroups),
+      excludeSubscriptions: pick(run.request.excludeSubscriptions, settings.scope.excludeSubscriptions),
+    },
+    storage: services(env, options).storageTarget,
+    ...(notify ? { notify } : {}),
+    ...(options.retries ? { retries: options.retries } : {}),
+  };
+}
+
+/** Writes progress to the row no more often than `intervalMs`, one write at a time, never failing the run. */
+function progressWriter(runs: RunStore, runId: string, intervalMs: number, context: InvocationContext) {
+  let last = 0;
+  let inFlight: Promise<void> | undefined;
+  let latest: Progress | undefined;
+  let warned = false;
+  const write = (progress: Progress) => {
+    inFlight = runs
+      .progress(runId, progress, new Date())
+      .catch(() => {
+        if (!warned) context.warn(`run ${runId}: progress could not be written (the run goes on)`);
+        warned = true;
+      })
+      .finally(() => {
+        inFlight = undefined;
+      });
+  };
+  return {
+    update(progress: Progress) {
+      latest = structuredClone(progress);
+      const now = Date.now();
+      if (inFlight || now - last < intervalMs) return;
+      last = now;
+      write(latest);
+    },
+    /** The last figures, written once the tenant has been read. */
+    async flush() {
+      await inFlight;
+      if (latest) {
+        write(latest);
+        await inFlight;
+      }
+    },
+  };
+}
+
+/** Claims the run, re-reading it when another writer changed the row in between. */
+async function claim(runs: RunStore, record: RunRecord): Promise<RunRecord | undefined> {
+  let current: RunRecord | undefined = record;
+  for (let attempt = 0; attempt < 3 && current && !FINISHED.includes(current.status); attempt += 1) {
+    const claimed = await runs.claim(current, new Date());
+    if (claimed) return claimed;
+    current = await runs.get(record.runId);
+  }
+  return undefined;
+}
+
+export async function processRunMessage(
+  body: unknown,
+  context: InvocationContext,
+  env: Environment,
+  options: WorkerOptions = {},
+): Promise<WorkerOutcome> {
+  const { message, problem } = parseRunMessage(body);
+  if (!message) {
+    context.warn(`auditWorker: message ignored: ${problem ?? "unreadable"}`);
+    return "ignored";
+  }
+  const { runId } = message;
+  const { storage, runs, queue, lock } = services(env, options);
+  await storage.prepare();
+  const record = await runs.get(runId);
+  if (!record) {
+    context.warn(`auditWorker: run ${runId} is not in the runs table; message ignored`);
+    return "ignored";
+  }
+  if (FINISHED.includes(record.status)) {
+    context.info(`auditWorker: run ${runId} is ${record.status} already; nothing to do`);
+    return "already-finished";
+  }
+
+  const attempt = await lock.tryAcquire(runId);
+  if (!attempt.acquired) {
+    const wait = options.lockWaitSeconds ?? 60;
+    if (record.status === "queued" && attempt.holder && attempt.holder !== record.waitingFor)
+      await runs.update(runId, { waitingFor: attempt.holder });
+    await queue.send({ runId }, wait);
+    context.info(
+      `auditWorker: run ${runId} waits ${wait} s: the state lock is held${attempt.holder ? ` by run ${attempt.holder}` : ""}`,
+    );
+    return "waiting";
+  }
+
+  const held = attempt.lock;
+  try {
+    const claimed = await claim(runs, record);
+    if (!claimed) {
+      context.info(`auditWorker: run ${runId} was finished by another worker; nothing to do`);
+      return "already-finished";
+    }
+    if (claimed.attempt > 1)
+      context.warn(
+        `auditWorker: run ${runId}, attempt ${claimed.attempt}: an earlier attempt did not finish`,
+      );
+
+    let composition: Composition;
+    try {
+      composition = new Composition(await configFor(env, claimed, options));
+    } catch (error) {
+      const reason =
+        error instanceof SettingError
+          ? error.message
+          : error instanceof CompositionError
+            ? `${error.part === "storage" ? "AUDIT_STORAGE" : "TEAMS_WEBHOOK_URL"}: ${error.message}`
+            : undefined;
+      if (reason === undefined) throw error;
+      await runs.fail(runId, `configuration: ${reason}`, new Date());
+      context.error(`auditWorker: run ${runId} failed: configuration: ${reason}`);
+      throw new RunConfigurationError(`run ${runId}: configuration: ${reason}`);
+    }
+
+    const progress = progressWriter(runs, runId, options.progressIntervalMs ?? 5000, context);
+    const execute = options.execute ?? ((c: Composition, hooks: RunHooks) => c.execute(hooks));
+    const outcome = await execute(composition, {
+      runId,
+      onProgress: (p) => progress.update(p),
+      resume: { digestPosted: claimed.digest === "posted" },
+      beforePublish: async () => {
+        await progress.flush();
+        held.assertHeld();
+      },
+    });
+    const { summary } = outcome.result;
+    if (!outcome.publication.recorded)
+      await runs.finish(summary, {
+        ...(outcome.publication.digest ? { digest: outcome.publication.digest } : {}),
+      });
+    for (const error of outcome.publication.storageErrors)
+      context.warn(`auditWorker: run ${runId}: Azure Storage: ${error}`);
+    if (outcome.publication.delivery?.error)
+      context.warn(
+        `auditWorker: run ${runId}: Teams digest not delivered (${outcome.publication.delivery.error})`,
+      );
+    context.info(
+      `auditWorker: run ${runId} ${summary.complete ? "succeeded" : "incomplete"}: ${outcome.result.findings.length} findings, ${summary.new} new, ${summary.resolved} resolved`,
+    );
+    return "done";
+  } catch (error) {
+    if (!(error instanceof RunConfigurationError)) {
+      const text = redact(error instanceof Error ? `${error.name}: ${error.message}` : String(error), env);
+      context.error(`auditWorker: run ${runId} failed on this attempt: ${text}`);
+      // The host retries the message; the poison handler reports this reason after the last try.
+      await runs.update(runId, { error: text.slice(0, 2000) }).catch(() => undefined);
+    }
+    throw error;
+  } finally {
+    await held.release();
+  }
+}
+
+/** After the host's last retry: the run is recorded failed, so that no run stays queued or running. */
+export async function processPoisonMessage(
+  body: unknown,
+  context: InvocationContext,
+  env: Environment,
+  options: ServiceOptions = {},
+): Promise<void> {
+  const { message, problem } = parseRunMessage(body);
+  if (!message) {
+    context.warn(`auditWorkerPoison: message ignored: ${problem ?? "unreadable"}`);
+    return;
+  }
+  const { runs } = services(env, options);
+  const run = await runs.get(message.runId);
+  if (!run || FINISHED.includes(run.status)) return;
+  const reason = `the worker failed on every try the host made; last error: ${run.error ?? "not recorded"}`;
+  await runs.fail(message.runId, reason, new Date());
+  context.error(`auditWorkerPoison: run ${message.runId} failed: ${reason}`);
+}
