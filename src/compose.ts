@@ -5,7 +5,7 @@
  */
 import type { PipelineRetryOptions } from "@azure/core-rest-pipeline";
 import { runAudit, type AuditResult } from "./audit.js";
-import { startEmulator, type EmulatorOptions, type RunningEmulator } from "./emulator/server.js";
+import type { EmulatorOptions, RunningEmulator } from "./emulator/server.js";
 import type { TenantFile } from "./emulator/tenant-file.js";
 import type { Finding } from "./findings/finding.js";
 import { EMULATOR_CREDENTIAL, type ArmConnection } from "./inventory/connection.js";
@@ -110,6 +110,8 @@ export class Composition {
     const { arm, retries } = this.config;
     const retryOptions = retries?.arm ? { retryOptions: retries.arm } : {};
     if (arm.kind === "tenant") {
+      // Loaded only for a tenant file: an audit of Azure never pays for the emulator (or its TLS key).
+      const { startEmulator } = await import("./emulator/server.js");
       const emulator = await startEmulator(arm.tenant, arm.emulator);
       return {
         connection: {

@@ -170,6 +170,9 @@ export async function processRunMessage(
         `auditWorker: run ${runId}, attempt ${claimed.attempt}: an earlier attempt did not finish`,
       );
 
+    // The audit's own modules (ARM SDKs) load with the first run, not with the app: the HTTP functions
+    // of a cold instance never wait for them.
+    const { Composition, CompositionError } = await import("../compose.js");
     let composition: Composition;
     try {
       composition = new Composition(await configFor(env, claimed, options));
