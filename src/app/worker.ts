@@ -12,13 +12,7 @@
  *   host's retries, and after the last one `auditWorkerPoison` records the run failed.
  */
 import type { InvocationContext } from "@azure/functions";
-import {
-  Composition,
-  CompositionError,
-  type AuditConfig,
-  type RunHooks,
-  type RunOutcome,
-} from "../compose.js";
+import type { AuditConfig, Composition, RunHooks, RunOutcome } from "../compose.js";
 import { loadTenantFile, TenantFileError } from "../emulator/tenant-file.js";
 import type { Progress } from "../inventory/index.js";
 import { readAuditSettings, readNotifySettings, SettingError, type Environment } from "../settings.js";
