@@ -5,6 +5,7 @@
  * secret settings are never repeated.
  */
 import type { TokenCredential } from "@azure/core-auth";
+import { checkDashboardUrl, UsageError } from "./config.js";
 import type { Source } from "./inventory/index.js";
 import { DEFAULT_POLICY, parsePolicy, PolicyError } from "./policy/policy-file.js";
 import { PROFILES, type Policy, type Profile } from "./policy/types.js";
@@ -229,18 +230,12 @@ export function readNotifySettings(env: Environment): NotifySettings | undefined
   const dashboard = setting(env, "AUDIT_DASHBOARD_URL");
   let dashboardUrl: string | undefined;
   if (dashboard !== undefined) {
-    let url: URL | undefined;
     try {
-      url = new URL(dashboard);
-    } catch {
-      url = undefined;
+      dashboardUrl = checkDashboardUrl("AUDIT_DASHBOARD_URL", dashboard);
+    } catch (error) {
+      if (error instanceof UsageError) throw new SettingError("AUDIT_DASHBOARD_URL", error.message);
+      throw error;
     }
-    if (url?.protocol !== "https:" || url.username || url.password)
-      throw new SettingError(
-        "AUDIT_DASHBOARD_URL",
-        "AUDIT_DASHBOARD_URL must be an https URL without a user name or password",
-      );
-    dashboardUrl = url.href;
   }
   if (webhookUrl === undefined) return undefined;
   try {
