@@ -118,3 +118,14 @@ export function blueGreenSteps(view: SnapshotView, deploymentId: string, setting
     `3) az ml online-deployment delete --name ${old} --endpoint-name ${endpoint} ${ws} --yes`,
   ].join(" ");
 }
+
+/** The commands that keep a workspace public only to selected IP ranges, or make it private. */
+export function networkRuleCommands(view: SnapshotView, workspaceId: string): string {
+  const where = locate(view, workspaceId);
+  const ws = `--workspace-name ${where.workspace ?? lastName(workspaceId)} --resource-group ${where.resourceGroup} --subscription ${where.subscriptionId}`;
+  return (
+    `Review the ranges (az ml workspace network-rule list ${ws} --query ipRules) and remove those not needed ` +
+    `(az ml workspace network-rule remove ${ws} --ip-address <range>); or, once clients use the private endpoint, ` +
+    workspaceUpdateCommand(view, workspaceId, "--public-network-access Disabled")
+  );
+}

@@ -79,10 +79,11 @@ export function evaluate(snapshot: Snapshot, policy: Policy, now: Date): Evaluat
   );
 
   const configurations: Evaluation["configurations"] = {};
-  for (const { workspace, endpoint, deployment } of managedDeployments(view)) {
-    const key = view.propertiesKnown(workspace.id)
-      ? configurationOf(workspace, endpoint, deployment)
-      : "unknown";
+  for (const { workspace, endpoint, deployment, isolation } of managedDeployments(view)) {
+    const key =
+      isolation.state === "known" && view.propertiesKnown(workspace.id)
+        ? configurationOf(workspace, endpoint, deployment)
+        : "unknown";
     configurations[key] = (configurations[key] ?? 0) + 1;
   }
 

@@ -1,9 +1,11 @@
 import deploymentEgressBlocked from "./rules/deployment-egress-blocked.js";
+import deploymentFailsSelectedIps from "./rules/deployment-fails-selected-ips.js";
 import deploymentEgressFlagIgnored from "./rules/deployment-egress-flag-ignored.js";
 import deploymentPublicEgress from "./rules/deployment-public-egress.js";
 import dependencyInOtherResourceGroup from "./rules/dependency-in-other-resource-group.js";
 import endpointPrivateUnreachable from "./rules/endpoint-private-unreachable.js";
 import endpointPublicInbound from "./rules/endpoint-public-inbound.js";
+import endpointPublicSelectedIps from "./rules/endpoint-public-selected-ips.js";
 import exemptionExpired from "./rules/exemption-expired.js";
 import broadOutboundRule from "./rules/broad-outbound-rule.js";
 import kubernetesEndpointOutsidePolicy from "./rules/kubernetes-endpoint-outside-policy.js";
@@ -14,6 +16,7 @@ import registryNotPremium from "./rules/registry-not-premium.js";
 import scopeUnreadable from "./rules/scope-unreadable.js";
 import workspaceInternetOutbound from "./rules/workspace-internet-outbound.js";
 import workspacePublicInbound from "./rules/workspace-public-inbound.js";
+import workspacePublicSelectedIps from "./rules/workspace-public-selected-ips.js";
 import workspaceWithoutPrivateLink from "./rules/workspace-without-private-link.js";
 import type { Rule } from "./types.js";
 
@@ -34,6 +37,9 @@ export const RULES: readonly Rule[] = [
   dependencyInOtherResourceGroup,
   privateEgressMcrImage,
   broadOutboundRule,
+  endpointPublicSelectedIps,
+  workspacePublicSelectedIps,
+  deploymentFailsSelectedIps,
   scopeUnreadable,
   exemptionExpired,
 ];

@@ -20,6 +20,10 @@ export const SEEDS = {
     file: "004_9e60aa9f71986d48.txt",
     title: "Network traffic flow when using a secured workspace",
   },
+  "configure-private-link": {
+    file: "configure-private-link.md",
+    title: "Configure a private endpoint for an Azure Machine Learning workspace",
+  },
 } as const;
 
 export type SeedId = keyof typeof SEEDS;

@@ -156,18 +156,40 @@ export function configurationOf(
   return `${inbound} inbound with ${outbound} outbound`;
 }
 
+/**
+ * A Managed deployment with what judges it: `workspace` is the workspace whose network settings apply (the
+ * hub, for a deployment in a project), `home` the workspace the endpoint lives in.
+ */
+export interface ManagedDeployment {
+  workspace: ArmResource;
+  home: ArmResource;
+  endpoint: ArmResource;
+  deployment: ArmResource;
+  isolation: Isolation;
+}
+
 /** Every Managed deployment with its endpoint and workspace, skipping Kubernetes endpoints. */
-export function* managedDeployments(
-  view: SnapshotView,
-): Generator<{ workspace: ArmResource; endpoint: ArmResource; deployment: ArmResource }> {
-  for (const workspace of view.workspaces()) {
-    for (const endpoint of view.endpointsOf(workspace)) {
+export function* managedDeployments(view: SnapshotView): Generator<ManagedDeployment> {
+  for (const home of view.workspaces()) {
+    for (const endpoint of view.endpointsOf(home)) {
       if (isKubernetesEndpoint(view, endpoint) === true) continue;
       for (const deployment of view.deploymentsOf(endpoint)) {
-        if (isManaged(deployment)) yield { workspace, endpoint, deployment };
+        if (!isManaged(deployment)) continue;
+        const isolation = isolationOf(view, home, deployment.id);
+        const workspace = isolation.state === "known" ? isolation.owner : home;
+        yield { workspace, home, endpoint, deployment, isolation };
       }
     }
   }
+}
+
+/**
+ * What a deployment rule yields when the settings it judges were not read: the hub of its project, or its
+ * workspace's managed network. Undefined when they were read.
+ */
+export function settingsUnknown(view: SnapshotView, item: ManagedDeployment): Unknown | undefined {
+  if (item.isolation.state === "unknown") return item.isolation.unknown;
+  return managedNetworkUnknown(view, item.workspace);
 }
 
 export type DependencyRead =
@@ -186,4 +208,91 @@ export function readDependency(
   const resource = view.get(id);
   if (!resource || !view.propertiesKnown(id)) return { state: "unknown", id };
   return { state: "read", id, resource };
+}
+
+/** `W.kind`: the workspace's top-level `kind` (`Default` when missing). */
+export function workspaceKind(workspace: ArmResource): string {
+  return workspace.kind ?? "Default";
+}
+
+/** The hub a project inherits its network isolation from (`properties.hubResourceId`). */
+export function hubIdOf(workspace: ArmResource): string | undefined {
+  if (!sameValue(workspaceKind(workspace), "Project")) return undefined;
+  const id = str(prop(workspace, "hubResourceId"));
+  return id && id.length > 0 ? id : undefined;
+}
+
+/**
+ * Workspace rules judge hubs and ordinary workspaces; a project has no network settings of its own (its
+ * hub carries them once), so they never judge it.
+ */
+export function ownsIsolation(workspace: ArmResource): boolean {
+  return hubIdOf(workspace) === undefined;
+}
+
+/** Whose network isolation an endpoint or deployment in `workspace` has: the hub's, for a project. */
+export type Isolation =
+  { state: "known"; owner: ArmResource; hub?: ArmResource } | { state: "unknown"; unknown: Unknown };
+
+export function isolationOf(view: SnapshotView, workspace: ArmResource, subject?: string): Isolation {
+  const hubId = hubIdOf(workspace);
+  if (hubId === undefined) return { state: "known", owner: workspace };
+  const hub = view.get(hubId);
+  if (!hub || !view.propertiesKnown(hubId))
+    return {
+      state: "unknown",
+      unknown: {
+        kind: "unknown",
+        scope: hubId,
+        ...(subject ? { subject } : {}),
+        reason: `the hub whose network isolation project \`${workspace.name}\` inherits could not be read`,
+      },
+    };
+  return { state: "known", owner: hub, hub };
+}
+
+/**
+ * What a rule yields when the workspace settings it judges were not read: the hub of a project, or the
+ * workspace's own properties (for the `arg` source, an ARM read that failed). Undefined when they were.
+ */
+export function networkSettingsUnknown(view: SnapshotView, isolation: Isolation): Unknown | undefined {
+  if (isolation.state === "unknown") return isolation.unknown;
+  if (view.propertiesKnown(isolation.owner.id)) return undefined;
+  return { kind: "unknown", scope: isolation.owner.id, reason: "its network settings could not be read" };
+}
+
+/** The sentence a finding in a project adds, naming the hub it inherits from. */
+export function inheritance(isolation: Isolation): string {
+  return isolation.state === "known" && isolation.hub
+    ? ` It inherits the network isolation of hub \`${isolation.hub.name}\`.`
+    : "";
+}
+
+/** Evidence a finding in a project carries: the hub whose settings were judged. */
+export function hubEvidence(isolation: Isolation): Record<string, unknown> {
+  return isolation.state === "known" && isolation.hub ? { hubResourceId: isolation.hub.id } : {};
+}
+
+/** `W.acl`: `properties.networkAcls`. */
+export function networkAcls(workspace: ArmResource): { defaultAction?: string; ipRules: string[] } {
+  const acls = record(prop(workspace, "networkAcls"));
+  const rules = Array.isArray(acls?.ipRules) ? acls.ipRules : [];
+  const defaultAction = str(acls?.defaultAction);
+  return {
+    ...(defaultAction ? { defaultAction } : {}),
+    ipRules: rules.flatMap((r: unknown) => {
+      const value = str(record(r)?.value);
+      return value ? [value] : [];
+    }),
+  };
+}
+
+/**
+ * W is public from selected IPs: `publicNetworkAccess` Enabled and `networkAcls.defaultAction` Deny (the
+ * portal's "Enabled from selected IP addresses"): only its `ipRules` reach it.
+ */
+export function publicFromSelectedIps(workspace: ArmResource): boolean {
+  return (
+    !isDisabled(publicNetworkAccess(workspace)) && sameValue(networkAcls(workspace).defaultAction, "Deny")
+  );
 }

@@ -117,3 +117,21 @@ export function tenant(
     faults,
   };
 }
+
+/** A hub-based workspace (Azure AI Foundry hub): projects inherit its network isolation. */
+export function hub(props: Props = {}, name = "hub", rg = "rg", sub = SUB): ArmResource {
+  return { ...workspace(props, name, rg, sub), kind: "Hub" };
+}
+
+/** A project of `hubId`: no network settings of its own (as ARM returns projects). */
+export function project(hubId: string, name = "proj", rg = "rg", sub = SUB): ArmResource {
+  return { ...workspace({ hubResourceId: hubId }, name, rg, sub), kind: "Project" };
+}
+
+/** A workspace's network ACLs: public only from `ranges`. */
+export function selectedIps(...ranges: string[]): Props {
+  return {
+    publicNetworkAccess: "Enabled",
+    networkAcls: { defaultAction: "Deny", ipRules: ranges.map((value) => ({ value })) },
+  };
+}

@@ -14,7 +14,10 @@ import {
   deployment,
   endpoint,
   failure,
+  hub,
   privateEndpoint,
+  project,
+  selectedIps,
   registry,
   snapshot,
   storageAccount,
@@ -288,6 +291,42 @@ const tables: RuleTable[] = (() => {
       },
       unknown: { snapshot: snapshot([workspace(approvedOnly())], [wsFailure()]), scope: workspaceId() },
     },
+    (() => {
+      const open = chain(selectedIps("16.17.18.0/24"), { publicNetworkAccess: "Enabled" }, {});
+      const internet = chain({ publicNetworkAccess: "Enabled" }, { publicNetworkAccess: "Enabled" }, {});
+      return {
+        id: "AMLNI007",
+        fires: { snapshot: snapshot([open.ws, open.ep, open.dep]), on: open.ep.id },
+        near: { snapshot: snapshot([internet.ws, internet.ep, internet.dep]) },
+        unknown: {
+          snapshot: snapshot([open.ws, open.ep], [failure(open.ep.id, "endpoint")]),
+          scope: open.ep.id,
+        },
+      };
+    })(),
+    {
+      id: "AMLNI008",
+      fires: { snapshot: snapshot([workspace(selectedIps("16.17.18.19"))]), on: workspaceId() },
+      near: { snapshot: snapshot([workspace({ publicNetworkAccess: "Enabled" })]) },
+      unknown: { snapshot: snapshot([], [subFailure]), scope: SUBSCRIPTION },
+    },
+    (() => {
+      const failing = chain(selectedIps("16.17.18.0/24"), { publicNetworkAccess: "Enabled" }, {});
+      const managed = chain(
+        { ...selectedIps("16.17.18.0/24"), managedNetwork: { isolationMode: "AllowOnlyApprovedOutbound" } },
+        {},
+        {},
+      );
+      return {
+        id: "AMLNO010",
+        fires: { snapshot: snapshot([failing.ws, failing.ep, failing.dep]), on: failing.dep.id },
+        near: { snapshot: snapshot([managed.ws, managed.ep, managed.dep]) },
+        unknown: {
+          snapshot: snapshot([failing.ws, failing.ep, failing.dep], [wsFailure(failing.ws)]),
+          scope: failing.ws.id,
+        },
+      };
+    })(),
     {
       id: "AUDIT001",
       fires: { snapshot: snapshot([], [subFailure]), on: SUBSCRIPTION },
@@ -406,5 +445,171 @@ describe("AMLNI004 says where a pending request comes from", () => {
     const draft = judge(conn, extra);
     expect(draft.message).toMatch(message);
     expect(draft.evidence.privateEndpointSubnetId).toBe(subnetId);
+  });
+});
+
+describe("hub-based projects are judged by their hub", () => {
+  const SUB2 = "22222222-2222-4222-8222-222222222222";
+  const ids = (snap: Snapshot, rule: string) =>
+    run({ snapshot: snap })
+      .drafts.filter((d) => d.rule.id === rule)
+      .map((d) => d.resourceId);
+  /** A hub with `hubProps`, a project, and an endpoint + Managed deployment in the project. */
+  const inProject = (
+    hubProps: Record<string, unknown>,
+    epProps: Record<string, unknown> = {},
+    depProps: Record<string, unknown> = {},
+    hubSub = SUB,
+  ) => {
+    const h = hub(hubProps, "ai-hub", "rg", hubSub);
+    const p = project(h.id);
+    const ep = endpoint(p, epProps);
+    const dep = deployment(ep, depProps);
+    return { h, p, ep, dep, all: [h, p, ep, dep] };
+  };
+  const privateHub = {
+    publicNetworkAccess: "Disabled",
+    privateEndpointConnections: [connection(workspaceId("ai-hub"), "Approved")],
+    managedNetwork: { isolationMode: "AllowOnlyApprovedOutbound" },
+  };
+
+  it("a project under a private, approved-outbound hub has no finding of its own", () => {
+    const t = inProject(privateHub, { publicNetworkAccess: "Disabled" });
+    const result = run({ snapshot: snapshot(t.all) });
+    expect(result.drafts.map((d) => `${d.rule.id} ${d.resourceId}`)).toEqual([]);
+    expect(result.complete).toBe(true);
+  });
+
+  it.each(["AMLNI003", "AMLNI005", "AMLNO002", "AMLNI008"])(
+    "%s never fires on the project itself",
+    (rule) => {
+      const t = inProject({
+        ...selectedIps("16.17.18.0/24"),
+        managedNetwork: { isolationMode: "AllowInternetOutbound" },
+      });
+      const hits = ids(snapshot(t.all), rule);
+      expect(hits).not.toContain(t.p.id);
+      expect(hits).toEqual(rule === "AMLNI003" ? [] : [t.h.id]); // the hub carries it once
+    },
+  );
+
+  it.each([
+    ["AMLNO001", { publicNetworkAccess: "Enabled" }, {}, "dep"],
+    ["AMLNO004", { publicNetworkAccess: "Disabled" }, {}, "dep"],
+    [
+      "AMLNO003",
+      { managedNetwork: { isolationMode: "AllowInternetOutbound" } },
+      { egressPublicNetworkAccess: "Disabled" },
+      "dep",
+    ],
+    ["AMLNI002", { publicNetworkAccess: "Disabled" }, {}, "ep"],
+  ] as const)("%s fires through a project from its hub's settings", (rule, hubProps, depProps, on) => {
+    const epProps = rule === "AMLNI002" ? { publicNetworkAccess: "Disabled" } : {};
+    const t = inProject(hubProps, epProps, depProps);
+    const drafts = run({ snapshot: snapshot(t.all) }).drafts.filter((d) => d.rule.id === rule);
+    expect(drafts.map((d) => d.resourceId)).toEqual([on === "dep" ? t.dep.id : t.ep.id]);
+    const draft = drafts[0]!;
+    expect(draft.message).toContain("It inherits the network isolation of hub `ai-hub`.");
+    expect(draft.evidence.hubResourceId).toBe(t.h.id);
+    if (rule !== "AMLNO003" && rule !== "AMLNI002") expect(draft.remediation).toContain("--name ai-hub ");
+  });
+
+  it.each(["AMLNO001", "AMLNI002", "AMLNI001"])("%s does not fire where the hub keeps it", (rule) => {
+    const t = inProject(privateHub, { publicNetworkAccess: rule === "AMLNI001" ? "Disabled" : "Disabled" });
+    expect(ids(snapshot(t.all), rule)).toEqual([]);
+  });
+
+  it("a hub that cannot be read makes the project's endpoints and deployments unknown (AUDIT001 on the hub)", () => {
+    const t = inProject(privateHub, { publicNetworkAccess: "Enabled" });
+    const withoutHub = snapshot([t.p, t.ep, t.dep], [failure(t.h.id, "resource")]);
+    const result = run({ snapshot: withoutHub });
+    const rules = result.drafts.map((d) => d.rule.id);
+    for (const rule of ["AMLNI001", "AMLNI002", "AMLNO001", "AMLNO004", "AMLNO010"])
+      expect(rules).not.toContain(rule);
+    expect(result.drafts.filter((d) => d.rule.id === "AUDIT001").map((d) => d.resourceId)).toContain(t.h.id);
+    expect(result.complete).toBe(false);
+    expect(result.unjudgedScopes).toEqual(expect.arrayContaining([t.dep.id, t.ep.id]));
+  });
+
+  it("a project whose hub is in another subscription is judged by that hub", () => {
+    const t = inProject({ publicNetworkAccess: "Enabled" }, {}, {}, SUB2);
+    const snap = snapshot(t.all, [], [SUB, SUB2]);
+    expect(ids(snap, "AMLNO001")).toEqual([t.dep.id]);
+    expect(ids(snap, "AMLNI001")).toEqual([t.ep.id]);
+  });
+
+  it("a project without hubResourceId is its own workspace", () => {
+    const lone = { ...workspace({}), kind: "Project" };
+    expect(ids(snapshot([lone]), "AMLNI003")).toEqual([lone.id]);
+  });
+});
+
+describe("workspaces public from selected IPs (the documentation's table)", () => {
+  const rulesFor = (wsProps: Record<string, unknown>, epPna: string) => {
+    const t = chain(wsProps, { publicNetworkAccess: epPna }, {});
+    return run({ snapshot: snapshot([t.ws, t.ep, t.dep]) })
+      .drafts.map((d) => d.rule.id)
+      .filter((id) => ["AMLNI001", "AMLNI003", "AMLNI007", "AMLNI008", "AMLNO010"].includes(id))
+      .sort();
+  };
+  const ranges = selectedIps("16.17.18.0/24", "20.30.40.50");
+
+  it.each([
+    [
+      "workspace Disabled, endpoint Disabled: nothing public",
+      { publicNetworkAccess: "Disabled" },
+      "Disabled",
+      [],
+    ],
+    [
+      "workspace Disabled, endpoint Enabled: the endpoint is public",
+      { publicNetworkAccess: "Disabled" },
+      "Enabled",
+      ["AMLNI001"],
+    ],
+    [
+      "selected IPs, endpoint Disabled: the workspace admits the ranges",
+      ranges,
+      "Disabled",
+      ["AMLNI008", "AMLNO010"],
+    ],
+    [
+      "selected IPs, endpoint Enabled: both admit the ranges",
+      ranges,
+      "Enabled",
+      ["AMLNI007", "AMLNI008", "AMLNO010"],
+    ],
+    [
+      "all networks, endpoint Enabled: the internet",
+      { publicNetworkAccess: "Enabled" },
+      "Enabled",
+      ["AMLNI001", "AMLNI003"],
+    ],
+    [
+      "Deny without public access is just private",
+      {
+        publicNetworkAccess: "Disabled",
+        networkAcls: { defaultAction: "Deny", ipRules: [{ value: "1.2.3.4" }] },
+      },
+      "Disabled",
+      [],
+    ],
+  ] as const)("%s", (_name, wsProps, epPna, expected) => {
+    expect(rulesFor(wsProps, epPna)).toEqual([...expected].sort());
+  });
+
+  it("carries the ranges in the evidence and the network-rule commands in the remediation", () => {
+    const t = chain(ranges, { publicNetworkAccess: "Enabled" }, {});
+    const drafts = run({ snapshot: snapshot([t.ws, t.ep, t.dep]) }).drafts;
+    const ni007 = drafts.find((d) => d.rule.id === "AMLNI007")!;
+    expect(ni007.evidence.ipRules).toEqual(["16.17.18.0/24", "20.30.40.50"]);
+    expect(ni007.message).toMatch(
+      /from 2 public IP ranges of its workspace \(16\.17\.18\.0\/24, 20\.30\.40\.50\)\.$/,
+    );
+    expect(drafts.find((d) => d.rule.id === "AMLNI008")!.remediation).toMatch(
+      /az ml workspace network-rule list/,
+    );
+    const no010 = drafts.find((d) => d.rule.id === "AMLNO010")!;
+    expect(no010.remediation).toMatch(/--managed-network allow_only_approved_outbound/);
   });
 });

@@ -1,6 +1,6 @@
 import { TYPES, sameValue } from "../../arm-ids.js";
 import { phrase, locate } from "../describe.js";
-import { managedNetworkUnknown, modeIs } from "../terms.js";
+import { managedNetworkUnknown, modeIs, ownsIsolation } from "../terms.js";
 import { defineRule } from "../types.js";
 
 function record(value: unknown): Record<string, unknown> | undefined {
@@ -40,6 +40,7 @@ export default defineRule({
   seeds: ["001"],
   *evaluate({ view }) {
     for (const workspace of view.workspaces()) {
+      if (!ownsIsolation(workspace)) continue; // a project: its hub carries these settings
       const unread = managedNetworkUnknown(view, workspace);
       if (unread) {
         yield unread;

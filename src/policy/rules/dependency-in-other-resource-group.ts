@@ -1,6 +1,6 @@
 import { TYPES, lastName, parseResourceId } from "../../arm-ids.js";
 import { phrase } from "../describe.js";
-import { dependencyId, privateEndpointConnections } from "../terms.js";
+import { dependencyId, ownsIsolation, privateEndpointConnections } from "../terms.js";
 import { defineRule } from "../types.js";
 
 function groupKey(id: string): string | undefined {
@@ -21,6 +21,7 @@ export default defineRule({
   seeds: ["003"],
   *evaluate({ view }) {
     for (const workspace of view.workspaces()) {
+      if (!ownsIsolation(workspace)) continue; // a project: its hub carries these settings
       if (privateEndpointConnections(workspace).length === 0) continue;
       const home = groupKey(workspace.id);
       const elsewhere = (["storageAccount", "containerRegistry"] as const)

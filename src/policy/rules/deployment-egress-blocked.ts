@@ -4,8 +4,10 @@ import {
   configurationOf,
   egressPublicNetworkAccess,
   isDisabled,
+  hubEvidence,
+  inheritance,
   managedDeployments,
-  managedNetworkUnknown,
+  settingsUnknown,
   modeIs,
   publicNetworkAccess,
 } from "../terms.js";
@@ -23,8 +25,9 @@ export default defineRule({
     "Give the deployment secure outbound (workspace managed network, or a blue/green replacement with egress_public_network_access disabled), or allow the workspace's public access.",
   seeds: ["001", "002"],
   *evaluate({ view }) {
-    for (const { workspace, endpoint, deployment } of managedDeployments(view)) {
-      const unread = managedNetworkUnknown(view, workspace);
+    for (const item of managedDeployments(view)) {
+      const { workspace, endpoint, deployment } = item;
+      const unread = settingsUnknown(view, item);
       if (unread) {
         yield unread;
         continue;
@@ -37,11 +40,12 @@ export default defineRule({
         resourceId: deployment.id,
         resourceType: TYPES.onlineDeployment,
         evidence: {
+          ...hubEvidence(item.isolation),
           egressPublicNetworkAccess: deployment.properties?.egressPublicNetworkAccess ?? null,
           workspacePublicNetworkAccess: workspace.properties?.publicNetworkAccess,
           workspaceIsolationMode: "Disabled",
         },
-        message: `${phrase(view, deployment.id)} has public outbound but its workspace refuses public access, so its calls to the workspace API fail.`,
+        message: `${phrase(view, deployment.id)} has public outbound but its workspace refuses public access, so its calls to the workspace API fail.${inheritance(item.isolation)}`,
         remediation: `${blueGreenSteps(view, deployment.id, "egress_public_network_access=disabled")} Or: ${workspaceUpdateCommand(view, workspace.id, "--managed-network allow_only_approved_outbound")}`,
         configuration: configurationOf(workspace, endpoint, deployment),
       };

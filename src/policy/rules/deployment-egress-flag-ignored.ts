@@ -5,8 +5,10 @@ import {
   egressPublicNetworkAccess,
   isDisabled,
   isolationMode,
+  hubEvidence,
+  inheritance,
   managedDeployments,
-  managedNetworkUnknown,
+  settingsUnknown,
   modeIs,
 } from "../terms.js";
 import { defineRule } from "../types.js";
@@ -23,8 +25,9 @@ export default defineRule({
     "Judge outbound by the workspace's isolation mode; when the deployment is next replaced, create it without the flag.",
   seeds: ["001"],
   *evaluate({ view }) {
-    for (const { workspace, endpoint, deployment } of managedDeployments(view)) {
-      const unread = managedNetworkUnknown(view, workspace);
+    for (const item of managedDeployments(view)) {
+      const { workspace, endpoint, deployment } = item;
+      const unread = settingsUnknown(view, item);
       if (unread) {
         yield unread;
         continue;
@@ -36,11 +39,12 @@ export default defineRule({
         resourceId: deployment.id,
         resourceType: TYPES.onlineDeployment,
         evidence: {
+          ...hubEvidence(item.isolation),
           egressPublicNetworkAccess: deployment.properties?.egressPublicNetworkAccess,
           workspaceIsolationMode: mode,
         },
-        message: `${phrase(view, deployment.id)} sets egress public network access to Disabled, but the workspace managed network (${mode}) decides its outbound and the flag no longer applies.`,
-        remediation: `No change is needed to the traffic; when replacing the deployment, omit egress_public_network_access (az ml online-deployment create --file deployment.yml --endpoint-name ${endpoint.name} --workspace-name ${workspace.name} ...).`,
+        message: `${phrase(view, deployment.id)} sets egress public network access to Disabled, but the workspace managed network (${mode}) decides its outbound and the flag no longer applies.${inheritance(item.isolation)}`,
+        remediation: `No change is needed to the traffic; when replacing the deployment, omit egress_public_network_access (az ml online-deployment create --file deployment.yml --endpoint-name ${endpoint.name} --workspace-name ${item.home.name} ...).`,
         configuration: configurationOf(workspace, endpoint, deployment),
       };
     }

@@ -4,8 +4,10 @@ import {
   configurationOf,
   egressPublicNetworkAccess,
   isDisabled,
+  hubEvidence,
+  inheritance,
   managedDeployments,
-  managedNetworkUnknown,
+  settingsUnknown,
   modeIs,
 } from "../terms.js";
 import { defineRule } from "../types.js";
@@ -23,8 +25,9 @@ export default defineRule({
     "Preferred: give the workspace a managed network in 'allow only approved outbound' mode. Legacy: recreate the deployment with egress_public_network_access disabled (the flag is immutable: blue/green).",
   seeds: ["000", "001"],
   *evaluate({ view }) {
-    for (const { workspace, endpoint, deployment } of managedDeployments(view)) {
-      const unread = managedNetworkUnknown(view, workspace);
+    for (const item of managedDeployments(view)) {
+      const { workspace, endpoint, deployment } = item;
+      const unread = settingsUnknown(view, item);
       if (unread) {
         yield unread;
         continue;
@@ -36,10 +39,11 @@ export default defineRule({
         resourceId: deployment.id,
         resourceType: TYPES.onlineDeployment,
         evidence: {
+          ...hubEvidence(item.isolation),
           egressPublicNetworkAccess: deployment.properties?.egressPublicNetworkAccess ?? null,
           workspaceIsolationMode: "Disabled",
         },
-        message: `${phrase(view, deployment.id)} reaches its model, image and workspace over public networks: the workspace has no managed network and the deployment's egress public network access is ${egress}.`,
+        message: `${phrase(view, deployment.id)} reaches its model, image and workspace over public networks: the workspace has no managed network and the deployment's egress public network access is ${egress}.${inheritance(item.isolation)}`,
         remediation: `${workspaceUpdateCommand(view, workspace.id, "--managed-network allow_only_approved_outbound")}; or, legacy isolation: ${blueGreenSteps(view, deployment.id, "egress_public_network_access=disabled")}`,
         configuration: configurationOf(workspace, endpoint, deployment),
       };

@@ -1,6 +1,14 @@
 import { TYPES } from "../../arm-ids.js";
 import { endpointUpdateCommand, phrase, workspacePrivateEndpointCommand } from "../describe.js";
-import { approvedConnections, isDisabled, isKubernetesEndpoint, publicNetworkAccess } from "../terms.js";
+import {
+  approvedConnections,
+  hubEvidence,
+  inheritance,
+  isDisabled,
+  isKubernetesEndpoint,
+  isolationOf,
+  publicNetworkAccess,
+} from "../terms.js";
 import { defineRule } from "../types.js";
 
 export default defineRule({
@@ -23,7 +31,13 @@ export default defineRule({
           continue;
         }
         if (kubernetes || !isDisabled(publicNetworkAccess(endpoint))) continue;
-        const approved = approvedConnections(workspace);
+        // A project has no private endpoint of its own: clients reach it through its hub's.
+        const isolation = isolationOf(view, workspace, endpoint.id);
+        if (isolation.state === "unknown") {
+          yield isolation.unknown;
+          continue;
+        }
+        const approved = approvedConnections(isolation.owner);
         if (approved > 0) continue;
         yield {
           kind: "violation",
@@ -32,9 +46,10 @@ export default defineRule({
           evidence: {
             publicNetworkAccess: endpoint.properties?.publicNetworkAccess ?? null,
             workspaceApprovedPrivateEndpoints: approved,
+            ...hubEvidence(isolation),
           },
-          message: `${phrase(view, endpoint.id)} has public access disabled but its workspace has no approved private endpoint, so no client can reach it.`,
-          remediation: `${workspacePrivateEndpointCommand(view, workspace.id)}; or, if the endpoint is meant to be public: ${endpointUpdateCommand(view, endpoint.id, "public_network_access=enabled")}`,
+          message: `${phrase(view, endpoint.id)} has public access disabled but its workspace has no approved private endpoint, so no client can reach it.${inheritance(isolation)}`,
+          remediation: `${workspacePrivateEndpointCommand(view, isolation.owner.id)}; or, if the endpoint is meant to be public: ${endpointUpdateCommand(view, endpoint.id, "public_network_access=enabled")}`,
         };
       }
     }

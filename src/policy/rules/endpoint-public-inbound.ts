@@ -1,6 +1,15 @@
 import { TYPES } from "../../arm-ids.js";
 import { endpointUpdateCommand, phrase } from "../describe.js";
-import { isDisabled, isKubernetesEndpoint, publicNetworkAccess } from "../terms.js";
+import {
+  hubEvidence,
+  inheritance,
+  isDisabled,
+  isKubernetesEndpoint,
+  isolationOf,
+  networkSettingsUnknown,
+  publicFromSelectedIps,
+  publicNetworkAccess,
+} from "../terms.js";
 import { defineRule } from "../types.js";
 
 export default defineRule({
@@ -11,7 +20,7 @@ export default defineRule({
   subject: "endpoint",
   posture: "private-inbound",
   rationale:
-    "With public_network_access enabled, a managed online endpoint receives scoring requests from public networks, not only through the workspace's private endpoint.",
+    "With public_network_access enabled, a managed online endpoint receives scoring requests from public networks, not only through the workspace's private endpoint; unless its workspace admits only selected IP ranges (AMLNI007), that is the whole internet.",
   remediation:
     "Set the endpoint's public_network_access to disabled (it can be changed after creation); clients then score through the workspace's private endpoint.",
   seeds: ["001", "000"],
@@ -25,12 +34,24 @@ export default defineRule({
         }
         const pna = publicNetworkAccess(endpoint);
         if (kubernetes || isDisabled(pna)) continue;
+        // Whether the internet or only selected ranges reach it is the workspace's (the hub's) to say.
+        const isolation = isolationOf(view, workspace, endpoint.id);
+        const unread = networkSettingsUnknown(view, isolation);
+        if (unread) {
+          yield { ...unread, subject: endpoint.id };
+          continue;
+        }
+        if (isolation.state === "known" && publicFromSelectedIps(isolation.owner)) continue;
         yield {
           kind: "violation",
           resourceId: endpoint.id,
           resourceType: TYPES.onlineEndpoint,
-          evidence: { publicNetworkAccess: endpoint.properties?.publicNetworkAccess ?? null, effective: pna },
-          message: `${phrase(view, endpoint.id)} accepts scoring requests from the public internet (publicNetworkAccess is ${pna}).`,
+          evidence: {
+            publicNetworkAccess: endpoint.properties?.publicNetworkAccess ?? null,
+            effective: pna,
+            ...hubEvidence(isolation),
+          },
+          message: `${phrase(view, endpoint.id)} accepts scoring requests from the public internet (publicNetworkAccess is ${pna}).${inheritance(isolation)}`,
           remediation: endpointUpdateCommand(view, endpoint.id, "public_network_access=disabled"),
         };
       }

@@ -5,8 +5,10 @@ import {
   configurationOf,
   egressPublicNetworkAccess,
   isDisabled,
+  hubEvidence,
+  inheritance,
   managedDeployments,
-  managedNetworkUnknown,
+  settingsUnknown,
   modeIs,
   readDependency,
 } from "../terms.js";
@@ -25,8 +27,9 @@ export default defineRule({
     "Create private endpoints for the workspace (amlworkspace), its storage account (blob) and its container registry (registry), or move the workspace to a managed network.",
   seeds: ["001", "000"],
   *evaluate({ view }) {
-    for (const { workspace, endpoint, deployment } of managedDeployments(view)) {
-      const unread = managedNetworkUnknown(view, workspace);
+    for (const item of managedDeployments(view)) {
+      const { workspace, endpoint, deployment } = item;
+      const unread = settingsUnknown(view, item);
       if (unread) {
         yield unread;
         continue;
@@ -65,10 +68,11 @@ export default defineRule({
         resourceId: deployment.id,
         resourceType: TYPES.onlineDeployment,
         evidence: {
+          ...hubEvidence(item.isolation),
           egressPublicNetworkAccess: deployment.properties?.egressPublicNetworkAccess,
           ...evidence,
         },
-        message: `${phrase(view, deployment.id)} has egress public network access disabled, but ${missing.join(", ")} ${missing.length === 1 ? "has" : "have"} no approved private endpoint, so its downloads cannot go privately.`,
+        message: `${phrase(view, deployment.id)} has egress public network access disabled, but ${missing.join(", ")} ${missing.length === 1 ? "has" : "have"} no approved private endpoint, so its downloads cannot go privately.${inheritance(item.isolation)}`,
         remediation:
           `Create private endpoints for ${missing.join(", ")} (az network private-endpoint create --private-connection-resource-id <id> --group-id amlworkspace|blob|registry ...), ` +
           `or move the workspace to a managed network and then ${blueGreenSteps(view, deployment.id, "egress_public_network_access=enabled").replace(/^The flag[^:]*: /, "recreate the deployment without the flag: ")}`,

@@ -5,8 +5,10 @@ import {
   egressPublicNetworkAccess,
   environmentId,
   isDisabled,
+  hubEvidence,
+  inheritance,
   managedDeployments,
-  managedNetworkUnknown,
+  settingsUnknown,
   modeIs,
 } from "../terms.js";
 import { defineRule } from "../types.js";
@@ -25,8 +27,9 @@ export default defineRule({
     "Push the image into the container registry attached to the workspace and redeploy with an environment that references it (blue/green).",
   seeds: ["000", "004"],
   *evaluate({ view }) {
-    for (const { workspace, endpoint, deployment } of managedDeployments(view)) {
-      const unread = managedNetworkUnknown(view, workspace);
+    for (const item of managedDeployments(view)) {
+      const { workspace, endpoint, deployment } = item;
+      const unread = settingsUnknown(view, item);
       if (unread) {
         yield unread;
         continue;
@@ -39,10 +42,11 @@ export default defineRule({
         resourceId: deployment.id,
         resourceType: TYPES.onlineDeployment,
         evidence: {
+          ...hubEvidence(item.isolation),
           environmentId: environment ?? null,
           egressPublicNetworkAccess: deployment.properties?.egressPublicNetworkAccess,
         },
-        message: `${phrase(view, deployment.id)} cannot reach the Microsoft Container Registry (egress disabled) yet its image comes from there (${environment ? `curated environment \`${environment}\`` : "no environment: MLflow no-code"}).`,
+        message: `${phrase(view, deployment.id)} cannot reach the Microsoft Container Registry (egress disabled) yet its image comes from there (${environment ? `curated environment \`${environment}\`` : "no environment: MLflow no-code"}).${inheritance(item.isolation)}`,
         remediation: `az acr import --name <workspace-registry> --source mcr.microsoft.com/<image>:<tag> --image <image>:<tag>; register an environment with that image; then ${blueGreenSteps(view, deployment.id, "environment=<environment-from-workspace-registry> egress_public_network_access=disabled").replace(/^The flag[^:]*: /, "")}`,
         configuration: configurationOf(workspace, endpoint, deployment),
       };

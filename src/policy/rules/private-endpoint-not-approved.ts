@@ -1,7 +1,12 @@
 import { TYPES, parseResourceId, sameValue } from "../../arm-ids.js";
 import type { SnapshotView } from "../../snapshot.js";
 import { phrase } from "../describe.js";
-import { privateEndpointConnections, privateEndpointOrigin, type PrivateEndpointOrigin } from "../terms.js";
+import {
+  ownsIsolation,
+  privateEndpointConnections,
+  privateEndpointOrigin,
+  type PrivateEndpointOrigin,
+} from "../terms.js";
 import { defineRule } from "../types.js";
 
 const NOT_APPROVED = ["Pending", "Rejected", "Disconnected", "Timeout"];
@@ -36,6 +41,7 @@ export default defineRule({
   seeds: ["001"],
   *evaluate({ view }) {
     for (const workspace of view.workspaces()) {
+      if (!ownsIsolation(workspace)) continue; // a project: its hub carries these settings
       for (const connection of privateEndpointConnections(workspace)) {
         if (!NOT_APPROVED.some((s) => sameValue(connection.status, s))) continue;
         const id = connection.id || `${workspace.id}/privateEndpointConnections/${connection.name}`;

@@ -1,6 +1,6 @@
 import { TYPES, sameValue } from "../../arm-ids.js";
 import { phrase } from "../describe.js";
-import { privateEndpointConnections, readDependency } from "../terms.js";
+import { ownsIsolation, privateEndpointConnections, readDependency } from "../terms.js";
 import { defineRule } from "../types.js";
 
 export default defineRule({
@@ -15,6 +15,7 @@ export default defineRule({
   seeds: ["003"],
   *evaluate({ view }) {
     for (const workspace of view.workspaces()) {
+      if (!ownsIsolation(workspace)) continue; // a project: its hub carries these settings
       if (privateEndpointConnections(workspace).length === 0) continue;
       const registry = readDependency(view, workspace, "containerRegistry");
       if (registry.state === "absent") continue;

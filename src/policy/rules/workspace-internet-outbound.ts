@@ -1,6 +1,6 @@
 import { TYPES } from "../../arm-ids.js";
 import { phrase, workspaceUpdateCommand } from "../describe.js";
-import { isolationMode, managedNetworkUnknown, modeIs } from "../terms.js";
+import { isolationMode, managedNetworkUnknown, modeIs, ownsIsolation } from "../terms.js";
 import { defineRule } from "../types.js";
 
 export default defineRule({
@@ -17,6 +17,7 @@ export default defineRule({
   seeds: ["001"],
   *evaluate({ view }) {
     for (const workspace of view.workspaces()) {
+      if (!ownsIsolation(workspace)) continue; // a project: its hub carries these settings
       const unread = managedNetworkUnknown(view, workspace);
       if (unread) {
         yield unread;

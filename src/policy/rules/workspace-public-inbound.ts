@@ -1,6 +1,6 @@
 import { TYPES } from "../../arm-ids.js";
 import { phrase, workspaceUpdateCommand } from "../describe.js";
-import { isDisabled, publicNetworkAccess } from "../terms.js";
+import { isDisabled, ownsIsolation, publicFromSelectedIps, publicNetworkAccess } from "../terms.js";
 import { defineRule } from "../types.js";
 
 export default defineRule({
@@ -11,14 +11,15 @@ export default defineRule({
   subject: "workspace",
   posture: "private-workspace",
   rationale:
-    "While the workspace's public_network_access is enabled, its API and its scoring endpoints can be reached from public networks as well as from the virtual network.",
+    "While the workspace's public_network_access is enabled for all networks, its API and its scoring endpoints can be reached from the whole internet as well as from the virtual network.",
   remediation:
     "Disable the workspace's public network access once clients use its private endpoint. Deployments with public outbound then fail (see AMLNO004): move them to secure outbound first.",
   seeds: ["002", "004"],
   *evaluate({ view }) {
     for (const workspace of view.workspaces()) {
+      if (!ownsIsolation(workspace)) continue; // a project: its hub carries these settings
       const pna = publicNetworkAccess(workspace);
-      if (isDisabled(pna)) continue;
+      if (isDisabled(pna) || publicFromSelectedIps(workspace)) continue; // AMLNI008 judges those
       yield {
         kind: "violation",
         resourceId: workspace.id,

@@ -1,6 +1,6 @@
 import { TYPES } from "../../arm-ids.js";
 import { phrase, workspacePrivateEndpointCommand } from "../describe.js";
-import { approvedConnections, privateEndpointConnections } from "../terms.js";
+import { approvedConnections, ownsIsolation, privateEndpointConnections } from "../terms.js";
 import { defineRule } from "../types.js";
 
 export default defineRule({
@@ -17,6 +17,7 @@ export default defineRule({
   seeds: ["002", "003"],
   *evaluate({ view }) {
     for (const workspace of view.workspaces()) {
+      if (!ownsIsolation(workspace)) continue; // a project: its hub carries these settings
       const approved = approvedConnections(workspace);
       if (approved > 0) continue;
       yield {

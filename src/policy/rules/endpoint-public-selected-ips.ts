@@ -1,0 +1,54 @@
+import { TYPES } from "../../arm-ids.js";
+import { endpointUpdateCommand, networkRuleCommands, phrase } from "../describe.js";
+import {
+  hubEvidence,
+  inheritance,
+  isDisabled,
+  isKubernetesEndpoint,
+  isolationOf,
+  networkAcls,
+  networkSettingsUnknown,
+  publicFromSelectedIps,
+  publicNetworkAccess,
+} from "../terms.js";
+import { defineRule } from "../types.js";
+
+export default defineRule({
+  id: "AMLNI007",
+  slug: "endpoint-public-selected-ips",
+  title: "Online endpoint accepts scoring requests from the workspace's selected public IP ranges",
+  severity: "medium",
+  subject: "endpoint",
+  posture: "private-inbound",
+  rationale:
+    "An endpoint with public_network_access enabled in a workspace that admits only selected IP ranges is reachable from those internet ranges: narrower than the whole internet, but still public traffic that bypasses the private endpoint.",
+  remediation:
+    "Disable the endpoint's public network access so clients score through the workspace's private endpoint; or keep the workspace's IP ranges to the few networks that need it.",
+  seeds: ["configure-private-link"],
+  *evaluate({ view }) {
+    for (const workspace of view.workspaces()) {
+      for (const endpoint of view.endpointsOf(workspace)) {
+        const kubernetes = isKubernetesEndpoint(view, endpoint);
+        if (kubernetes !== false || isDisabled(publicNetworkAccess(endpoint))) continue; // AMLNI001 reports the unknown
+        const isolation = isolationOf(view, workspace, endpoint.id);
+        if (isolation.state === "unknown" || networkSettingsUnknown(view, isolation)) continue; // idem
+        if (!publicFromSelectedIps(isolation.owner)) continue;
+        const { ipRules } = networkAcls(isolation.owner);
+        yield {
+          kind: "violation",
+          resourceId: endpoint.id,
+          resourceType: TYPES.onlineEndpoint,
+          evidence: {
+            publicNetworkAccess: endpoint.properties?.publicNetworkAccess ?? null,
+            workspacePublicNetworkAccess: isolation.owner.properties?.publicNetworkAccess ?? null,
+            workspaceDefaultAction: "Deny",
+            ipRules,
+            ...hubEvidence(isolation),
+          },
+          message: `${phrase(view, endpoint.id)} accepts scoring requests from ${ipRules.length} public IP range${ipRules.length === 1 ? "" : "s"} of its workspace (${ipRules.join(", ") || "none listed"}).${inheritance(isolation)}`,
+          remediation: `${endpointUpdateCommand(view, endpoint.id, "public_network_access=disabled")}; or narrow the ranges: ${networkRuleCommands(view, isolation.owner.id)}`,
+        };
+      }
+    }
+  },
+});
