@@ -6,7 +6,7 @@
  */
 import type { FullOperationResponse } from "@azure/core-client";
 import { setTimeout as sleep } from "node:timers/promises";
-import { TYPES, subscriptionOf } from "../arm-ids.js";
+import { TYPES, sameValue, subscriptionOf } from "../arm-ids.js";
 import type { SubscriptionInfo } from "../snapshot.js";
 import { SUBSCRIPTION_READ, type Collector } from "./collector.js";
 
@@ -122,7 +122,8 @@ export async function readWithArg(
   await Promise.all(
     collector
       .ofType(TYPES.workspace)
-      .filter((w) => w.properties?.managedNetwork === undefined)
+      // A project has no managed network of its own (its hub's applies): nothing to read for it.
+      .filter((w) => w.properties?.managedNetwork === undefined && !sameValue(w.kind, "Project"))
       .map((w) =>
         collector.getById(w.id, "read the workspace from ARM (managedNetwork is not in Resource Graph)"),
       ),

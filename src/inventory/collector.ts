@@ -158,9 +158,25 @@ export class Collector {
     return [...ids.values()];
   }
 
-  /** Reads what the workspaces point at and is not read yet: dependencies, and pending private endpoints. */
+  /**
+   * The hubs of the projects read: a project inherits its hub's network isolation, so a hub outside the
+   * audited subscriptions is read by id (and one that cannot be read makes its projects' verdicts unknown).
+   */
+  hubIds(): string[] {
+    const ids = new Map<string, string>();
+    for (const workspace of this.ofType(TYPES.workspace)) {
+      if (!sameValue(workspace.kind, "Project")) continue;
+      const hub = workspace.properties?.hubResourceId;
+      if (typeof hub === "string" && hub) ids.set(hub.toLowerCase(), hub);
+    }
+    return [...ids.values()];
+  }
+
+  /** Reads what the workspaces point at and is not read yet: hubs, dependencies, and pending private endpoints. */
   async readDependencies(): Promise<void> {
     const missing = (ids: string[]) => ids.filter((id) => !this.has(id));
+    // Hubs first: their storage accounts and registries are the projects' dependencies too.
+    await Promise.all(missing(this.hubIds()).map((id) => this.getById(id, "read the hub of a project")));
     await Promise.all([
       ...missing(this.dependencyIds()).map((id) => this.getById(id, "read the workspace's dependency")),
       ...missing(this.pendingPrivateEndpointIds()).map((id) =>

@@ -236,3 +236,48 @@ describe("private endpoints of pending connections", () => {
     expect(pending?.evidence.privateEndpointSubnetId).toBeNull();
   });
 });
+
+describe("hub-based projects", () => {
+  const hubProps = {
+    publicNetworkAccess: "Enabled",
+    managedNetwork: { isolationMode: "Disabled" },
+  };
+  /** A project in SUB whose hub lives in SUB3, which the audit is not asked to read. */
+  const projectTenant = (faults: Parameters<typeof tenant>[1] = []) => {
+    const hub = { ...workspace(hubProps, "ai-hub", "rg-hub", SUB3), kind: "Hub" };
+    const proj = { ...workspace({ hubResourceId: hub.id }, "proj", "rg", SUB), kind: "Project" };
+    const ep = endpoint(proj, { publicNetworkAccess: "Enabled" });
+    const dep = deployment(ep);
+    return { hub, proj, ep, dep, tenant: tenant([hub, proj, ep, dep], faults, [SUB, SUB3]) };
+  };
+
+  it.each(SOURCES)(
+    "%s: a hub outside the audited subscriptions is read by id and judges the project",
+    async (source) => {
+      const t = projectTenant();
+      const { result } = await auditThroughEmulator(
+        t.tenant,
+        source,
+        {},
+        { scope: { subscriptions: [SUB] } },
+      );
+      expect(result.summary.complete).toBe(true);
+      const rules = result.findings.map((f) => `${f.ruleId} ${f.resourceId}`);
+      expect(rules).toContain(`AMLNO001 ${t.dep.id}`);
+      expect(rules).toContain(`AMLNI001 ${t.ep.id}`);
+      expect(rules.filter((r) => r.endsWith(t.proj.id))).toEqual([]);
+      const no001 = result.findings.find((f) => f.ruleId === "AMLNO001");
+      expect(no001?.message).toContain("inherits the network isolation of hub `ai-hub`");
+    },
+  );
+
+  it.each(SOURCES)("%s: a hub that cannot be read makes the project's verdicts unknown", async (source) => {
+    const t = projectTenant();
+    t.tenant.faults.push({ path: t.hub.id, status: 403 });
+    const { result } = await auditThroughEmulator(t.tenant, source, {}, { scope: { subscriptions: [SUB] } });
+    expect(result.summary.complete).toBe(false);
+    const rules = result.findings.map((f) => `${f.ruleId} ${f.resourceId}`);
+    expect(rules).toContain(`AUDIT001 ${t.hub.id}`);
+    expect(rules.filter((r) => /^AMLN/.test(r))).toEqual([]);
+  });
+});
