@@ -78,7 +78,7 @@ describe("the demo tenant", () => {
     expect(run.code).toBe(3);
     expect(readdirSync(out).sort()).toEqual(["findings.json", "state.json", "summary.json"]);
     const findings = readJson<Finding[]>(join(out, "findings.json"));
-    expect(new Set(findings.map((f) => f.ruleId)).size).toBe(17);
+    expect(new Set(findings.map((f) => f.ruleId)).size).toBe(20);
     for (const f of findings) {
       expect(Object.keys(f)).toEqual(
         expect.arrayContaining([
@@ -314,7 +314,7 @@ describe("--storage and --notify", () => {
       expect(second.code).toBe(3);
       const summary = readJson<Summary>(join(out, "summary.json"));
       expect(summary.new).toBe(0);
-      expect(summary.counts.byStatus.open).toBe(22);
+      expect(summary.counts.byStatus.open).toBe(28);
       expect(receiver.received).toHaveLength(1);
       for (const run of [first, second]) {
         expect(run.stdout + run.stderr).not.toContain("SECRET-SIG");

@@ -152,7 +152,7 @@ describe("both sources", () => {
     };
     expect(arg.result.findings.map(comparable)).toEqual(arm.result.findings.map(comparable));
     expect(arg.result.snapshot.resources).toEqual(arm.result.snapshot.resources);
-    expect(new Set(arg.result.findings.map((f) => f.ruleId)).size).toBe(17);
+    expect(new Set(arg.result.findings.map((f) => f.ruleId)).size).toBe(20);
     expect(arg.stats.total).toBeLessThan(arm.stats.total);
   });
 });
