@@ -12,7 +12,8 @@ import { TYPES, isWithin, parentId, parseResourceId, sameId } from "../arm-ids.j
 import type { ArmResource } from "../snapshot.js";
 import { QueryError, parseQuery, runQuery, type Row } from "./arg-query.js";
 import { generateCertificate } from "./certificate.js";
-import type { Fault, TenantFile } from "./tenant-file.js";
+import { covers, readOperationFor } from "../rbac.js";
+import type { AccessGrant, Fault, TenantFile } from "./tenant-file.js";
 
 export interface ThrottleOptions {
   /** Bucket size (ARM: 250 reads). */
@@ -47,6 +48,8 @@ export type RequestKind =
   | "get registry"
   | "get privateEndpoint"
   | "get other"
+  | "get permissions"
+  | "list denyAssignments"
   | "resourceGraph";
 
 export interface EmulatorStats {
@@ -125,7 +128,15 @@ class TenantIndex {
       if (parent)
         this.children.set(parent.toLowerCase(), [...(this.children.get(parent.toLowerCase()) ?? []), r]);
     }
-    this.argRows = tenant.resources.map((r) => this.argRow(r));
+    // Resource Graph's view lags ARM's: what it has not indexed yet is missing, what ARM deleted is still
+    // there, and some properties may be left out of its rows.
+    const lagging = new Set((tenant.argLag ?? []).map((id) => id.toLowerCase()));
+    this.argRows = [
+      ...tenant.resources.filter((r) => !lagging.has(r.id.toLowerCase())),
+      ...(tenant.argStale ?? []),
+    ]
+      .map((r) => this.argRow(r))
+      .map((row) => omit(row, tenant.argOmits ?? []));
   }
 
   subscription(id: string) {
@@ -184,8 +195,27 @@ class TenantIndex {
   }
 }
 
+/** A copy of `row` without the given property paths (`properties.managedNetwork`). */
+function omit(row: Row, paths: readonly string[]): Row {
+  if (paths.length === 0) return row;
+  const copy = structuredClone(row);
+  for (const path of paths) {
+    const keys = path.split(".");
+    let target: unknown = copy;
+    for (const key of keys.slice(0, -1)) target = (target as Record<string, unknown> | undefined)?.[key];
+    if (target && typeof target === "object")
+      delete (target as Record<string, unknown>)[keys.at(-1) as string];
+  }
+  return copy;
+}
+
+const AUTHORIZATION_PATH =
+  /^\/subscriptions\/([^/]+)\/providers\/Microsoft\.Authorization\/(permissions|denyAssignments)$/i;
+
 function kindOf(method: string, path: string): RequestKind {
   if (method === "POST") return "resourceGraph";
+  const authorization = AUTHORIZATION_PATH.exec(path)?.[2]?.toLowerCase();
+  if (authorization) return authorization === "permissions" ? "get permissions" : "list denyAssignments";
   const segments = path.split("/").filter(Boolean);
   if (segments.length <= 2) return "subscriptions";
   const last = segments.at(-1)?.toLowerCase();
@@ -231,6 +261,76 @@ export async function startEmulator(
   const quotaWindows = new Map<string, { start: number; used: number }>();
   let stats: EmulatorStats = { total: 0, byKind: {}, throttled: 0, faulted: 0, unauthorized: 0 };
   let baseUrl = "";
+  // Default: what a tenant-wide Reader holds.
+  const grants: AccessGrant[] =
+    tenant.access ??
+    tenant.subscriptions.map((s) => ({ scope: `/subscriptions/${s.subscriptionId}`, actions: ["*/read"] }));
+  const denies = tenant.denyAssignments ?? [];
+
+  /** Whether the auditing identity may read `path`: a grant at or above it, and no deny assignment there. */
+  function mayRead(path: string): boolean {
+    const operation = readOperationFor(path);
+    return (
+      grants.some((g) => isWithin(path, g.scope) && covers(g, operation)) &&
+      !denies.some((d) => isWithin(path, d.scope) && covers(d, operation))
+    );
+  }
+
+  /** ARM's subscription list shows every subscription where the identity holds any role, at any scope. */
+  function visible(subscriptionId: string): boolean {
+    const root = `/subscriptions/${subscriptionId}`;
+    return grants.some((g) => isWithin(g.scope, root) || isWithin(root, g.scope));
+  }
+
+  function authorization(subscriptionId: string, what: string): unknown {
+    const root = `/subscriptions/${subscriptionId}`;
+    if (what === "permissions") {
+      // Permissions at a scope: the role assignments at that scope and above it.
+      return {
+        value: grants
+          .filter((g) => isWithin(root, g.scope))
+          .map((g) => ({
+            actions: g.actions,
+            notActions: g.notActions ?? [],
+            dataActions: [],
+            notDataActions: [],
+          })),
+      };
+    }
+    // Deny assignments of the subscription: at it, above it, and at any scope below it.
+    return {
+      value: denies
+        .filter((d) => isWithin(root, d.scope) || isWithin(d.scope, root))
+        .map((d, i) => {
+          const name = d.name ?? `deny-${i}`;
+          return {
+            id: `${d.scope.replace(/\/+$/, "")}/providers/Microsoft.Authorization/denyAssignments/${name}`,
+            name,
+            type: "Microsoft.Authorization/denyAssignments",
+            properties: {
+              denyAssignmentName: name,
+              description: "",
+              permissions: [
+                { actions: d.actions, notActions: d.notActions ?? [], dataActions: [], notDataActions: [] },
+              ],
+              scope: d.scope,
+              doNotApplyToChildScopes: false,
+              principals: [{ id: "00000000-0000-0000-0000-000000000000", type: "SystemDefined" }],
+              excludePrincipals: [],
+              isSystemProtected: true,
+            },
+          };
+        }),
+    };
+  }
+
+  function forbidden(path: string): ArmError {
+    return new ArmError(
+      403,
+      "AuthorizationFailed",
+      `The client does not have authorization to perform action '${readOperationFor(path)}' over scope '${path}' or the scope is invalid.`,
+    );
+  }
 
   function page<T>(items: T[], url: URL): { value: T[]; nextLink?: string } {
     const offset = Number(url.searchParams.get("$skipToken") ?? "0") || 0;
@@ -245,10 +345,15 @@ export async function startEmulator(
     const segments = path.split("/").filter(Boolean);
     if (segments.length === 1 && segments[0]?.toLowerCase() === "subscriptions") {
       return page(
-        index.tenant.subscriptions.map((s) => index.subscriptionRow(s)),
+        index.tenant.subscriptions
+          .filter((s) => visible(s.subscriptionId))
+          .map((s) => index.subscriptionRow(s)),
         url,
       );
     }
+    const authorizationPath = AUTHORIZATION_PATH.exec(path);
+    if (authorizationPath && index.subscription(authorizationPath[1] as string))
+      return authorization(authorizationPath[1] as string, (authorizationPath[2] as string).toLowerCase());
     if (segments[0]?.toLowerCase() !== "subscriptions" || !segments[1]) {
       throw new ArmError(404, "InvalidResourceType", `The emulator does not serve ${path}.`);
     }
@@ -259,7 +364,11 @@ export async function startEmulator(
         "SubscriptionNotFound",
         `The subscription '${segments[1]}' could not be found.`,
       );
-    if (segments.length === 2) return index.subscriptionRow(subscription);
+    if (segments.length === 2) {
+      if (!visible(subscription.subscriptionId)) throw forbidden(path);
+      return index.subscriptionRow(subscription);
+    }
+    if (!mayRead(path)) throw forbidden(path);
 
     const resource = index.byId.get(path.toLowerCase());
     if (resource) return resource;
@@ -278,7 +387,8 @@ export async function startEmulator(
         return (
           sameId(r.type, wanted) &&
           sameId(p?.subscriptionId, subscription.subscriptionId) &&
-          (group === undefined || sameId(p?.resourceGroup, group))
+          (group === undefined || sameId(p?.resourceGroup, group)) &&
+          mayRead(r.id)
         );
       });
       return page(items, url);
@@ -300,8 +410,8 @@ export async function startEmulator(
         }));
         return page(rules, url);
       }
-      const children = (index.children.get(parentResource.id.toLowerCase()) ?? []).filter((c) =>
-        sameId(c.type, `${parentResource.type}/${last}`),
+      const children = (index.children.get(parentResource.id.toLowerCase()) ?? []).filter(
+        (c) => sameId(c.type, `${parentResource.type}/${last}`) && mayRead(c.id),
       );
       return page(children, url);
     }
@@ -398,7 +508,8 @@ export async function startEmulator(
       rows.filter(
         (r) =>
           inScope.has(String(r.subscriptionId).toLowerCase()) &&
-          !denied.some((f) => pathWithin(String(r.id), f.path)),
+          !denied.some((f) => pathWithin(String(r.id), f.path)) &&
+          mayRead(String(r.id)),
       ),
     );
     const skipToken = request.options?.$skipToken;

@@ -22,11 +22,35 @@ export interface Fault {
   retryAfterSeconds?: number;
 }
 
+/** Where the auditing identity holds which actions (a role assignment's effective permissions). */
+export interface AccessGrant {
+  scope: string;
+  actions: string[];
+  notActions?: string[];
+}
+
+/** A deny assignment: the actions it denies at `scope` and below, whatever the roles grant. */
+export interface DenyAssignment {
+  name?: string;
+  scope: string;
+  actions: string[];
+  notActions?: string[];
+}
+
 export interface TenantFile {
   tenantId: string;
   subscriptions: SubscriptionInfo[];
   resources: ArmResource[];
   faults: Fault[];
+  /** Default: Reader (every read action) on every subscription. */
+  access?: AccessGrant[];
+  denyAssignments?: DenyAssignment[];
+  /** Resource ids ARM serves that Resource Graph has not indexed yet (just created). */
+  argLag?: string[];
+  /** Resources Resource Graph still returns that ARM no longer has (just deleted). */
+  argStale?: ArmResource[];
+  /** Property paths Resource Graph rows leave out, e.g. `properties.managedNetwork`. */
+  argOmits?: string[];
 }
 
 const guid = z
@@ -75,6 +99,34 @@ const tenantSchema = z.strictObject({
         ),
     )
     .default([]),
+  access: z
+    .array(
+      z.strictObject({
+        scope: z.string().startsWith("/", "must be a scope such as /subscriptions/<id>"),
+        actions: z.array(z.string().min(1)).min(1, "must list at least one action"),
+        notActions: z.array(z.string().min(1)).optional(),
+      }),
+    )
+    .optional(),
+  denyAssignments: z
+    .array(
+      z.strictObject({
+        name: z.string().optional(),
+        scope: z.string().startsWith("/", "must be a scope such as /subscriptions/<id>"),
+        actions: z.array(z.string().min(1)).min(1, "must list at least one action"),
+        notActions: z.array(z.string().min(1)).optional(),
+      }),
+    )
+    .optional(),
+  argLag: z.array(z.string().startsWith("/", "must be a resource id")).optional(),
+  argStale: z.array(resourceSchema).optional(),
+  argOmits: z
+    .array(
+      z
+        .string()
+        .regex(/^properties(\.[A-Za-z0-9_]+)+$/, "must be a property path such as properties.managedNetwork"),
+    )
+    .optional(),
 });
 
 export class TenantFileError extends Error {
@@ -129,6 +181,11 @@ export function parseTenant(json: unknown, source = "tenant file"): TenantFile {
     subscriptions: data.subscriptions,
     resources: data.resources,
     faults: data.faults,
+    ...(data.access ? { access: data.access } : {}),
+    ...(data.denyAssignments ? { denyAssignments: data.denyAssignments } : {}),
+    ...(data.argLag ? { argLag: data.argLag } : {}),
+    ...(data.argStale ? { argStale: data.argStale } : {}),
+    ...(data.argOmits ? { argOmits: data.argOmits } : {}),
   };
 }
 
