@@ -68,6 +68,7 @@ export async function runAudit(request: AuditRequest): Promise<AuditResult> {
     ...(request.concurrency ? { concurrency: request.concurrency } : {}),
     ...(request.argBatchSize ? { argBatchSize: request.argBatchSize } : {}),
     ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+    previous: request.previous.map((f) => f.resourceId),
   });
   const evaluation = evaluate(snapshot, request.policy, startedAt);
   const view = new SnapshotView(snapshot);

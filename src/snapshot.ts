@@ -24,7 +24,7 @@ export interface SubscriptionInfo {
   managementGroups?: string[];
 }
 
-export type ScopeType = "subscription" | "workspace" | "endpoint" | "resource";
+export type ScopeType = "subscription" | "resourceGroup" | "workspace" | "endpoint" | "resource";
 
 /** Something an audit could not read. Every failure becomes an AUDIT001 finding. */
 export interface ScopeFailure {

@@ -6,9 +6,12 @@
  */
 import type { FullOperationResponse } from "@azure/core-client";
 import { setTimeout as sleep } from "node:timers/promises";
-import { TYPES, sameValue, subscriptionOf } from "../arm-ids.js";
-import type { SubscriptionInfo } from "../snapshot.js";
+import { TYPES, isWithin, parseResourceId, sameId, sameValue, subscriptionOf } from "../arm-ids.js";
+import type { ArmResource, SubscriptionInfo } from "../snapshot.js";
+import { readEndpointChildren, readSubscriptionWhole, readWorkspaceChildren } from "./arm-source.js";
 import { SUBSCRIPTION_READ, type Collector } from "./collector.js";
+import { ML_API_VERSION } from "./connection.js";
+import { proveReadable } from "./proof.js";
 
 const ML_TYPES = [TYPES.workspace, TYPES.onlineEndpoint, TYPES.onlineDeployment].map(
   (t) => `'${t.toLowerCase()}'`,
@@ -107,32 +110,156 @@ async function readDependencies(collector: Collector, gate: QuotaGate, read: Set
   await collector.readDependencies();
 }
 
+/** What the rules need of each type; a Resource Graph row without it is completed from ARM. */
+function missingProperties(resource: ArmResource): boolean {
+  const properties = resource.properties ?? {};
+  const lacks = (name: string) => !(name in properties);
+  if (sameId(resource.type, TYPES.workspace)) {
+    // A project has no network settings of its own: its hub's apply.
+    if (sameValue(resource.kind, "Project")) return false;
+    // `networkAcls` is not asked for: ARM leaves it out of workspaces that never set it, so its absence
+    // here would cost a read of every public workspace on every run and tell nothing.
+    return lacks("managedNetwork") || lacks("publicNetworkAccess");
+  }
+  if (sameId(resource.type, TYPES.onlineEndpoint)) return lacks("publicNetworkAccess");
+  if (sameId(resource.type, TYPES.onlineDeployment))
+    return lacks("egressPublicNetworkAccess") || lacks("endpointComputeType");
+  return false;
+}
+
+/** The ARM list that returns a resource with its siblings: the subscription's workspaces, or the parent's children. */
+function listPathOf(resource: ArmResource): string {
+  if (sameId(resource.type, TYPES.workspace))
+    return `/subscriptions/${subscriptionOf(resource.id) ?? ""}/providers/${TYPES.workspace}`;
+  return resource.id.slice(0, resource.id.lastIndexOf("/"));
+}
+
+/**
+ * Completes from ARM the rows that lack a property the rules need: one list of the parent where two or more
+ * siblings lack something (fewer requests than a GET each), a GET otherwise. What ARM no longer has is gone.
+ */
+async function completeFromArm(collector: Collector, trusted: Set<string>): Promise<void> {
+  const operation = "read from ARM what Resource Graph does not carry";
+  // Workspaces, then endpoints, then deployments: what a parent's read settles (gone, or unreadable)
+  // is not asked again of its children.
+  for (const type of [TYPES.workspace, TYPES.onlineEndpoint, TYPES.onlineDeployment]) {
+    const groups = new Map<string, ArmResource[]>();
+    for (const resource of collector.ofType(type)) {
+      // Only Resource Graph's rows: what ARM lists returned is ARM's own answer already.
+      if (!trusted.has(subscriptionOf(resource.id)?.toLowerCase() ?? "") || !missingProperties(resource))
+        continue;
+      if (collector.failures.some((f) => isWithin(resource.id, f.scope))) continue;
+      const key = listPathOf(resource).toLowerCase();
+      groups.set(key, [...(groups.get(key) ?? []), resource]);
+    }
+    await Promise.all(
+      [...groups.values()].map(async (resources) => {
+        const first = resources[0] as ArmResource;
+        if (resources.length === 1) {
+          await collector.confirm(first.id, operation);
+          return;
+        }
+        const subscriptionId = subscriptionOf(first.id) ?? "";
+        const listed = await collector
+          .listRaw(subscriptionId, listPathOf(first), ML_API_VERSION)
+          .catch(() => undefined);
+        if (!listed || !("items" in listed)) {
+          // The list failed: a GET each says, per resource, what can be read.
+          await Promise.all(resources.map((r) => collector.confirm(r.id, operation)));
+          return;
+        }
+        const returned = new Set<string>();
+        for (const item of listed.items) {
+          const added = collector.add(item);
+          if (added) returned.add(added.id.toLowerCase());
+        }
+        for (const r of resources) if (!returned.has(r.id.toLowerCase())) collector.remove(r.id);
+      }),
+    );
+  }
+}
+
+const ML_RESOURCE =
+  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+(\/onlineEndpoints\/[^/]+(\/deployments\/[^/]+)?)?/i;
+
+/**
+ * Before a finding is resolved because Resource Graph no longer returns its resource, ARM is asked: 404
+ * (it is gone) lets it resolve; found, it is judged from ARM's answer (with its children, which Resource
+ * Graph lacks as well); refused or failed, it is unknown and its findings stay open.
+ */
+async function confirmMissing(
+  collector: Collector,
+  previous: readonly string[],
+  trusted: Set<string>,
+): Promise<void> {
+  const ids = new Map<string, string>();
+  for (const id of previous) {
+    const ml = ML_RESOURCE.exec(id)?.[0];
+    if (ml && trusted.has(subscriptionOf(ml)?.toLowerCase() ?? "")) ids.set(ml.toLowerCase(), ml);
+  }
+  // Parents first: a workspace found brings its endpoints and deployments, a workspace gone takes them along.
+  const byDepth = [...ids.values()].sort((a, b) => a.split("/").length - b.split("/").length);
+  const levels = new Map<number, string[]>();
+  for (const id of byDepth)
+    levels.set(id.split("/").length, [...(levels.get(id.split("/").length) ?? []), id]);
+  const gone: string[] = [];
+  for (const level of levels.values()) {
+    await Promise.all(
+      level.map(async (id) => {
+        if (collector.has(id) || gone.some((g) => isWithin(id, g))) return;
+        if (collector.failures.some((f) => isWithin(id, f.scope))) return;
+        const outcome = await collector.confirm(id, "confirm a resource Resource Graph no longer returns");
+        if (outcome === "gone") gone.push(id);
+        if (outcome !== "found") return;
+        if (sameId(parseResourceId(id)?.type, TYPES.workspace)) await readWorkspaceChildren(collector, id);
+        else if (sameId(parseResourceId(id)?.type, TYPES.onlineEndpoint))
+          await readEndpointChildren(collector, id);
+      }),
+    );
+  }
+}
+
 export async function readWithArg(
   collector: Collector,
   subscriptions: SubscriptionInfo[],
   batchSize = DEFAULT_BATCH_SIZE,
+  previous: readonly string[] = [],
 ): Promise<void> {
   const gate = new QuotaGate();
-  const ids = subscriptions.map((s) => s.subscriptionId);
+  // Resource Graph's rows are trusted only where the identity is shown to read every ML resource.
+  const proofs = await Promise.all(
+    subscriptions.map(async (s) => ({
+      id: s.subscriptionId,
+      proof: await proveReadable(collector, s.subscriptionId),
+    })),
+  );
+  collector.armFallback = proofs
+    .filter((p) => !p.proof.proven)
+    .map((p) => ({ subscriptionId: p.id, reason: p.proof.reason ?? "" }));
+  const ids = proofs.filter((p) => p.proof.proven).map((p) => p.id);
   const batches: string[][] = [];
   for (let i = 0; i < ids.length; i += batchSize) batches.push(ids.slice(i, i + batchSize));
-  await Promise.all(batches.map((batch) => readBatch(collector, gate, batch)));
+  await Promise.all([
+    ...batches.map((batch) => readBatch(collector, gate, batch)),
+    ...proofs
+      .filter((p) => !p.proof.proven)
+      .map(async ({ id, proof }) => {
+        await readSubscriptionWhole(collector, id, {
+          denied: proof.denied,
+          ...(proof.denyFailure ? { failure: proof.denyFailure } : {}),
+        });
+        collector.subscriptionDone();
+      }),
+  ]);
 
-  // Whether Resource Graph carries `managedNetwork` is not documented: read a workspace from ARM when it is missing.
-  await Promise.all(
-    collector
-      .ofType(TYPES.workspace)
-      // A project has no managed network of its own (its hub's applies): nothing to read for it.
-      .filter((w) => w.properties?.managedNetwork === undefined && !sameValue(w.kind, "Project"))
-      .map((w) =>
-        collector.getById(w.id, "read the workspace from ARM (managedNetwork is not in Resource Graph)"),
-      ),
-  );
   const unread = new Set(
     collector.failures
       .filter((f) => f.scopeType === "subscription")
       .map((f) => subscriptionOf(f.scope)?.toLowerCase()),
   );
-  const read = ids.map((id) => id.toLowerCase()).filter((id) => !unread.has(id));
+  const trusted = new Set(ids.map((id) => id.toLowerCase()).filter((id) => !unread.has(id)));
+  await completeFromArm(collector, trusted);
+  await confirmMissing(collector, previous, trusted);
+  const read = subscriptions.map((s) => s.subscriptionId.toLowerCase()).filter((id) => !unread.has(id));
   await readDependencies(collector, gate, new Set(read));
 }

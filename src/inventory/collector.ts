@@ -3,7 +3,7 @@
  * through the SDK client's pipeline (credential, retries, throttling), and progress.
  */
 import { createPipelineRequest } from "@azure/core-rest-pipeline";
-import { TYPES, parseResourceId, sameId, sameValue, subscriptionOf } from "../arm-ids.js";
+import { TYPES, isWithin, parseResourceId, sameId, sameValue, subscriptionOf } from "../arm-ids.js";
 import type { ArmResource, ScopeFailure, ScopeType } from "../snapshot.js";
 import { ML_API_VERSION, type ArmClients } from "./connection.js";
 import { responseFailure, toFailure } from "./failures.js";
@@ -13,6 +13,8 @@ import { normalizeResource } from "./normalize.js";
 /** api-versions for reading a resource by id; stable versions ARM serves for these types. */
 const GET_API_VERSIONS: Record<string, string> = {
   [TYPES.workspace]: ML_API_VERSION,
+  [TYPES.onlineEndpoint]: ML_API_VERSION,
+  [TYPES.onlineDeployment]: ML_API_VERSION,
   [TYPES.storageAccount]: "2023-05-01",
   [TYPES.containerRegistry]: "2023-07-01",
   [TYPES.privateEndpoint]: "2024-05-01",
@@ -31,6 +33,8 @@ export interface Progress {
 export class Collector {
   private readonly resources = new Map<string, ArmResource>();
   readonly failures: ScopeFailure[] = [];
+  /** Subscriptions the `arg` source could not show whole, read with ARM lists instead, and why. */
+  armFallback: { subscriptionId: string; reason: string }[] = [];
   readonly progress: Progress = {
     subscriptions: { done: 0, total: 0 },
     workspaces: 0,
@@ -122,6 +126,76 @@ export class Collector {
       if (!optional) this.fail(error, id, "resource", operation);
       return undefined;
     }
+  }
+
+  /** Forgets a resource and everything beneath it: ARM says it no longer exists. */
+  remove(id: string): void {
+    for (const key of [...this.resources.keys()]) if (isWithin(key, id)) this.resources.delete(key);
+  }
+
+  /**
+   * Reads from ARM a resource Resource Graph did not return (or returned without a property the rules
+   * need): `gone` on 404 — ARM no longer has it —, `found` with ARM's answer, or `failed` (recorded as
+   * a failure of that resource: it is unknown).
+   */
+  async confirm(id: string, operation: string): Promise<"found" | "gone" | "failed"> {
+    const subscriptionId = subscriptionOf(id);
+    const type = parseResourceId(id)?.type ?? "";
+    const apiVersion = Object.entries(GET_API_VERSIONS).find(([t]) => sameId(t, type))?.[1];
+    if (!subscriptionId || !apiVersion) return "failed";
+    const client = this.clients.ml(subscriptionId);
+    try {
+      const response = await this.limiter.run(subscriptionId, () =>
+        client.sendRequest(
+          createPipelineRequest({
+            url: `${this.clients.connection.endpoint}${encodeURI(id)}?api-version=${apiVersion}`,
+            method: "GET",
+          }),
+        ),
+      );
+      if (response.status === 404) {
+        this.remove(id);
+        return "gone";
+      }
+      if (response.status !== 200) {
+        this.failures.push(
+          responseFailure(response.status, response.bodyAsText ?? undefined, id, "resource", operation),
+        );
+        return "failed";
+      }
+      this.add(JSON.parse(response.bodyAsText ?? "null"));
+      return "found";
+    } catch (error) {
+      this.fail(error, id, "resource", operation);
+      return "failed";
+    }
+  }
+
+  /**
+   * GET a path of a subscription through its client's pipeline (credential, retries, throttling),
+   * following `nextLink`: every `value` item, or the failing status. Throws only what the network throws.
+   */
+  async listRaw(
+    subscriptionId: string,
+    path: string,
+    apiVersion: string,
+  ): Promise<{ status: 200; items: unknown[] } | { status: number; body?: string }> {
+    const client = this.clients.ml(subscriptionId);
+    const items: unknown[] = [];
+    let url: string | undefined =
+      `${this.clients.connection.endpoint}${encodeURI(path)}?api-version=${apiVersion}`;
+    while (url) {
+      const next: string = url;
+      const response = await this.limiter.run(subscriptionId, () =>
+        client.sendRequest(createPipelineRequest({ url: next, method: "GET" })),
+      );
+      if (response.status !== 200)
+        return { status: response.status, ...(response.bodyAsText ? { body: response.bodyAsText } : {}) };
+      const body = JSON.parse(response.bodyAsText ?? "{}") as { value?: unknown[]; nextLink?: string };
+      items.push(...(body.value ?? []));
+      url = body.nextLink;
+    }
+    return { status: 200, items };
   }
 
   /** The storage accounts and container registries the workspaces name, once each. */

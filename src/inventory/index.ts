@@ -22,6 +22,8 @@ export interface InventoryOptions {
   /** Subscriptions per Resource Graph query. */
   argBatchSize?: number;
   onProgress?: (progress: Progress) => void;
+  /** Resource ids of the previous run's findings: the `arg` source confirms with ARM those it no longer sees. */
+  previous?: readonly string[];
 }
 
 export const DEFAULT_CONCURRENCY = { overall: 32, perSubscription: 4 };
@@ -39,7 +41,8 @@ export async function collectSnapshot(clients: ArmClients, options: InventoryOpt
   );
   collector.progress.subscriptions.total = readable.length;
   collector.report();
-  if (options.source === "arg") await readWithArg(collector, readable, options.argBatchSize);
+  if (options.source === "arg")
+    await readWithArg(collector, readable, options.argBatchSize, options.previous);
   else await readWithArm(collector, readable);
   return {
     ...(discovery.tenantId ? { tenantId: discovery.tenantId } : {}),
