@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Audits the bundled demo tenant through the local ARM emulator: no Azure account needed.
-// The demo tenant includes a subscription that answers 403, so the audit ends with exit code 3
+// The demo tenant includes a subscription that answers 403 and one where the auditor is Reader on a single
+// resource group only, so the audit ends with exit code 3
 // ("coverage incomplete"); that is the expected outcome here, so the demo itself succeeds.
 "use strict";
 const path = require("node:path");
@@ -18,7 +19,7 @@ main([
 ]).then((code) => {
   if (code === 3) {
     process.stderr.write(
-      "\n(demo) exit code 3: coverage is incomplete, as intended — the demo's 'Contoso Sandbox' subscription answers 403.\n",
+      "\n(demo) exit code 3: coverage is incomplete, as intended — the demo's 'Contoso Sandbox' subscription answers 403, and the auditor may read only one resource group of 'Contoso Partner Lab'.\n",
     );
     process.exitCode = 0;
   } else {

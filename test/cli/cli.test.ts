@@ -103,7 +103,7 @@ describe("the demo tenant", () => {
     }
     const summary = readJson<Summary>(join(out, "summary.json"));
     expect(summary.complete).toBe(false);
-    expect(summary.coverage.subscriptions).toEqual({ total: 4, read: 3, failed: 1 });
+    expect(summary.coverage.subscriptions).toEqual({ total: 5, read: 3, failed: 2 });
     expect(run.stdout).toContain("WARNING: coverage is incomplete");
     expect(run.stdout).toContain("AUDIT001");
     expect(run.stderr).toBe(""); // no progress line when stderr is not a terminal
@@ -314,7 +314,7 @@ describe("--storage and --notify", () => {
       expect(second.code).toBe(3);
       const summary = readJson<Summary>(join(out, "summary.json"));
       expect(summary.new).toBe(0);
-      expect(summary.counts.byStatus.open).toBe(28);
+      expect(summary.counts.byStatus.open).toBe(29);
       expect(receiver.received).toHaveLength(1);
       for (const run of [first, second]) {
         expect(run.stdout + run.stderr).not.toContain("SECRET-SIG");
