@@ -267,28 +267,37 @@ export async function startEmulator(
     tenant.subscriptions.map((s) => ({ scope: `/subscriptions/${s.subscriptionId}`, actions: ["*/read"] }));
   const denies = tenant.denyAssignments ?? [];
 
+  /** `path` is at or below `scope`: by prefix, or through a management group its subscription sits in. */
+  function under(path: string, scope: string): boolean {
+    if (isWithin(path, scope)) return true;
+    const group = /^\/providers\/Microsoft\.Management\/managementGroups\/([^/]+)$/i.exec(scope)?.[1];
+    const subscription = /^\/subscriptions\/([^/]+)/i.exec(path)?.[1];
+    if (!group || !subscription) return false;
+    return (index.subscription(subscription)?.managementGroups ?? []).some((g) => sameId(g, group));
+  }
+
   /** Whether the auditing identity may read `path`: a grant at or above it, and no deny assignment there. */
   function mayRead(path: string): boolean {
     const operation = readOperationFor(path);
     return (
-      grants.some((g) => isWithin(path, g.scope) && covers(g, operation)) &&
-      !denies.some((d) => isWithin(path, d.scope) && covers(d, operation))
+      grants.some((g) => under(path, g.scope) && covers(g, operation)) &&
+      !denies.some((d) => under(path, d.scope) && covers(d, operation))
     );
   }
 
   /** ARM's subscription list shows every subscription where the identity holds any role, at any scope. */
   function visible(subscriptionId: string): boolean {
     const root = `/subscriptions/${subscriptionId}`;
-    return grants.some((g) => isWithin(g.scope, root) || isWithin(root, g.scope));
+    return grants.some((g) => isWithin(g.scope, root) || under(root, g.scope));
   }
 
-  function authorization(subscriptionId: string, what: string): unknown {
+  function authorization(subscriptionId: string, what: string, filter: string | null): unknown {
     const root = `/subscriptions/${subscriptionId}`;
     if (what === "permissions") {
       // Permissions at a scope: the role assignments at that scope and above it.
       return {
         value: grants
-          .filter((g) => isWithin(root, g.scope))
+          .filter((g) => under(root, g.scope))
           .map((g) => ({
             actions: g.actions,
             notActions: g.notActions ?? [],
@@ -297,10 +306,11 @@ export async function startEmulator(
           })),
       };
     }
-    // Deny assignments of the subscription: at it, above it, and at any scope below it.
+    // As ARM: the plain list holds the subscription's and those below it; `atScope()` those at it and above.
+    const atScope = /atScope\(\)/i.test(filter ?? "");
     return {
       value: denies
-        .filter((d) => isWithin(root, d.scope) || isWithin(d.scope, root))
+        .filter((d) => (atScope ? under(root, d.scope) : isWithin(d.scope, root)))
         .map((d, i) => {
           const name = d.name ?? `deny-${i}`;
           return {
@@ -353,7 +363,11 @@ export async function startEmulator(
     }
     const authorizationPath = AUTHORIZATION_PATH.exec(path);
     if (authorizationPath && index.subscription(authorizationPath[1] as string))
-      return authorization(authorizationPath[1] as string, (authorizationPath[2] as string).toLowerCase());
+      return authorization(
+        authorizationPath[1] as string,
+        (authorizationPath[2] as string).toLowerCase(),
+        url.searchParams.get("$filter"),
+      );
     if (segments[0]?.toLowerCase() !== "subscriptions" || !segments[1]) {
       throw new ArmError(404, "InvalidResourceType", `The emulator does not serve ${path}.`);
     }

@@ -179,11 +179,13 @@ export class Collector {
     subscriptionId: string,
     path: string,
     apiVersion: string,
+    filter?: string,
   ): Promise<{ status: 200; items: unknown[] } | { status: number; body?: string }> {
     const client = this.clients.ml(subscriptionId);
     const items: unknown[] = [];
     let url: string | undefined =
-      `${this.clients.connection.endpoint}${encodeURI(path)}?api-version=${apiVersion}`;
+      `${this.clients.connection.endpoint}${encodeURI(path)}?api-version=${apiVersion}` +
+      (filter ? `&$filter=${encodeURIComponent(filter)}` : "");
     while (url) {
       const next: string = url;
       const response = await this.limiter.run(subscriptionId, () =>

@@ -8,7 +8,8 @@
  *   `{ actions, notActions, dataActions, notDataActions }`. Every ML read operation must be granted by one
  *   of them (`src/rbac.ts` matches the wildcards).
  * - `GET /subscriptions/{id}/providers/Microsoft.Authorization/denyAssignments?api-version=2022-04-01`
- *   (Deny Assignments - List): the deny assignments of the subscription, at it, above it and below it, as
+ *   (Deny Assignments - List), once plain (the subscription's and those below it) and once with
+ *   `$filter=atScope()` (at it and above it, e.g. a management group's): its deny assignments, as
  *   `value[]` of `{ properties: { scope, permissions[], principals[], excludePrincipals[] } }`. Any that
  *   denies an ML read makes its scope unreadable. Which principals it applies to is not judged: the
  *   auditor does not know its own object id everywhere, and counting a deny that may not apply errs on
@@ -61,26 +62,41 @@ export async function deniedScopes(
   subscriptionId: string,
 ): Promise<{ denied: ScopeFailure[]; failure?: string }> {
   const root = `/subscriptions/${subscriptionId}`;
-  const denies = await collector
-    .listRaw(
-      subscriptionId,
-      `${root}/providers/Microsoft.Authorization/denyAssignments`,
-      AUTHORIZATION_API_VERSION,
-    )
-    .catch(() => ({ status: 0 }) as const);
-  if (denies.status !== 200 || !("items" in denies))
-    return { denied: [], failure: `its deny assignments could not be read (${denies.status || "network"})` };
+  const path = `${root}/providers/Microsoft.Authorization/denyAssignments`;
+  // The plain list holds the subscription's own deny assignments and those below it; `atScope()` those at
+  // it and above it (a management group's), which the plain list does not promise.
+  const answers = await Promise.all(
+    [undefined, "atScope()"].map((filter) =>
+      collector
+        .listRaw(subscriptionId, path, AUTHORIZATION_API_VERSION, filter)
+        .catch(() => ({ status: 0 }) as const),
+    ),
+  );
+  const items: { item: DenyAssignmentJson; above: boolean }[] = [];
+  for (const [index, answer] of answers.entries()) {
+    if (answer.status !== 200 || !("items" in answer))
+      return {
+        denied: [],
+        failure: `its deny assignments could not be read (${answer.status || "network"})`,
+      };
+    for (const item of answer.items) items.push({ item: item as DenyAssignmentJson, above: index === 1 });
+  }
   const denied: ScopeFailure[] = [];
-  for (const item of denies.items as DenyAssignmentJson[]) {
+  const seen = new Set<string>();
+  for (const { item, above } of items) {
+    const key = `${item.properties?.scope ?? ""}|${item.name ?? ""}`.toLowerCase();
+    if (seen.has(key)) continue;
+    seen.add(key);
     const scope = item.properties?.scope;
     const permissions = asPermissions(item.properties?.permissions ?? []);
     if (!scope || !ML_READ_OPERATIONS.some((op) => permissions.some((p) => covers(p, op)))) continue;
     const name = item.properties?.denyAssignmentName ?? item.name ?? "a deny assignment";
-    // A deny above the subscription covers all of it.
-    const where = isWithin(root, scope) ? root : scope;
+    // A deny at or above the subscription (a management group's scope is no prefix of it) covers all of it.
+    const whole = above || isWithin(root, scope) || !isWithin(scope, root);
+    const where = whole ? root : scope;
     denied.push({
       scope: where,
-      scopeType: isWithin(root, scope)
+      scopeType: whole
         ? "subscription"
         : /\/resourceGroups\/[^/]+$/i.test(where)
           ? "resourceGroup"

@@ -73,6 +73,22 @@ describe.each(SOURCES)("the %s source", (source) => {
     expect(stats.byKind["list workspaces"]).toBeGreaterThan(0);
   });
 
+  it("a deny assignment on a management group above the subscription makes all of it AUDIT001", async () => {
+    const { second } = await twoRuns(source, (t) => {
+      t.subscriptions = t.subscriptions.map((s) => ({ ...s, managementGroups: ["contoso"] }));
+      t.denyAssignments = [
+        {
+          scope: "/providers/Microsoft.Management/managementGroups/contoso",
+          actions: ["Microsoft.MachineLearningServices/workspaces/read"],
+        },
+      ];
+    });
+    expect(second.resolved).toEqual([]);
+    expect(second.findings.filter((f) => f.ruleId === "AUDIT001").map((f) => f.resourceId)).toEqual([
+      `/subscriptions/${SUB}`,
+    ]);
+  });
+
   it("Reader on one resource group only: the subscription is AUDIT001 and nothing is resolved", async () => {
     const { second } = await twoRuns(source, (t) => {
       t.access = [{ scope: `/subscriptions/${SUB}/resourceGroups/rg`, actions: ["*/read"] }];
@@ -148,7 +164,7 @@ describe("the request cost of the proof", () => {
     const large = await auditThroughEmulator(big, "arg");
     for (const run of [small, large]) {
       expect(run.stats.byKind["get permissions"]).toBe(1);
-      expect(run.stats.byKind["list denyAssignments"]).toBe(1);
+      expect(run.stats.byKind["list denyAssignments"]).toBe(2); // its own and below, then at and above
     }
     expect(large.stats.total).toBe(small.stats.total);
   });
