@@ -2,7 +2,7 @@
 /**
  * The command line: the same audit as the Function App, from a laptop or a pipeline.
  */
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Composition, CompositionError, type AuditConfig } from "../compose.js";
 import { checkDashboardUrl, parseCli, USAGE, UsageError, type CliConfig } from "../config.js";
@@ -19,6 +19,16 @@ import { severityRank, type Policy, type Severity } from "../policy/types.js";
 import { setting } from "../settings.js";
 import { StateError } from "../sinks/local-folder.js";
 
+/** An identity library's message may quote a secret it was given (read by it, not by us): never echoed. */
+function redactSecrets(text: string, env: NodeJS.ProcessEnv): string {
+  let out = text;
+  for (const name of ["AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PASSWORD"]) {
+    const value = env[name];
+    if (value && value.length >= 4) out = out.split(value).join(`[${name}]`);
+  }
+  return out;
+}
+
 export const EXIT = { ok: 0, findings: 1, usage: 2, incomplete: 3, internal: 4 } as const;
 
 /** What @azure/identity throws when no credential can sign in: a configuration problem, not a crash. */
@@ -26,6 +36,8 @@ const SIGN_IN_ERRORS = [
   "AggregateAuthenticationError",
   "CredentialUnavailableError",
   "AuthenticationRequiredError",
+  // A credential that was found but refused (EnvironmentCredential with a wrong secret, say).
+  "AuthenticationError",
 ];
 
 async function loadPolicy(path: string | undefined): Promise<Policy> {
@@ -117,9 +129,42 @@ function compose(config: AuditConfig): Composition {
   }
 }
 
+/**
+ * `--out` must be a folder this process can write, checked before anything is read or written: a run that
+ * could not keep its own results must not publish them elsewhere first.
+ */
+async function checkOutDir(dir: string): Promise<void> {
+  const code = (error: unknown) => (error as NodeJS.ErrnoException).code ?? "error";
+  try {
+    if (!(await stat(dir)).isDirectory()) throw new UsageError(`--out ${dir} is not a directory`);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    if (code(error) === "ENOTDIR")
+      throw new UsageError(`--out ${dir} is not a directory (a file is in its path)`);
+    if (code(error) !== "ENOENT") throw new UsageError(`--out ${dir} cannot be used (${code(error)})`);
+  }
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (error) {
+    throw new UsageError(
+      code(error) === "ENOTDIR" || code(error) === "EEXIST"
+        ? `--out ${dir} is not a directory (a file is in its path)`
+        : `--out ${dir} cannot be created (${code(error)})`,
+    );
+  }
+  const probe = join(dir, `.write-test-${process.pid}`);
+  try {
+    await writeFile(probe, "");
+    await rm(probe, { force: true });
+  } catch (error) {
+    throw new UsageError(`--out ${dir} is not writable (${code(error)})`);
+  }
+}
+
 async function run(config: CliConfig): Promise<number> {
   // Everything the run needs is read and validated before anything is started or written.
   const composition = compose(await auditConfig(config));
+  await checkOutDir(config.out);
   const progress = progressPrinter();
   const { result, publication } = await composition.execute({ onProgress: progress.update });
   progress.done();
@@ -171,9 +216,12 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.usage;
     }
     if (error instanceof Error && SIGN_IN_ERRORS.includes(error.name)) {
-      const details = error.message.split("\n").slice(0, 4).join("\n  ");
+      const details = redactSecrets(error.message.split("\n").slice(0, 4).join("\n  "), process.env);
+      const refused = error.name === "AuthenticationError";
       process.stderr.write(
-        `error: cannot sign in to Azure: no credential is available. Run "az login", or give the process a managed identity or AZURE_CLIENT_ID/AZURE_TENANT_ID with a secret or certificate; or use --tenant FILE to audit a tenant file offline.\n  ${details}\n`,
+        refused
+          ? `error: cannot sign in to Azure: the credential was refused. Check AZURE_TENANT_ID, AZURE_CLIENT_ID and the secret or certificate (AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH) and that it has not expired; or unset them to use "az login" or a managed identity.\n  ${details}\n`
+          : `error: cannot sign in to Azure: no credential is available. Run "az login", or give the process a managed identity or AZURE_CLIENT_ID/AZURE_TENANT_ID with a secret or certificate; or use --tenant FILE to audit a tenant file offline.\n  ${details}\n`,
       );
       return EXIT.usage;
     }

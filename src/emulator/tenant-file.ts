@@ -88,7 +88,13 @@ const tenantSchema = z.strictObject({
       z
         .strictObject({
           path: z.string().startsWith("/", "must be a request path starting with /"),
-          status: z.union(FAULT_STATUSES.map((s) => z.literal(s))).optional(),
+          status: z
+            .number({ error: `must be one of ${FAULT_STATUSES.join(", ")}` })
+            .refine(
+              (v): v is (typeof FAULT_STATUSES)[number] => (FAULT_STATUSES as readonly number[]).includes(v),
+              `must be one of ${FAULT_STATUSES.join(", ")}`,
+            )
+            .optional(),
           count: z.number().int().positive().optional(),
           latencyMs: z.number().int().nonnegative().optional(),
           retryAfterSeconds: z.number().int().nonnegative().optional(),
@@ -166,7 +172,30 @@ function checkResources(tenant: z.infer<typeof tenantSchema>): string[] {
   return problems;
 }
 
+/** How deep a tenant file may nest: ARM resources are a few levels deep; the emulator's JSON must stay serializable. */
+export const MAX_DEPTH = 64;
+
+/** The path of the first value nested deeper than MAX_DEPTH, walked without recursion. */
+function tooDeep(json: unknown): string | undefined {
+  const stack: { value: unknown; path: string; depth: number }[] = [{ value: json, path: "", depth: 0 }];
+  while (stack.length > 0) {
+    const { value, path, depth } = stack.pop() as { value: unknown; path: string; depth: number };
+    if (value === null || typeof value !== "object") continue;
+    if (depth >= MAX_DEPTH) return path;
+    for (const [key, child] of Object.entries(value)) {
+      const next = Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+      stack.push({ value: child, path: next, depth: depth + 1 });
+    }
+  }
+  return undefined;
+}
+
 export function parseTenant(json: unknown, source = "tenant file"): TenantFile {
+  const deep = tooDeep(json);
+  if (deep !== undefined) {
+    const shown = deep.length > 120 ? `${deep.slice(0, 120)}…` : deep;
+    throw new TenantFileError(`${source} is invalid: ${shown}: nested deeper than ${MAX_DEPTH} levels`);
+  }
   const result = tenantSchema.safeParse(json);
   if (!result.success) throw new TenantFileError(`${source} is invalid: ${formatIssues(result.error)}`);
   const problems = checkResources(result.data);

@@ -3,6 +3,7 @@
  * the tenant was read. Details (messages, evidence, commands) are in findings.json.
  */
 import { lastName } from "../arm-ids.js";
+import { visible } from "../text.js";
 import { SEVERITIES, severityRank, type Severity } from "../policy/types.js";
 import type { Finding } from "./finding.js";
 import type { Summary } from "./summary.js";
@@ -46,6 +47,7 @@ export function formatTable(findings: readonly Finding[], summary: Summary, opti
     )
     .map((f) => ({
       f,
+      // Names come from the tenant: a control character must not reach the terminal as one.
       cells: [
         f.severity,
         f.ruleId,
@@ -54,7 +56,7 @@ export function formatTable(findings: readonly Finding[], summary: Summary, opti
         f.workspace ?? (f.resourceGroup || "-"),
         f.subscriptionName,
         f.title,
-      ],
+      ].map(visible),
     }));
   const header = ["SEVERITY", "RULE", "STATUS", "RESOURCE", "WORKSPACE", "SUBSCRIPTION", "TITLE"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r.cells[i] ?? "").length)));
@@ -101,7 +103,8 @@ export function formatTable(findings: readonly Finding[], summary: Summary, opti
   out.push(
     `Coverage: ${c.subscriptions.read}/${c.subscriptions.total} subscriptions, ${c.workspaces.read}/${c.workspaces.total} workspaces, ${c.endpoints.read}/${c.endpoints.total} endpoints, ${c.deployments.total} deployments read.`,
   );
-  if (!summary.complete) {
+  // Say what is incomplete: the tenant's coverage, Azure Storage's copy of the run, or both.
+  if (findings.some((f) => f.ruleId === "AUDIT001")) {
     out.push(
       paint(
         "WARNING: coverage is incomplete — some scopes could not be read (see AUDIT001). What they hold is unknown, not clear.",
@@ -109,6 +112,8 @@ export function formatTable(findings: readonly Finding[], summary: Summary, opti
         options.color,
       ),
     );
+  } else if (!summary.complete && !summary.storageErrors?.length) {
+    out.push(paint("WARNING: the run is incomplete: some verdicts could not be reached.", 31, options.color));
   }
   if (summary.storageErrors?.length) {
     out.push(

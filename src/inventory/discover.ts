@@ -74,6 +74,18 @@ export async function discoverSubscriptions(clients: ArmClients, scope: AuditSco
   for (const group of scope.managementGroups) {
     const { ids, failure } = await managementGroupSubscriptions(clients, group);
     if (failure) failures.push(failure);
+    else if (ids.length === 0)
+      // An unknown group, a group the identity cannot see into, and an empty group look alike here:
+      // none of them is a clean result.
+      failures.push({
+        scope: `/providers/Microsoft.Management/managementGroups/${group}`,
+        scopeType: "subscription",
+        operation: "list the subscriptions of the management group",
+        status: 404,
+        code: "NoSubscriptions",
+        message:
+          "The management group selects no subscription the auditor can read: it does not exist, holds none, or the identity has no role under it.",
+      });
     for (const id of ids) wanted.set(id.toLowerCase(), `management group ${group}`);
   }
   const tenantWide = scope.subscriptions.length === 0 && scope.managementGroups.length === 0;
@@ -100,5 +112,17 @@ export async function discoverSubscriptions(clients: ArmClients, scope: AuditSco
         "The subscription is not visible to the auditor's identity (it does not exist, or the identity has no role on it).",
     });
   }
+  if (subscriptions.length === 0 && failures.length === 0)
+    // Nothing selected and nothing failed would read as "no findings": say that nothing was audited.
+    failures.push({
+      scope: "/subscriptions",
+      scopeType: "subscription",
+      operation: "find the subscriptions to audit",
+      status: 404,
+      code: "NoSubscriptions",
+      message: tenantWide
+        ? "The identity can read no enabled subscription in this tenant."
+        : "The scope selects no subscription the auditor can read.",
+    });
   return { ...(tenantId ? { tenantId } : {}), subscriptions, failures };
 }

@@ -8,12 +8,21 @@ import { formatIssues } from "../validation.js";
 import { ruleById } from "./registry.js";
 import { PROFILES, SEVERITIES, type Policy } from "./types.js";
 
+/** A calendar date that exists: `Date.parse("2027-02-30")` quietly rolls over to March 2nd. */
+function realDate(text: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(T(\d{2}):(\d{2})(:(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/.exec(text);
+  if (!m) return false;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day)
+    return false;
+  if (m[4] && (Number(m[5]) > 23 || Number(m[6]) > 59 || Number(m[8] ?? 0) > 59)) return false;
+  return !Number.isNaN(Date.parse(text));
+}
+
 const isoDate = z
   .string()
-  .refine(
-    (s) => /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(s) && !Number.isNaN(Date.parse(s)),
-    "must be a date (YYYY-MM-DD) or an ISO 8601 date-time",
-  );
+  .refine(realDate, "must be a real date (YYYY-MM-DD) or an ISO 8601 date-time (YYYY-MM-DDThh:mm:ssZ)");
 
 const ruleId = z.string().refine((id) => ruleById(id) !== undefined, "is not a rule id of the catalog");
 
@@ -74,6 +83,14 @@ export class PolicyError extends Error {
 }
 
 export function parsePolicy(json: unknown, source = "policy"): Policy {
+  // JSON.parse keeps a "__proto__" key as an own property, which the schema's record would drop unseen:
+  // every key is checked against the catalog first.
+  const given = (json as { rules?: unknown } | null)?.rules;
+  if (given !== null && typeof given === "object" && !Array.isArray(given)) {
+    const bad = Object.keys(given).find((id) => !ruleById(id));
+    if (bad !== undefined)
+      throw new PolicyError(`${source} is invalid: rules.${bad}: is not a rule id of the catalog`);
+  }
   const result = policySchema.safeParse(json);
   if (!result.success) throw new PolicyError(`${source} is invalid: ${formatIssues(result.error)}`);
   if (Object.entries(result.data.rules).some(([id, v]) => id.toUpperCase() === "AUDIT001" && v === "off")) {

@@ -3,6 +3,7 @@
  * 20 KB. Everything the tenant controls (resource names, subscription names) is escaped so that it
  * cannot add markdown or links to the card.
  */
+import { visible } from "../text.js";
 import { lastName } from "../arm-ids.js";
 import type { Finding } from "../findings/finding.js";
 import type { Summary } from "../findings/summary.js";
@@ -41,8 +42,7 @@ export function shouldPost(mode: DigestMode, summary: Summary): boolean {
  * quotes or tables, list markers at the start of a line, and `://` (so no bare URL becomes a link).
  */
 export function escapeMarkdown(text: string): string {
-  return text
-    .replace(/[\r\n]+/g, " ")
+  return visible(text.replace(/[\r\n]+/g, " "))
     .replace(/[\\`*_[\]()~#>|<!{}]/g, "\\$&")
     .replace(
       /^(\s*)([-+]|\d+\.)(\s)/,

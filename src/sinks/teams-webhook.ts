@@ -46,6 +46,9 @@ export function checkWebhookUrl(raw: string, options: WebhookOptions = {}): URL 
   } catch {
     throw new WebhookError("the Teams webhook URL is not a URL");
   }
+  // A user name or password in the URL would be sent along to whoever answers: never accepted.
+  if (url.username || url.password)
+    throw new WebhookError("the Teams webhook URL must not carry a user name or password");
   const host = url.hostname.toLowerCase();
   if (options.allowLoopbackHttp && url.protocol === "http:" && LOOPBACK_HOSTS.includes(host)) return url;
   if (url.protocol !== "https:") throw new WebhookError("the Teams webhook URL must be https");

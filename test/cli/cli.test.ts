@@ -139,6 +139,21 @@ describe("scope", () => {
     expect(summary.coverage.subscriptions).toEqual({ total: 2, read: 2, failed: 0 });
   });
 
+  it.each(["does-not-exist", "contoso-empty"])(
+    "a management group that selects no subscription (%s) is AUDIT001 and exit 3, never a clean result",
+    async (group) => {
+      const out = tmp();
+      const run = await audit(["--tenant", demoTenant, "--management-group", group, "--out", out]);
+      expect(run.code).toBe(3);
+      const findings = readJson<Finding[]>(join(out, "findings.json"));
+      expect(findings.map((f) => `${f.ruleId} ${f.resourceId}`)).toEqual([
+        `AUDIT001 /providers/Microsoft.Management/managementGroups/${group}`,
+      ]);
+      expect(run.stdout).toMatch(/WARNING: coverage is incomplete/);
+      expect(run.stdout).not.toMatch(/No findings\./);
+    },
+  );
+
   it("reports a listed subscription the identity cannot see, instead of skipping it", async () => {
     const out = tmp();
     const unseen = "44444444-4444-4444-8444-444444444444";
@@ -157,6 +172,19 @@ describe("scope", () => {
     expect(findings.map((f) => [f.ruleId, f.resourceId])).toEqual([["AUDIT001", `/subscriptions/${unseen}`]]);
     expect(findings[0]?.message).toMatch(/could not be audited: .*404 SubscriptionNotFound/);
     expect(JSON.stringify(findings[0]?.evidence)).toMatch(/not visible to the auditor's identity/);
+  });
+});
+
+describe("tenant text on a terminal", () => {
+  it("shows control characters in names as visible escapes, never as terminal sequences", async () => {
+    const dir = tmp();
+    const hostile = "Prod\u001b[2J\u001b]8;;https://evil.example\u0007click\u001b]8;;\u0007\u009b31m";
+    const t = tenant([publicWs()]);
+    t.subscriptions = [{ subscriptionId: SUB, displayName: hostile }];
+    const run = await audit(["--tenant", writeTenant(dir, "t.json", t), "--out", join(dir, "out")]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    expect(run.stdout).toContain("Prod\\u001b[2J\\u001b]8;;https://evil.example\\u0007click");
   });
 });
 
@@ -230,6 +258,18 @@ describe("bad input exits 2 with a message naming the problem, and writes nothin
     [["--tenant", "t.json", "--arm-endpoint", "https://x"], /cannot be combined/],
     [["--dashboard-url", "https://dash.example"], /--dashboard-url goes with --notify/],
     [["--notify", "--dashboard-url", "javascript:alert(1)"], /--dashboard-url must be an https URL/],
+    [
+      [
+        "--notify",
+        "--teams-webhook",
+        "https://user:pass@prod-01.westeurope.logic.azure.com/workflows/x?sig=S",
+      ],
+      /must not carry a user name or password/,
+    ],
+    [
+      ["--notify", "--teams-webhook", "https://:pass@prod-01.westeurope.logic.azure.com/workflows/x?sig=S"],
+      /must not carry a user name or password/,
+    ],
   ])("%j", async (args, message) => {
     const out = join(tmp(), "out");
     const run = await audit([...args, "--out", out]);
@@ -248,6 +288,62 @@ describe("bad input exits 2 with a message naming the problem, and writes nothin
         exemptions: [{ ruleId: "AMLNI003", resource: workspaceId(), expires: "2027-01-01" }],
       },
       /exemptions\[0\]\.reason/,
+    ],
+    [
+      "an exemption that expires on a day that does not exist",
+      "policy",
+      { exemptions: [{ ruleId: "AMLNI003", resource: workspaceId(), reason: "r", expires: "2027-02-30" }] },
+      /exemptions\[0\]\.expires: must be a real date/,
+    ],
+    [
+      "an exemption that expires in month 13",
+      "policy",
+      { exemptions: [{ ruleId: "AMLNI003", resource: workspaceId(), reason: "r", expires: "2026-13-01" }] },
+      /exemptions\[0\]\.expires: must be a real date/,
+    ],
+    [
+      "an exemption that expires at 25 o'clock",
+      "policy",
+      {
+        exemptions: [
+          { ruleId: "AMLNI003", resource: workspaceId(), reason: "r", expires: "2027-04-30T25:00:00Z" },
+        ],
+      },
+      /exemptions\[0\]\.expires: must be a real date/,
+    ],
+    [
+      "a rule named __proto__",
+      "policy",
+      '{"rules":{"__proto__":"off"}}',
+      /rules\.__proto__: is not a rule id/,
+    ],
+    [
+      "a rule named constructor",
+      "policy",
+      '{"rules":{"constructor":"off"}}',
+      /rules\.constructor: is not a rule id/,
+    ],
+    [
+      "a fault with a status the emulator does not send",
+      "tenant",
+      { subscriptions: [{ subscriptionId: SUB, displayName: "P" }], faults: [{ path: "/x", status: 999 }] },
+      /faults\[0\]\.status: must be one of 401, 403, 404, 429, 500, 503/,
+    ],
+    [
+      "a fault whose status is a string",
+      "tenant",
+      { subscriptions: [{ subscriptionId: SUB, displayName: "P" }], faults: [{ path: "/x", status: "403" }] },
+      /faults\[0\]\.status: must be one of 401, 403/,
+    ],
+    [
+      "a resource nested 100,000 levels deep",
+      "tenant",
+      (() => {
+        let deep = "{}";
+        for (let i = 0; i < 100_000; i += 1) deep = `{"a":${deep}}`;
+        return `{"subscriptions":[{"subscriptionId":"${SUB}","displayName":"P"}],"resources":[{"id":"${workspaceId()}","name":"ws","type":"Microsoft.MachineLearningServices/workspaces","properties":${deep}}]}`;
+      })(),
+      /resources\[0\]\.properties\.a\.a.*: nested deeper than 64 levels/,
     ],
     ["a tenant file that is not JSON", "tenant", "not json", /tenant file .* is not JSON/],
     ["a tenant file of the wrong shape", "tenant", { subscriptions: "all" }, /subscriptions: /],
@@ -270,6 +366,40 @@ describe("bad input exits 2 with a message naming the problem, and writes nothin
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(message);
     expect(existsSync(out)).toBe(false);
+  });
+
+  it.each([
+    ["/proc/self", /--out \/proc\/self is not writable/],
+    ["/dev/null", /--out \/dev\/null is not a directory/],
+    [join(root, "package.json"), /is not a directory/],
+    [join(root, "package.json", "out"), /is not a directory \(a file is in its path\)/],
+  ])("--out %s is refused before anything is read or written", async (out, message) => {
+    const receiver = await startReceiver([{ status: 202 }]);
+    try {
+      const run = await audit(
+        ["--tenant", demoTenant, "--out", out, "--notify", "--teams-webhook", receiver.url],
+        { [LOOPBACK_SETTING]: "true" },
+      );
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(message);
+      expect(receiver.received).toHaveLength(0);
+      expect(run.stdout).toBe("");
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it("a refused sign-in is a configuration problem (exit 2), never a crash, and the secret is not echoed", async () => {
+    const run = await audit(["--arm-endpoint", "https://127.0.0.1:9", "--out", join(tmp(), "out")], {
+      AZURE_TENANT_ID: "11111111-1111-4111-8111-111111111111",
+      AZURE_CLIENT_ID: "22222222-2222-4222-8222-222222222222",
+      AZURE_CLIENT_SECRET: "not-the-real-secret-123",
+      // A closed port on this machine: the sign-in is refused without leaving it.
+      AZURE_AUTHORITY_HOST: "https://127.0.0.1:9",
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/cannot sign in to Azure: the credential was refused\. Check AZURE_TENANT_ID/);
+    expect(run.stderr + run.stdout).not.toContain("not-the-real-secret-123");
   });
 
   it("a missing tenant file", async () => {

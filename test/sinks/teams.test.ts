@@ -149,6 +149,8 @@ describe("the digest card", () => {
       "\\[a\\]\\(https:\\/\\/x\\) \\*b\\* \\_c\\_ \\`d\\`",
     );
     expect(escapeMarkdown("- item")).toBe("\\- item");
+    // Control characters (an ESC sequence, a C1 CSI) become visible escapes, whose backslash markdown keeps.
+    expect(escapeMarkdown("a\u001b[2Jb\u009bc")).toBe("a\\\\u001b\\[2Jb\\\\u009bc");
   });
 
   it("is posted in 'changes' mode only when something is new or resolved", () => {

@@ -1,0 +1,11 @@
+/**
+ * Text from the tenant (subscription, workspace and resource names, tags) reaches terminals, cards and
+ * spreadsheets. Control characters there could move the cursor, rewrite lines, or smuggle an OSC 8 link
+ * into a terminal: every human-facing output shows them as visible escapes instead.
+ */
+// C0 controls but tab, DEL, and the C1 range (which holds the single-byte CSI, 0x9b).
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g;
+
+export function visible(text: string): string {
+  return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
