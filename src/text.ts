@@ -4,6 +4,7 @@
  * into a terminal: every human-facing output shows them as visible escapes instead.
  */
 // C0 controls but tab, DEL, and the C1 range (which holds the single-byte CSI, 0x9b).
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g;
 
 export function visible(text: string): string {

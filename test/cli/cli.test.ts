@@ -183,6 +183,7 @@ describe("tenant text on a terminal", () => {
     t.subscriptions = [{ subscriptionId: SUB, displayName: hostile }];
     const run = await audit(["--tenant", writeTenant(dir, "t.json", t), "--out", join(dir, "out")]);
     expect(run.code).toBe(0);
+    // eslint-disable-next-line no-control-regex -- no control character may reach the terminal
     expect(run.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
     expect(run.stdout).toContain("Prod\\u001b[2J\\u001b]8;;https://evil.example\\u0007click");
   });
