@@ -144,6 +144,7 @@ export class Composition {
       pending,
       ...(notify.dashboardUrl ? { dashboardUrl: notify.dashboardUrl } : {}),
       ...(hooks.resume?.digestPosted ? { alreadyPosted: true } : {}),
+      ...(this.storage && out ? { fallbackPending: localPendingDigests(out) } : {}),
     };
   }
 

@@ -5,7 +5,7 @@
 import type { AuditResult } from "../audit.js";
 import type { Summary } from "../findings/summary.js";
 import type { DigestState } from "./runs.js";
-import type { AuditStorage } from "./storage.js";
+import { isUnavailable, type AuditStorage } from "./storage.js";
 import { buildDigest, shouldPost, type DigestMode } from "./teams-card.js";
 import { deliverDigests, type Delivery, type PendingDigests, type TeamsWebhook } from "./teams-webhook.js";
 
@@ -17,6 +17,8 @@ export interface Notify {
   dashboardUrl?: string;
   /** An earlier attempt of this run posted its digest already: it is not posted again. */
   alreadyPosted?: boolean;
+  /** Where an undelivered digest waits when `pending` (blob storage) is unavailable: the local folder. */
+  fallbackPending?: PendingDigests;
 }
 
 export interface Publication {
@@ -77,12 +79,20 @@ export async function publishRun(
     }
     if (storageErrors.length > 0)
       summary = { ...summary, complete: false, storageErrors: [...storageErrors] };
-    try {
-      await storage.archiveRun(summary, result.findings, result.snapshot);
-    } catch (error) {
-      storageErrors.push(`run archive: not written (${describeStorageError(error)})`);
+    if (storage.unavailable === undefined) {
+      try {
+        await storage.archiveRun(summary, result.findings, result.snapshot);
+      } catch (error) {
+        storageErrors.push(`run archive: not written (${describeStorageError(error)})`);
+        if (isUnavailable(error)) storage.unavailable = describeStorageError(error);
+      }
     }
-    if (storageErrors.length > 0) {
+    if (storage.unavailable !== undefined) {
+      storageErrors.push(
+        `run archive, latest/ and the runs row: not attempted (Azure Storage is unavailable); this run's findings are in the local output`,
+      );
+      summary = { ...summary, complete: false, storageErrors: [...storageErrors] };
+    } else if (storageErrors.length > 0) {
       summary = { ...summary, complete: false, storageErrors: [...storageErrors] };
     } else {
       try {
@@ -107,8 +117,13 @@ export async function publishRun(
           ...(notify.dashboardUrl ? { dashboardUrl: notify.dashboardUrl } : {}),
         })
       : undefined;
+    // The digest needs no storage: with storage down it is still posted, and kept locally if it fails.
+    const pending =
+      sinks.storage?.unavailable !== undefined
+        ? (notify.fallbackPending ?? { load: () => Promise.resolve([]), save: () => Promise.resolve() })
+        : notify.pending;
     try {
-      publication.delivery = await deliverDigests(notify.webhook, card, notify.pending);
+      publication.delivery = await deliverDigests(notify.webhook, card, pending);
     } catch (error) {
       publication.delivery = {
         delivered: 0,
@@ -122,7 +137,7 @@ export async function publishRun(
 
   // Last, so that a run whose row says it ended has posted its digest: a worker that dies before this
   // line runs again, and one that dies after it is never run twice.
-  if (sinks.storage) {
+  if (sinks.storage && sinks.storage.unavailable === undefined) {
     try {
       await sinks.storage.recordRun(summary, { digest });
       publication.recorded = true;

@@ -165,7 +165,19 @@ export function fromEntity(
   return finding;
 }
 
+/**
+ * Whether a write that failed past the SDK's retries means the service is not answering (network, timeout,
+ * 5xx, throttling) rather than refusing that one request: then the run's other writes would fail alike.
+ */
+export function isUnavailable(error: unknown): boolean {
+  const status = (error as { statusCode?: number }).statusCode;
+  return status === undefined || status === 408 || status === 429 || status >= 500;
+}
+
 export class AuditStorage {
+  /** Set once a write fails because storage is not answering: the run's later writes are not attempted. */
+  unavailable?: string;
+
   private readonly container: ContainerClient;
   private readonly findings: TableClient;
   readonly runs: RunStore;
@@ -216,6 +228,7 @@ export class AuditStorage {
    * again, finds the same new and resolved findings.
    */
   async loadState(runId?: string): Promise<Finding[]> {
+    this.unavailable = undefined; // a new run: storage gets another chance
     await this.prepare();
     const state: Finding[] = [];
     this.resolvedHistory = new Map();
@@ -290,16 +303,28 @@ export class AuditStorage {
         "resolved",
       );
     }
-    for (const list of actions.values()) {
-      for (const batch of transactionsOf(list, (b) => Buffer.byteLength(JSON.stringify(b.action[1])))) {
-        result.transactions += 1;
-        try {
-          await this.findings.submitTransaction(batch.map((b) => b.action));
-          for (const b of batch) result[b.kind] += 1;
-        } catch (error) {
-          result.failed += batch.length;
-          result.errors.push(`findings table: ${batch.length} rows not written (${storageError(error)})`);
-        }
+    const batches = [...actions.values()].flatMap((list) =>
+      transactionsOf(list, (b) => Buffer.byteLength(JSON.stringify(b.action[1]))),
+    );
+    for (const [i, batch] of batches.entries()) {
+      if (this.unavailable !== undefined) {
+        // Storage stopped answering past the SDK's retries: the rest is not tried, but counted and reported once.
+        const rest = batches.slice(i);
+        const rows = rest.reduce((n, b) => n + b.length, 0);
+        result.failed += rows;
+        result.errors.push(
+          `findings table: ${rows} rows in ${rest.length} transactions not attempted (Azure Storage is unavailable: ${this.unavailable}); the next run writes them`,
+        );
+        break;
+      }
+      result.transactions += 1;
+      try {
+        await this.findings.submitTransaction(batch.map((b) => b.action));
+        for (const b of batch) result[b.kind] += 1;
+      } catch (error) {
+        result.failed += batch.length;
+        result.errors.push(`findings table: ${batch.length} rows not written (${storageError(error)})`);
+        if (isUnavailable(error)) this.unavailable = storageError(error);
       }
     }
     return result;

@@ -8,11 +8,12 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { TableClient } from "@azure/data-tables";
 import type { Finding } from "../../src/findings/finding.js";
 import type { Summary } from "../../src/findings/summary.js";
 import type { TeamsMessage } from "../../src/sinks/teams-card.js";
 import { LOOPBACK_SETTING } from "../../src/sinks/teams-webhook.js";
-import { useAzurite } from "../helpers/azurite.js";
+import { startAzurite, useAzurite } from "../helpers/azurite.js";
 import { startReceiver } from "../helpers/receiver.js";
 import { SUB, SUB2, connection, tenant, workspace, workspaceId } from "../helpers/tenant.js";
 
@@ -569,6 +570,75 @@ describe("Azure Storage that cannot be reached", () => {
       await receiver.close();
     }
   });
+});
+
+describe("Azure Storage that stops answering mid-run", () => {
+  it("stops writing at the first failure past the SDK's retries, posts the digest anyway, and loses nothing", async () => {
+    const location = mkdtempSync(join(tmpdir(), "azurite-"));
+    const debugLog = join(location, "debug.log");
+    let azurite = await startAzurite({ location, debugLog });
+    const ports = azurite.ports;
+    const receiver = await startReceiver([{ status: 202 }]);
+    const dir = tmp();
+    // 1,000 public workspaces without a private endpoint: 2,000 findings, 20 transactions of the findings table.
+    const workspaces = Array.from({ length: 1000 }, (_, i) =>
+      workspace({ publicNetworkAccess: "Enabled", managedNetwork: { isolationMode: "Disabled" } }, `ws${i}`),
+    );
+    const slow = tenant(workspaces, [{ path: `/subscriptions/${SUB}`, latencyMs: 1500 }]);
+    const env = { TEAMS_WEBHOOK_URL: receiver.url, [LOOPBACK_SETTING]: "true" };
+    const args = (file: string, out: string) => [
+      "--tenant",
+      file,
+      "--storage",
+      azurite.connectionString,
+      "--notify",
+      "--out",
+      out,
+    ];
+    try {
+      const out = join(dir, "out");
+      const running = audit(args(writeTenant(dir, "slow.json", slow), out), env);
+      // Storage goes away once the run has read its state from the findings table.
+      let log = "";
+      for (let i = 0; i < 600 && !/GET RequestURL=\S*\/findings\(\)/.test(log); i += 1) {
+        await new Promise((r) => setTimeout(r, 50));
+        log = existsSync(debugLog) ? readFileSync(debugLog, "utf8") : "";
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      await azurite.stop();
+      const outageAt = performance.now();
+      const run = await running;
+      const secondsToExit = (performance.now() - outageAt) / 1000;
+      console.log(`storage outage to exit: ${secondsToExit.toFixed(1)} s`);
+      expect(run.code).toBe(3);
+      // The storage SDKs try each request 4 times with 0.8/1.6/3.2 s waits: ~6 s for the one write that
+      // finds the outage, plus the audit's own 1.5 s reads. Generous: no 20 transactions retried one by one.
+      expect(secondsToExit).toBeLessThan(45);
+      const warnings = run.stderr.split("\n").filter((l) => l.startsWith("warning: Azure Storage"));
+      expect(warnings.length).toBeLessThanOrEqual(3);
+      expect(run.stderr).toMatch(/1900 rows in 19 transactions not attempted \(Azure Storage is unavailable/);
+      expect(run.stdout).toMatch(/WARNING: Azure Storage is behind this run/);
+      expect(run.stdout).not.toMatch(/coverage is incomplete/);
+      expect(receiver.received).toHaveLength(1); // the digest needs no storage
+      expect(readJson<Finding[]>(join(out, "findings.json"))).toHaveLength(2000);
+
+      azurite = await startAzurite({ location, ports });
+      const next = await audit(
+        args(writeTenant(dir, "fast.json", tenant(workspaces)), join(dir, "next")),
+        env,
+      );
+      expect(next.code).toBe(0);
+      const table = TableClient.fromConnectionString(azurite.connectionString, "findings", {
+        allowInsecureConnection: true,
+      });
+      let open = 0;
+      for await (const row of table.listEntities<{ status: string }>()) if (row.status === "open") open += 1;
+      expect(open).toBe(2000);
+    } finally {
+      await receiver.close();
+      await azurite.stop();
+    }
+  }, 120_000);
 });
 
 describe("help and version", () => {

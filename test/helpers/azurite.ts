@@ -18,13 +18,14 @@ export interface Azurite {
 }
 
 export async function startAzurite(
-  options: { ports?: Azurite["ports"]; location?: string } = {},
+  options: { ports?: Azurite["ports"]; location?: string; debugLog?: string } = {},
 ): Promise<Azurite> {
   const ports = options.ports ?? { blob: 0, queue: 0, table: 0 };
   const args = [
     AZURITE,
     ...(options.location ? ["--location", options.location] : ["--inMemoryPersistence"]),
     "--disableTelemetry",
+    ...(options.debugLog ? ["--debug", options.debugLog] : []),
     "--blobHost",
     "127.0.0.1",
     "--queueHost",

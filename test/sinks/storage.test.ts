@@ -12,6 +12,7 @@ import { describe, expect, it } from "vitest";
 import type { AuditRequest } from "../../src/audit.js";
 import { findingId, type Finding } from "../../src/findings/finding.js";
 import type { TenantFile } from "../../src/emulator/tenant-file.js";
+import { localPendingDigests } from "../../src/sinks/local-folder.js";
 import { publishRun } from "../../src/sinks/publish.js";
 import { AuditStorage, TABLE_LIMITS, toEntity } from "../../src/sinks/storage.js";
 import { buildDigest } from "../../src/sinks/teams-card.js";
@@ -289,6 +290,43 @@ describe("a digest Teams does not accept", () => {
       expect(await storage.pendingDigests().load()).toEqual([]);
     } finally {
       await Promise.all([failing.close(), working.close(), azurite.stop()]);
+    }
+  });
+
+  it("is kept in the local folder when storage went down during the run", async () => {
+    const azurite = await startAzurite();
+    const failing = await startReceiver([{ status: 500 }]);
+    const out = mkdtempSync(join(tmpdir(), "pending-"));
+    try {
+      const storage = new AuditStorage(azurite.connectionString, FAST);
+      const { result } = await auditThroughEmulator(
+        tenant([publicWs("down", SUB)]),
+        "arm",
+        {},
+        {
+          previous: await storage.loadState(),
+        },
+      );
+      await azurite.stop();
+      const published = await publishRun(result, {
+        storage,
+        notify: {
+          webhook: new TeamsWebhook(failing.url, {
+            allowLoopbackHttp: true,
+            retryDelayInMs: 10,
+            maxRetries: 1,
+          }),
+          mode: "changes",
+          pending: storage.pendingDigests(),
+          fallbackPending: localPendingDigests(out),
+        },
+      });
+      expect(storage.unavailable).toBeDefined();
+      expect(published.delivery).toMatchObject({ delivered: 0, kept: 1 });
+      expect(await localPendingDigests(out).load()).toHaveLength(1);
+      expect(published.storageErrors.at(-1)).toMatch(/not attempted \(Azure Storage is unavailable\)/);
+    } finally {
+      await Promise.all([failing.close(), azurite.stop()]);
     }
   });
 });
