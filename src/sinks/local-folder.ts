@@ -5,7 +5,9 @@
  */
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { z } from "zod";
 import type { Finding } from "../findings/finding.js";
+import { formatIssues } from "../validation.js";
 import type { Summary } from "../findings/summary.js";
 import type { TeamsMessage } from "./teams-card.js";
 import type { PendingDigests } from "./teams-webhook.js";
@@ -21,6 +23,22 @@ export interface LocalState {
   findings: Finding[];
 }
 
+/** What reconcile relies on in each earlier finding; the rest is carried as it was written. */
+const stateSchema = z.object({
+  version: z.literal(1, { error: "must be 1 (a state file of this version)" }),
+  findings: z.array(
+    z.looseObject({
+      id: z.string().min(1),
+      ruleId: z.string().min(1),
+      resourceId: z.string().min(1),
+      subscriptionId: z.string(),
+      status: z.enum(["new", "open", "exempted"]),
+      firstSeen: z.string(),
+      lastSeen: z.string(),
+    }),
+  ),
+});
+
 export class StateError extends Error {
   override name = "StateError";
 }
@@ -35,10 +53,9 @@ export async function readState(dir: string): Promise<Finding[]> {
     throw new StateError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
   try {
-    const state = JSON.parse(text) as Partial<LocalState>;
-    if (state.version !== 1 || !Array.isArray(state.findings))
-      throw new Error("not a state file of this version");
-    return state.findings;
+    const parsed = stateSchema.safeParse(JSON.parse(text));
+    if (!parsed.success) throw new Error(formatIssues(parsed.error));
+    return parsed.data.findings as unknown as Finding[];
   } catch (error) {
     throw new StateError(
       `${path} is not a valid audit state (${(error as Error).message}); move it away to start a fresh history`,

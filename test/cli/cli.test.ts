@@ -404,6 +404,20 @@ describe("bad input exits 2 with a message naming the problem, and writes nothin
     expect(run.stderr + run.stdout).not.toContain("not-the-real-secret-123");
   });
 
+  it.each([
+    ["not JSON", "{", /is not a valid audit state/],
+    ["another version", { version: 2, findings: [] }, /version: must be 1/],
+    ["a finding without its id", { version: 1, findings: [{ ruleId: "AMLNI003" }] }, /findings\[0\]\.id/],
+  ])("a state file in --out that is %s", async (_name, content, message) => {
+    const out = tmp();
+    writeFileSync(join(out, "state.json"), typeof content === "string" ? content : JSON.stringify(content));
+    const run = await audit(["--tenant", demoTenant, "--out", out]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr).toMatch(/move it away to start a fresh history/);
+    expect(existsSync(join(out, "findings.json"))).toBe(false);
+  });
+
   it("a missing tenant file", async () => {
     const run = await audit(["--tenant", join(tmp(), "nowhere.json")]);
     expect(run.code).toBe(2);

@@ -168,7 +168,7 @@ describe("the policy file", () => {
     ],
     [
       { exemptions: [{ ruleId: "AMLNI001", resource: workspaceId(), reason: "r", expires: "next year" }] },
-      /exemptions\[0\]\.expires: must be a date/,
+      /exemptions\[0\]\.expires: must be a real date/,
     ],
     [
       { exemptions: [{ ruleId: "AMLNI001", resource: "ws", reason: "r", expires: "2027-01-01" }] },
