@@ -51,6 +51,7 @@ export const SETTINGS = {
     sample: "UseDevelopmentStorage=true",
     description: "the audit storage as a connection string (Azurite locally); in Azure use the __ settings",
     secret: true,
+    localOnly: true,
   },
   AUDIT_STORAGE__blobServiceUri: {
     sample: "",
@@ -101,6 +102,20 @@ export type SettingName = keyof typeof SETTINGS;
 
 /** Settings of the Functions host itself, which the sample file also carries. */
 export const HOST_SETTINGS = ["FUNCTIONS_WORKER_RUNTIME", "AzureWebJobsStorage"] as const;
+
+/**
+ * What the platform reads in Azure and `infra/` therefore sets besides the app's own settings: the host's
+ * identity-based storage and Application Insights with Entra authentication.
+ */
+export const PLATFORM_SETTINGS = [
+  "AzureWebJobsStorage__blobServiceUri",
+  "AzureWebJobsStorage__queueServiceUri",
+  "AzureWebJobsStorage__tableServiceUri",
+  "AzureWebJobsStorage__credential",
+  "AzureWebJobsStorage__clientId",
+  "APPLICATIONINSIGHTS_CONNECTION_STRING",
+  "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
+] as const;
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 

@@ -1,0 +1,36 @@
+// A Key Vault in RBAC mode that holds the Teams webhook URL (its `sig` is the key); no access policies.
+param name string
+param location string
+param tags object
+param publicNetworkAccess string
+param secretName string
+@secure()
+param secretValue string
+
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+  name: name
+  location: location
+  tags: tags
+  properties: {
+    tenantId: tenant().tenantId
+    sku: { family: 'A', name: 'standard' }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 30
+    enablePurgeProtection: true
+    publicNetworkAccess: publicNetworkAccess
+    networkAcls: publicNetworkAccess == 'Disabled' ? { defaultAction: 'Deny', bypass: 'None' } : { defaultAction: 'Allow', bypass: 'AzureServices' }
+  }
+}
+
+resource webhook 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(secretValue)) {
+  parent: vault
+  name: secretName
+  properties: {
+    value: secretValue
+    contentType: 'Teams Workflows webhook URL'
+  }
+}
+
+output id string = vault.id
+output name string = vault.name

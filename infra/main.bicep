@@ -1,0 +1,264 @@
+// The auditor in one subscription: a Flex Consumption Function App (Node 22) with a user-assigned identity,
+// its host storage, the audit storage (tables, run archive, queue), Application Insights on Log Analytics
+// (local authentication off), a Key Vault (RBAC) holding the Teams webhook, and the narrowest role
+// assignments. Reader where the auditor audits: this subscription (optional), the subscriptions listed, and a
+// management group through infra/reader/management-group-reader.bicep. Deploy with `azd up` or
+// `az deployment sub create --template-file infra/main.bicep`.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the environment: it seeds the names of every resource.')
+param environmentName string
+
+@minLength(1)
+@description('Region of every resource; Flex Consumption must be offered there.')
+@metadata({ azd: { type: 'location' } })
+param location string
+
+@description('Object id of the deploying user, granted read access to the audit storage for the first look; empty: none.')
+param principalId string = ''
+
+@description('Private networking: VNet integration of the app, private endpoints for its storage accounts and Key Vault, their public network access disabled.')
+param vnetEnabled bool = false
+
+@description('When nightlyAudit runs: 6-field NCRONTAB, UTC (Flex Consumption has no time zone setting).')
+param auditSchedule string = '0 0 2 * * *'
+
+@description('Management group ids to audit, comma-separated; empty with no subscriptions: every subscription the identity can read.')
+param auditManagementGroups string = ''
+
+@description('Subscription ids to audit, comma-separated.')
+param auditSubscriptions string = ''
+
+@description('Subscription ids to leave out, comma-separated.')
+param auditExcludeSubscriptions string = ''
+
+@allowed(['arg', 'arm'])
+param auditSource string = 'arg'
+
+@allowed(['strict', 'private-inbound', 'secure-outbound', 'baseline'])
+param auditProfile string = 'strict'
+
+@description('A policy file as inline JSON (rule overrides, exemptions); empty: the profile alone.')
+param auditPolicy string = ''
+
+@allowed(['changes', 'always', 'off'])
+param teamsMode string = 'changes'
+
+@description('The security dashboard the Teams digest links to (https); empty: no button.')
+param dashboardUrl string = ''
+
+@description('An origin allowed to call the API from a browser (the dashboard), e.g. https://dashboard.contoso.com; empty: none.')
+param corsAllowedOrigin string = ''
+
+@secure()
+@description('The Teams Workflows webhook URL; stored in Key Vault, never in app settings. Empty: no digest.')
+param teamsWebhookUrl string = ''
+
+@description('Grant the auditor Reader on the subscription it is deployed to.')
+param readerOnDeploymentSubscription bool = true
+
+@description('Other subscriptions to grant the auditor Reader on (ids).')
+param readerSubscriptionIds array = []
+
+var abbrs = loadJsonContent('./abbreviations.json')
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = { 'azd-env-name': environmentName }
+var functionAppName = '${abbrs.webSitesFunctions}audit-${resourceToken}'
+var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(resourceToken, 7)}'
+var webhookSecretName = 'teams-webhook-url'
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: '${abbrs.resourcesResourceGroups}${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'br/public:avm/res/managed-identity/user-assigned-identity:0.4.1' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: '${abbrs.managedIdentityUserAssignedIdentities}audit-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module plan 'br/public:avm/res/web/serverfarm:0.1.1' = {
+  name: 'plan'
+  scope: rg
+  params: {
+    name: '${abbrs.webServerFarms}${resourceToken}'
+    sku: { name: 'FC1', tier: 'FlexConsumption' }
+    reserved: true
+    location: location
+    tags: tags
+  }
+}
+
+// The host's own storage: AzureWebJobsStorage (timer locks) and the deployment package container.
+module hostStorage 'br/public:avm/res/storage/storage-account:0.8.3' = {
+  name: 'hostStorage'
+  scope: rg
+  params: {
+    name: '${abbrs.storageStorageAccounts}host${resourceToken}'
+    location: location
+    tags: tags
+    allowBlobPublicAccess: false
+    allowSharedKeyAccess: false
+    minimumTlsVersion: 'TLS1_2'
+    dnsEndpointType: 'Standard'
+    publicNetworkAccess: vnetEnabled ? 'Disabled' : 'Enabled'
+    networkAcls: vnetEnabled ? { defaultAction: 'Deny', bypass: 'None' } : { defaultAction: 'Allow', bypass: 'AzureServices' }
+    blobServices: { containers: [{ name: deploymentContainerName }] }
+  }
+}
+
+// The audit's storage: the findings and runs tables, the run archive, the audit-runs queue.
+module auditStorage 'br/public:avm/res/storage/storage-account:0.8.3' = {
+  name: 'auditStorage'
+  scope: rg
+  params: {
+    name: '${abbrs.storageStorageAccounts}audit${resourceToken}'
+    location: location
+    tags: tags
+    allowBlobPublicAccess: false
+    allowSharedKeyAccess: false
+    minimumTlsVersion: 'TLS1_2'
+    dnsEndpointType: 'Standard'
+    publicNetworkAccess: vnetEnabled ? 'Disabled' : 'Enabled'
+    networkAcls: vnetEnabled ? { defaultAction: 'Deny', bypass: 'None' } : { defaultAction: 'Allow', bypass: 'AzureServices' }
+    blobServices: { containers: [{ name: 'audit' }] }
+    queueServices: { queues: [{ name: 'audit-runs' }, { name: 'audit-runs-poison' }] }
+    tableServices: { tables: [{ name: 'findings' }, { name: 'runs' }] }
+  }
+}
+
+module logAnalytics 'br/public:avm/res/operational-insights/workspace:0.11.1' = {
+  name: 'logAnalytics'
+  scope: rg
+  params: {
+    name: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
+    location: location
+    tags: tags
+    dataRetention: 30
+  }
+}
+
+module monitoring 'br/public:avm/res/insights/component:0.6.0' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    name: '${abbrs.insightsComponents}${resourceToken}'
+    location: location
+    tags: tags
+    workspaceResourceId: logAnalytics.outputs.resourceId
+    disableLocalAuth: true
+  }
+}
+
+module vault 'app/keyvault.bicep' = {
+  name: 'vault'
+  scope: rg
+  params: {
+    name: '${abbrs.keyVaultVaults}${take(resourceToken, 20)}'
+    location: location
+    tags: tags
+    publicNetworkAccess: vnetEnabled ? 'Disabled' : 'Enabled'
+    secretName: webhookSecretName
+    secretValue: teamsWebhookUrl
+  }
+}
+
+module network 'app/vnet.bicep' = if (vnetEnabled) {
+  name: 'network'
+  scope: rg
+  params: {
+    name: '${abbrs.networkVirtualNetworks}${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module privateEndpoints 'app/private-endpoints.bicep' = if (vnetEnabled) {
+  name: 'privateEndpoints'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    virtualNetworkId: vnetEnabled ? network!.outputs.id : ''
+    subnetId: vnetEnabled ? network!.outputs.privateEndpointSubnetId : ''
+    endpoints: [
+      { name: 'host-blob', resourceId: hostStorage.outputs.resourceId, groupId: 'blob', zone: 'privatelink.blob.${environment().suffixes.storage}' }
+      { name: 'audit-blob', resourceId: auditStorage.outputs.resourceId, groupId: 'blob', zone: 'privatelink.blob.${environment().suffixes.storage}' }
+      { name: 'audit-table', resourceId: auditStorage.outputs.resourceId, groupId: 'table', zone: 'privatelink.table.${environment().suffixes.storage}' }
+      { name: 'audit-queue', resourceId: auditStorage.outputs.resourceId, groupId: 'queue', zone: 'privatelink.queue.${environment().suffixes.storage}' }
+      { name: 'vault', resourceId: vault.outputs.id, groupId: 'vault', zone: 'privatelink.vaultcore.azure.net' }
+    ]
+  }
+}
+
+module app 'app/api.bicep' = {
+  name: 'app'
+  scope: rg
+  params: {
+    name: functionAppName
+    location: location
+    tags: tags
+    planId: plan.outputs.resourceId
+    identityId: identity.outputs.resourceId
+    identityClientId: identity.outputs.clientId
+    hostStorageName: hostStorage.outputs.name
+    auditStorageName: auditStorage.outputs.name
+    deploymentContainerName: deploymentContainerName
+    applicationInsightsName: monitoring.outputs.name
+    vaultName: vault.outputs.name
+    webhookSecretName: empty(teamsWebhookUrl) ? '' : webhookSecretName
+    virtualNetworkSubnetId: vnetEnabled ? network!.outputs.appSubnetId : ''
+    corsAllowedOrigin: corsAllowedOrigin
+    auditSchedule: auditSchedule
+    auditManagementGroups: auditManagementGroups
+    auditSubscriptions: auditSubscriptions
+    auditExcludeSubscriptions: auditExcludeSubscriptions
+    auditSource: auditSource
+    auditProfile: auditProfile
+    auditPolicy: auditPolicy
+    teamsMode: teamsMode
+    dashboardUrl: dashboardUrl
+  }
+}
+
+module rbac 'app/rbac.bicep' = {
+  name: 'rbac'
+  scope: rg
+  params: {
+    principalId: identity.outputs.principalId
+    hostStorageName: hostStorage.outputs.name
+    auditStorageName: auditStorage.outputs.name
+    vaultName: vault.outputs.name
+    applicationInsightsName: monitoring.outputs.name
+    userPrincipalId: principalId
+  }
+}
+
+// Reader where the auditor audits. A management group: deploy infra/reader/management-group-reader.bicep.
+module readerHere 'reader/subscription-reader.bicep' = if (readerOnDeploymentSubscription) {
+  name: 'reader-${subscription().subscriptionId}'
+  params: { principalId: identity.outputs.principalId }
+}
+
+module readerElsewhere 'reader/subscription-reader.bicep' = [
+  for id in readerSubscriptionIds: {
+    name: 'reader-${id}'
+    scope: subscription(id)
+    params: { principalId: identity.outputs.principalId }
+  }
+]
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_NAME string = app.outputs.name
+output AUDITOR_PRINCIPAL_ID string = identity.outputs.principalId
+output AUDIT_STORAGE_ACCOUNT string = auditStorage.outputs.name
