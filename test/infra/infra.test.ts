@@ -74,7 +74,7 @@ describe("infra/", () => {
 
   it("uses only documented built-in roles, each named in a comment, and none broader", () => {
     const ids = [...all.matchAll(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi)].map((m) =>
-      (m[0] as string).toLowerCase(),
+      m[0].toLowerCase(),
     );
     expect(ids.length).toBeGreaterThan(0);
     for (const id of ids) {
