@@ -25,7 +25,8 @@ param auditPolicy string
 param teamsMode string
 param dashboardUrl string
 param instanceMemoryMB int = 2048
-param maximumInstanceCount int = 10
+@description('Flex Consumption allows 40 at the lowest; an audit runs on one instance at a time (the state lease).')
+param maximumInstanceCount int = 40
 
 resource hostStorage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: hostStorageName
