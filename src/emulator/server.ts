@@ -31,8 +31,10 @@ export interface EmulatorOptions {
   throttle?: ThrottleOptions | false;
   /** Resource Graph quota per principal; `false` turns it off. Default: 15 queries per 5 s. */
   argQuota?: { queries: number; windowSeconds: number } | false;
-  /** Added to every response (a network round trip and ARM's own time). */
+  /** Added to every ARM response (a network round trip and ARM's own time). */
   latencyMs?: number;
+  /** Added to every Resource Graph response instead (its queries take longer than ARM's reads). */
+  argLatencyMs?: number;
 }
 
 export type RequestKind =
@@ -630,7 +632,10 @@ export async function startEmulator(
     let status = 200;
     let body: unknown;
     try {
-      const latency = (options.latencyMs ?? 0) + faultLatency(path);
+      const isGraph = method === "POST";
+      const latency =
+        (isGraph ? (options.argLatencyMs ?? options.latencyMs ?? 0) : (options.latencyMs ?? 0)) +
+        faultLatency(path);
       if (latency > 0) await sleep(latency);
       const auth = req.headers.authorization ?? "";
       const principal = auth.match(/^Bearer\s+(.+)$/i)?.[1];

@@ -1,0 +1,180 @@
+/**
+ * Synthetic tenants for the benchmark and the scale tests: sizes from options, a share of misconfigured
+ * resources drawn from a seed, hubs with projects, and the findings the audit must report, counted by
+ * construction (not by running the rules).
+ *
+ * What each choice yields (DESIGN §3):
+ * - an exposed workspace (public access, no managed network, no private endpoint): AMLNI003 and AMLNI005;
+ *   its public endpoints AMLNI001, its private ones AMLNI002 (no approved private endpoint to reach them);
+ *   each of its Managed deployments AMLNO001 (no managed network, egress not disabled);
+ * - a private workspace (public access disabled, an approved private endpoint, approved-outbound managed
+ *   network): nothing of its own; its public endpoints AMLNI001;
+ * - a hub is a private workspace; a project inherits it: its public endpoints AMLNI001, nothing else.
+ */
+import type { ArmResource } from "../snapshot.js";
+import type { TenantFile } from "./tenant-file.js";
+
+export interface SyntheticOptions {
+  subscriptions: number;
+  workspacesPerSubscription: number;
+  endpointsPerWorkspace: number;
+  deploymentsPerEndpoint: number;
+  /** Share of workspaces, and separately of endpoints, that are exposed (0..1). */
+  misconfigured: number;
+  /** Projects per subscription, under one hub there (0: none). */
+  projectsPerSubscription: number;
+  seed: number;
+}
+
+export const DEFAULT_SIZE: SyntheticOptions = {
+  subscriptions: 200,
+  workspacesPerSubscription: 5,
+  endpointsPerWorkspace: 4,
+  deploymentsPerEndpoint: 2,
+  misconfigured: 0.3,
+  projectsPerSubscription: 0,
+  seed: 1,
+};
+
+export interface Synthetic {
+  tenant: TenantFile;
+  /** Findings the audit must report, by rule id. */
+  expected: Record<string, number>;
+  /** ML resources: workspaces (hubs and projects included), endpoints, deployments. */
+  resources: number;
+}
+
+/** mulberry32: a small seeded generator, so the same seed gives the same tenant. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const ML = "Microsoft.MachineLearningServices";
+
+function guidFor(n: number): string {
+  const hex = n.toString(16).padStart(12, "0");
+  return `5e5e5e5e-0000-4000-8000-${hex}`;
+}
+
+export function syntheticTenant(options: SyntheticOptions): Synthetic {
+  const next = random(options.seed);
+  const expected: Record<string, number> = {};
+  const count = (rule: string, n = 1) => {
+    if (n > 0) expected[rule] = (expected[rule] ?? 0) + n;
+  };
+  const resources: ArmResource[] = [];
+  let ml = 0;
+  const subscriptions = Array.from({ length: options.subscriptions }, (_, i) => ({
+    subscriptionId: guidFor(i + 1),
+    displayName: `synthetic-${String(i + 1).padStart(4, "0")}`,
+    state: "Enabled",
+  }));
+
+  const workspace = (sub: string, name: string, exposed: boolean, extra: Partial<ArmResource> = {}) => {
+    const id = `/subscriptions/${sub}/resourceGroups/rg-ml/providers/${ML}/workspaces/${name}`;
+    const properties = exposed
+      ? { publicNetworkAccess: "Enabled", managedNetwork: { isolationMode: "Disabled" } }
+      : {
+          publicNetworkAccess: "Disabled",
+          managedNetwork: { isolationMode: "AllowOnlyApprovedOutbound" },
+          privateEndpointConnections: [
+            {
+              id: `${id}/privateEndpointConnections/pe-${name}`,
+              name: `pe-${name}`,
+              properties: {
+                privateEndpoint: {
+                  id: `/subscriptions/${sub}/resourceGroups/rg-net/providers/Microsoft.Network/privateEndpoints/pe-${name}`,
+                },
+                privateLinkServiceConnectionState: { status: "Approved" },
+              },
+            },
+          ],
+        };
+    const resource: ArmResource = {
+      id,
+      name,
+      type: `${ML}/workspaces`,
+      location: "westeurope",
+      ...extra,
+      properties: { ...properties, ...(extra.properties ?? {}) },
+    };
+    resources.push(resource);
+    ml += 1;
+    return resource;
+  };
+
+  /** Endpoints and deployments of `home`, judged by `exposedOwner` (the hub's posture for a project). */
+  const children = (home: ArmResource, exposedOwner: boolean) => {
+    for (let e = 0; e < options.endpointsPerWorkspace; e += 1) {
+      const publicEndpoint = next() < options.misconfigured;
+      const endpoint: ArmResource = {
+        id: `${home.id}/onlineEndpoints/ep${e}`,
+        name: `ep${e}`,
+        type: `${ML}/workspaces/onlineEndpoints`,
+        location: "westeurope",
+        properties: { authMode: "Key", publicNetworkAccess: publicEndpoint ? "Enabled" : "Disabled" },
+      };
+      resources.push(endpoint);
+      ml += 1;
+      if (publicEndpoint) count("AMLNI001");
+      else if (exposedOwner) count("AMLNI002");
+      for (let d = 0; d < options.deploymentsPerEndpoint; d += 1) {
+        resources.push({
+          id: `${endpoint.id}/deployments/d${d}`,
+          name: `d${d}`,
+          type: `${ML}/workspaces/onlineEndpoints/deployments`,
+          location: "westeurope",
+          properties: {
+            endpointComputeType: "Managed",
+            egressPublicNetworkAccess: "Enabled",
+            environmentId: `${home.id}/environments/env/versions/1`,
+          },
+        });
+        ml += 1;
+        if (exposedOwner) count("AMLNO001");
+      }
+    }
+  };
+
+  for (const { subscriptionId: sub } of subscriptions) {
+    for (let w = 0; w < options.workspacesPerSubscription; w += 1) {
+      const exposed = next() < options.misconfigured;
+      const ws = workspace(sub, `ws${w}`, exposed);
+      if (exposed) {
+        count("AMLNI003");
+        count("AMLNI005");
+      }
+      children(ws, exposed);
+    }
+    if (options.projectsPerSubscription > 0) {
+      const hub = workspace(sub, "hub", false, { kind: "Hub" });
+      for (let p = 0; p < options.projectsPerSubscription; p += 1) {
+        const project = workspace(sub, `proj${p}`, false, {
+          kind: "Project",
+          properties: { hubResourceId: hub.id },
+        });
+        // A project has no network settings of its own: only the hub link.
+        project.properties = { hubResourceId: hub.id };
+        children(project, false);
+      }
+    }
+  }
+
+  return {
+    tenant: {
+      tenantId: "5e5e5e5e-0000-4000-8000-000000000000",
+      subscriptions,
+      resources,
+      faults: [],
+    },
+    expected,
+    resources: ml,
+  };
+}

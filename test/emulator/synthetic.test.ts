@@ -1,0 +1,53 @@
+/**
+ * The benchmark's synthetic tenants at a small size: what the generator says the audit must find is what
+ * each mode finds, and every mode reads every resource.
+ */
+import { describe, expect, it } from "vitest";
+import { syntheticTenant } from "../../src/emulator/synthetic.js";
+import type { Source } from "../../src/inventory/index.js";
+import { auditThroughEmulator } from "../helpers/emulator.js";
+
+const byRule = (findings: { ruleId: string }[]) => {
+  const counts: Record<string, number> = {};
+  for (const f of findings) counts[f.ruleId] = (counts[f.ruleId] ?? 0) + 1;
+  return counts;
+};
+
+describe("synthetic tenants", () => {
+  const size = {
+    subscriptions: 6,
+    workspacesPerSubscription: 3,
+    endpointsPerWorkspace: 2,
+    deploymentsPerEndpoint: 2,
+    misconfigured: 0.4,
+    projectsPerSubscription: 2,
+    seed: 7,
+  };
+
+  it("are the same for the same seed, and differ for another", () => {
+    expect(syntheticTenant(size)).toEqual(syntheticTenant(size));
+    expect(syntheticTenant({ ...size, seed: 8 }).expected).not.toEqual(syntheticTenant(size).expected);
+  });
+
+  it.each<[string, Source, { overall: number; perSubscription: number } | undefined]>([
+    ["arg", "arg", undefined],
+    ["arm", "arm", undefined],
+    ["one request at a time", "arm", { overall: 1, perSubscription: 1 }],
+  ])("%s: finds what the generator expects and reads every resource", async (_name, source, concurrency) => {
+    const { tenant, expected, resources } = syntheticTenant(size);
+    expect(Object.keys(expected).sort()).toEqual([
+      "AMLNI001",
+      "AMLNI002",
+      "AMLNI003",
+      "AMLNI005",
+      "AMLNO001",
+    ]);
+    const { result } = await auditThroughEmulator(tenant, source, {}, concurrency ? { concurrency } : {});
+    expect(result.summary.complete).toBe(true);
+    expect(byRule(result.findings)).toEqual(expected);
+    const ml = result.snapshot.resources.filter((r) =>
+      r.type.startsWith("Microsoft.MachineLearningServices/"),
+    );
+    expect(ml).toHaveLength(resources);
+  });
+});
