@@ -57,6 +57,7 @@ export default tseslint.config(
         require: "readonly",
         module: "writable",
         __dirname: "readonly",
+        performance: "readonly",
       },
     },
   },

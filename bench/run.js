@@ -1,0 +1,175 @@
+#!/usr/bin/env node
+// npm run bench [-- --quick] [--subscriptions N --workspaces N --endpoints N --deployments N --projects N
+//                --misconfigured 0.3 --seed 1 --arm-latency 40 --arg-latency 300 --modes arg,arm,naive]
+//
+// Generates a synthetic tenant, serves it from the emulator in this process (ARM-like latency, read
+// throttling and the Resource Graph quota), and audits it once per mode, each in its own process. Prints per
+// mode: wall time, requests by kind, 429s, peak RSS, CPU (the audit's and the emulator's, apart), and the
+// lower bound latency and throttling allow; then the ratios. Every mode must read every resource and give
+// the findings the generator expects: checked, and the run fails when they do not.
+"use strict";
+const { spawn } = require("node:child_process");
+const path = require("node:path");
+const { parseArgs } = require("node:util");
+const { startEmulator } = require("../dist/src/emulator/server.js");
+const { syntheticTenant, DEFAULT_SIZE } = require("../dist/src/emulator/synthetic.js");
+
+const QUICK = {
+  subscriptions: 10,
+  workspacesPerSubscription: 2,
+  endpointsPerWorkspace: 2,
+  deploymentsPerEndpoint: 1,
+};
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: "boolean" },
+      subscriptions: { type: "string" },
+      workspaces: { type: "string" },
+      endpoints: { type: "string" },
+      deployments: { type: "string" },
+      projects: { type: "string" },
+      misconfigured: { type: "string" },
+      seed: { type: "string" },
+      "arm-latency": { type: "string" },
+      "arg-latency": { type: "string" },
+      modes: { type: "string" },
+    },
+  });
+  const number = (name, fallback) => {
+    if (values[name] === undefined) return fallback;
+    const n = Number(values[name]);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a number (got "${values[name]}")`);
+    return n;
+  };
+  const base = values.quick ? { ...DEFAULT_SIZE, ...QUICK } : DEFAULT_SIZE;
+  const modes = (values.modes ?? "arg,arm,naive").split(",");
+  for (const m of modes)
+    if (!["arg", "arm", "naive"].includes(m)) throw new Error(`--modes: unknown mode "${m}"`);
+  return {
+    size: {
+      subscriptions: number("subscriptions", base.subscriptions),
+      workspacesPerSubscription: number("workspaces", base.workspacesPerSubscription),
+      endpointsPerWorkspace: number("endpoints", base.endpointsPerWorkspace),
+      deploymentsPerEndpoint: number("deployments", base.deploymentsPerEndpoint),
+      projectsPerSubscription: number("projects", base.projectsPerSubscription),
+      misconfigured: number("misconfigured", base.misconfigured),
+      seed: number("seed", base.seed),
+    },
+    armLatency: number("arm-latency", 40),
+    argLatency: number("arg-latency", 300),
+    modes,
+  };
+}
+
+function runChild(mode, emulator) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(__dirname, "audit-child.js")], {
+      env: { ...process.env, BENCH_MODE: mode, BENCH_ENDPOINT: emulator.url, BENCH_CA: emulator.ca },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.on("data", (c) => (out += c));
+    child.on("error", reject);
+    child.on("close", (code) =>
+      code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`${mode} exited ${code}`)),
+    );
+  });
+}
+
+/**
+ * What latency and ARM's read throttle allow at best, for the requests a mode made: each subscription's reads
+ * beyond the bucket's 250 come at 25 a second; the chain of requests that depend on one another (the
+ * subscription list, then each level below it) costs its latency one after the other; and all requests
+ * spread over the concurrency the mode allows.
+ */
+function lowerBoundMs(mode, stats, subscriptions, armLatency, argLatency) {
+  const argQueries = stats.byKind.resourceGraph ?? 0;
+  const armRequests = stats.total - argQueries;
+  const perSubscription = armRequests / subscriptions;
+  const throttleMs = Math.max(0, ((perSubscription - 250) / 25) * 1000);
+  if (mode === "naive") return Math.max(throttleMs, armRequests * armLatency + argQueries * argLatency);
+  // arg: subscriptions → the proof → Resource Graph (its pages one after the other); arm: subscriptions →
+  // deny assignments → workspaces → endpoints → deployments.
+  const chain = mode === "arg" ? 2 * armLatency + argQueries * argLatency : 5 * armLatency;
+  return Math.max(throttleMs, chain, (armRequests * armLatency) / 32);
+}
+
+async function main() {
+  const { size, armLatency, argLatency, modes } = options();
+  const generatedAt = performance.now();
+  const { tenant, expected, resources } = syntheticTenant(size);
+  const generateMs = performance.now() - generatedAt;
+  console.log(
+    `tenant: ${size.subscriptions} subscriptions × ${size.workspacesPerSubscription} workspaces × ${size.endpointsPerWorkspace} endpoints × ${size.deploymentsPerEndpoint} deployments` +
+      `${size.projectsPerSubscription ? ` + ${size.projectsPerSubscription} projects a subscription` : ""}: ${resources} ML resources, ` +
+      `${Object.values(expected).reduce((a, b) => a + b, 0)} expected findings (generated in ${generateMs.toFixed(0)} ms); ` +
+      `latency ARM ${armLatency} ms, Resource Graph ${argLatency} ms; node ${process.version}`,
+  );
+  const rows = [];
+  let failed = false;
+  for (const mode of modes) {
+    const emulator = await startEmulator(tenant, { latencyMs: armLatency, argLatencyMs: argLatency });
+    const emulatorCpu = process.cpuUsage();
+    try {
+      const result = await runChild(mode, emulator);
+      const cpu = process.cpuUsage(emulatorCpu);
+      const stats = emulator.stats();
+      const bound = lowerBoundMs(mode, stats, size.subscriptions, armLatency, argLatency);
+      const correct =
+        result.resources === resources &&
+        JSON.stringify(Object.entries(result.byRule).sort()) ===
+          JSON.stringify(Object.entries(expected).sort());
+      if (!correct) failed = true;
+      rows.push({
+        mode,
+        ...result,
+        stats,
+        emulatorCpuMs: (cpu.user + cpu.system) / 1000,
+        boundMs: bound,
+        correct,
+      });
+    } finally {
+      await emulator.close();
+    }
+  }
+
+  const fmt = (ms) => `${(ms / 1000).toFixed(1)} s`;
+  console.log("");
+  console.log(
+    "| mode | wall | bound | requests | by kind | 429s | peak RSS | CPU (audit) | CPU / request | CPU (emulator) | correct |",
+  );
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|");
+  for (const r of rows) {
+    const kinds = Object.entries(r.stats.byKind)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, n]) => `${k} ${n}`)
+      .join(", ");
+    console.log(
+      `| ${r.mode} | ${fmt(r.wallMs)} | ${fmt(r.boundMs)} | ${r.stats.total} | ${kinds} | ${r.stats.throttled} | ${r.peakRssMb.toFixed(0)} MB | ${fmt(r.cpuMs)} | ${(r.cpuMs / r.stats.total).toFixed(2)} ms | ${fmt(r.emulatorCpuMs)} | ${r.correct ? "yes" : "NO"} |`,
+    );
+  }
+  const naive = rows.find((r) => r.mode === "naive");
+  if (naive) {
+    console.log("");
+    for (const r of rows.filter((x) => x.mode !== "naive"))
+      console.log(
+        `${r.mode}: ${(naive.wallMs / r.wallMs).toFixed(1)}× faster than the naive reader; ${(r.wallMs / r.boundMs).toFixed(2)}× its bound`,
+      );
+  }
+  const digests = new Set(rows.map((r) => r.findingsDigest));
+  if (digests.size > 1) {
+    failed = true;
+    console.log("\nThe modes disagree on the findings.");
+  }
+  if (failed) {
+    console.log("\nFAILED: a mode missed resources or findings (see 'correct').");
+    process.exitCode = 1;
+  }
+}
+
+main().catch((error) => {
+  console.error(error.message ?? error);
+  process.exitCode = 2;
+});
