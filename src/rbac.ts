@@ -12,15 +12,25 @@ export interface Permission {
   notActions?: readonly string[];
 }
 
+const compiled = new Map<string, RegExp>();
+
 function matches(pattern: string, operation: string): boolean {
-  const regex = new RegExp(
+  let regex = compiled.get(pattern);
+  if (!regex) {
+    regex = toRegExp(pattern);
+    compiled.set(pattern, regex);
+  }
+  return regex.test(operation);
+}
+
+function toRegExp(pattern: string): RegExp {
+  return new RegExp(
     `^${pattern
       .split("*")
       .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
       .join(".*")}$`,
     "i",
   );
-  return regex.test(operation);
 }
 
 /** Whether this permission (a role's, or a deny assignment's) covers the operation. */

@@ -278,8 +278,22 @@ export async function startEmulator(
     return (index.subscription(subscription)?.managementGroups ?? []).some((g) => sameId(g, group));
   }
 
+  // The tenant and its access do not change while the emulator runs: each path is judged once, so that a
+  // request costs the same at any tenant size (Resource Graph filters every row on every query).
+  const readable = new Map<string, boolean>();
+
   /** Whether the auditing identity may read `path`: a grant at or above it, and no deny assignment there. */
   function mayRead(path: string): boolean {
+    const key = path.toLowerCase();
+    let known = readable.get(key);
+    if (known === undefined) {
+      known = judgeRead(path);
+      readable.set(key, known);
+    }
+    return known;
+  }
+
+  function judgeRead(path: string): boolean {
     const operation = readOperationFor(path);
     return (
       grants.some((g) => under(path, g.scope) && covers(g, operation)) &&

@@ -219,10 +219,21 @@ async function confirmMissing(
   }
 }
 
+/**
+ * Subscriptions per query: enough batches to read in parallel (Resource Graph pages one after another within
+ * a query, at about 300 ms each), few enough to stay within its quota of 15 queries per 5 s.
+ */
+export function batchSizeFor(subscriptions: number): number {
+  return Math.min(DEFAULT_BATCH_SIZE, Math.max(MIN_BATCH_SIZE, Math.ceil(subscriptions / PARALLEL_BATCHES)));
+}
+const PARALLEL_BATCHES = 7;
+/** Below this, a query per few subscriptions would only spend quota: a small tenant is one query. */
+const MIN_BATCH_SIZE = 10;
+
 export async function readWithArg(
   collector: Collector,
   subscriptions: SubscriptionInfo[],
-  batchSize = DEFAULT_BATCH_SIZE,
+  batchSize?: number,
   previous: readonly string[] = [],
 ): Promise<void> {
   const gate = new QuotaGate();
@@ -237,8 +248,9 @@ export async function readWithArg(
     .filter((p) => !p.proof.proven)
     .map((p) => ({ subscriptionId: p.id, reason: p.proof.reason ?? "" }));
   const ids = proofs.filter((p) => p.proof.proven).map((p) => p.id);
+  const size = batchSize ?? batchSizeFor(ids.length);
   const batches: string[][] = [];
-  for (let i = 0; i < ids.length; i += batchSize) batches.push(ids.slice(i, i + batchSize));
+  for (let i = 0; i < ids.length; i += size) batches.push(ids.slice(i, i + size));
   await Promise.all([
     ...batches.map((batch) => readBatch(collector, gate, batch)),
     ...proofs
