@@ -86,24 +86,14 @@ export class Collector {
     this.onProgress?.(this.progress);
   }
 
-  /**
-   * GET a resource by id (raw JSON). A read that fails becomes a failure of that resource, unless it is
-   * `optional`: context that no rule depends on, whose absence the findings state themselves.
-   */
-  async getById(id: string, operation: string, optional = false): Promise<ArmResource | undefined> {
+  /** GET one resource by id through its subscription's client: its status and body, or what was thrown. */
+  private async fetchById(
+    id: string,
+  ): Promise<{ status: number; body?: string } | { unreadable: string } | { error: unknown }> {
     const subscriptionId = subscriptionOf(id);
     const type = parseResourceId(id)?.type ?? "";
     const apiVersion = Object.entries(GET_API_VERSIONS).find(([t]) => sameId(t, type))?.[1];
-    if (!subscriptionId || !apiVersion) {
-      if (optional) return undefined;
-      this.failures.push({
-        scope: id,
-        scopeType: "resource",
-        operation,
-        message: `not a resource id the auditor reads: ${id}`,
-      });
-      return undefined;
-    }
+    if (!subscriptionId || !apiVersion) return { unreadable: `not a resource id the auditor reads: ${id}` };
     const client = this.clients.ml(subscriptionId);
     try {
       const response = await this.limiter.run(subscriptionId, () =>
@@ -114,18 +104,22 @@ export class Collector {
           }),
         ),
       );
-      if (response.status !== 200) {
-        if (optional) return undefined;
-        this.failures.push(
-          responseFailure(response.status, response.bodyAsText ?? undefined, id, "resource", operation),
-        );
-        return undefined;
-      }
-      return this.add(JSON.parse(response.bodyAsText ?? "null"));
+      return { status: response.status, ...(response.bodyAsText ? { body: response.bodyAsText } : {}) };
     } catch (error) {
-      if (!optional) this.fail(error, id, "resource", operation);
-      return undefined;
+      return { error };
     }
+  }
+
+  /**
+   * GET a resource by id (raw JSON). A read that fails becomes a failure of that resource, unless it is
+   * `optional`: context that no rule depends on, whose absence the findings state themselves.
+   */
+  async getById(id: string, operation: string, optional = false): Promise<ArmResource | undefined> {
+    const fetched = await this.fetchById(id);
+    if ("status" in fetched && fetched.status === 200) return this.add(JSON.parse(fetched.body ?? "null"));
+    if (optional) return undefined;
+    this.record(id, operation, fetched);
+    return undefined;
   }
 
   /** Forgets a resource and everything beneath it: ARM says it no longer exists. */
@@ -139,36 +133,29 @@ export class Collector {
    * a failure of that resource: it is unknown).
    */
   async confirm(id: string, operation: string): Promise<"found" | "gone" | "failed"> {
-    const subscriptionId = subscriptionOf(id);
-    const type = parseResourceId(id)?.type ?? "";
-    const apiVersion = Object.entries(GET_API_VERSIONS).find(([t]) => sameId(t, type))?.[1];
-    if (!subscriptionId || !apiVersion) return "failed";
-    const client = this.clients.ml(subscriptionId);
-    try {
-      const response = await this.limiter.run(subscriptionId, () =>
-        client.sendRequest(
-          createPipelineRequest({
-            url: `${this.clients.connection.endpoint}${encodeURI(id)}?api-version=${apiVersion}`,
-            method: "GET",
-          }),
-        ),
-      );
-      if (response.status === 404) {
-        this.remove(id);
-        return "gone";
-      }
-      if (response.status !== 200) {
-        this.failures.push(
-          responseFailure(response.status, response.bodyAsText ?? undefined, id, "resource", operation),
-        );
-        return "failed";
-      }
-      this.add(JSON.parse(response.bodyAsText ?? "null"));
-      return "found";
-    } catch (error) {
-      this.fail(error, id, "resource", operation);
-      return "failed";
+    const fetched = await this.fetchById(id);
+    if ("status" in fetched && fetched.status === 404) {
+      this.remove(id);
+      return "gone";
     }
+    if ("status" in fetched && fetched.status === 200) {
+      this.add(JSON.parse(fetched.body ?? "null"));
+      return "found";
+    }
+    this.record(id, operation, fetched);
+    return "failed";
+  }
+
+  /** A failed read by id, as the failure of that resource. */
+  private record(
+    id: string,
+    operation: string,
+    fetched: { status: number; body?: string } | { unreadable: string } | { error: unknown },
+  ): void {
+    if ("unreadable" in fetched)
+      this.failures.push({ scope: id, scopeType: "resource", operation, message: fetched.unreadable });
+    else if ("error" in fetched) this.fail(fetched.error, id, "resource", operation);
+    else this.failures.push(responseFailure(fetched.status, fetched.body, id, "resource", operation));
   }
 
   /**
