@@ -121,11 +121,22 @@ class TokenBucket {
 class TenantIndex {
   readonly byId = new Map<string, ArmResource>();
   readonly children = new Map<string, ArmResource[]>();
+  /** Top-level resources by subscription and type (lower-cased `sub|namespace/type`): a list costs its page. */
+  readonly bySubscriptionType = new Map<string, ArmResource[]>();
   readonly argRows: Row[];
+  /** Resource Graph's rows by subscription (lower-cased): a query reads the rows of its scope only. */
+  readonly argRowsBySubscription = new Map<string, Row[]>();
 
   constructor(readonly tenant: TenantFile) {
     for (const r of tenant.resources) {
       this.byId.set(r.id.toLowerCase(), r);
+      const sub = parseResourceId(r.id)?.subscriptionId;
+      if (sub) {
+        const key = `${sub}|${r.type}`.toLowerCase();
+        const list = this.bySubscriptionType.get(key);
+        if (list) list.push(r);
+        else this.bySubscriptionType.set(key, [r]);
+      }
       const parent = parentId(r.id);
       if (parent)
         this.children.set(parent.toLowerCase(), [...(this.children.get(parent.toLowerCase()) ?? []), r]);
@@ -139,6 +150,12 @@ class TenantIndex {
     ]
       .map((r) => this.argRow(r))
       .map((row) => omit(row, tenant.argOmits ?? []));
+    for (const row of this.argRows) {
+      const key = String(row.subscriptionId).toLowerCase();
+      const list = this.argRowsBySubscription.get(key);
+      if (list) list.push(row);
+      else this.argRowsBySubscription.set(key, [row]);
+    }
   }
 
   subscription(id: string) {
@@ -412,15 +429,11 @@ export async function startEmulator(
     if (providerList) {
       const [, , group, namespace, type] = providerList;
       const wanted = `${namespace}/${type}`;
-      const items = index.tenant.resources.filter((r) => {
-        const p = parseResourceId(r.id);
-        return (
-          sameId(r.type, wanted) &&
-          sameId(p?.subscriptionId, subscription.subscriptionId) &&
-          (group === undefined || sameId(p?.resourceGroup, group)) &&
-          mayRead(r.id)
-        );
-      });
+      const candidates =
+        index.bySubscriptionType.get(`${subscription.subscriptionId}|${wanted}`.toLowerCase()) ?? [];
+      const items = candidates.filter(
+        (r) => (group === undefined || sameId(parseResourceId(r.id)?.resourceGroup, group)) && mayRead(r.id),
+      );
       return page(items, url);
     }
     const parentResource = index.byId.get(`/${parent}`.toLowerCase());
@@ -532,7 +545,10 @@ export async function startEmulator(
         f.count === undefined &&
         !/^\/subscriptions\/[^/]+\/?$/i.test(f.path),
     );
-    const rows = parsed.table === "resources" ? index.argRows : index.containerRows();
+    const rows =
+      parsed.table === "resources"
+        ? [...inScope].flatMap((sub) => index.argRowsBySubscription.get(sub) ?? [])
+        : index.containerRows();
     const result = runQuery(
       parsed,
       rows.filter(
