@@ -4,7 +4,7 @@
  */
 import { sameValue, subscriptionOf } from "../arm-ids.js";
 import type { ArmResource, SnapshotView } from "../snapshot.js";
-import type { Configuration, Unknown } from "./types.js";
+import type { Configuration, RuleOutcome, Unknown } from "./types.js";
 
 export type IsolationMode = "Disabled" | "AllowInternetOutbound" | "AllowOnlyApprovedOutbound";
 export type Outbound = "secure (managed)" | "public (managed)" | "secure (legacy)" | "public";
@@ -190,6 +190,25 @@ export function* managedDeployments(view: SnapshotView): Generator<ManagedDeploy
 export function settingsUnknown(view: SnapshotView, item: ManagedDeployment): Unknown | undefined {
   if (item.isolation.state === "unknown") return item.isolation.unknown;
   return managedNetworkUnknown(view, item.workspace);
+}
+
+/**
+ * What the deployment rules share: each Managed deployment whose settings were read is judged by `judge`
+ * (a violation, an unknown, or nothing); one whose settings were not read yields its unknown, never a pass.
+ */
+export function* judgeManagedDeployments(
+  view: SnapshotView,
+  judge: (item: ManagedDeployment) => RuleOutcome | undefined,
+): Generator<RuleOutcome> {
+  for (const item of managedDeployments(view)) {
+    const unread = settingsUnknown(view, item);
+    if (unread) {
+      yield unread;
+      continue;
+    }
+    const outcome = judge(item);
+    if (outcome) yield outcome;
+  }
 }
 
 export type DependencyRead =

@@ -6,8 +6,7 @@ import {
   isDisabled,
   hubEvidence,
   inheritance,
-  managedDeployments,
-  settingsUnknown,
+  judgeManagedDeployments,
   modeIs,
   publicNetworkAccess,
 } from "../terms.js";
@@ -25,17 +24,12 @@ export default defineRule({
     "Give the deployment secure outbound (workspace managed network, or a blue/green replacement with egress_public_network_access disabled), or allow the workspace's public access.",
   seeds: ["001", "002"],
   *evaluate({ view }) {
-    for (const item of managedDeployments(view)) {
+    yield* judgeManagedDeployments(view, (item) => {
       const { workspace, endpoint, deployment } = item;
-      const unread = settingsUnknown(view, item);
-      if (unread) {
-        yield unread;
-        continue;
-      }
       const egress = egressPublicNetworkAccess(deployment);
       if (!modeIs(workspace, "Disabled") || isDisabled(egress) || !isDisabled(publicNetworkAccess(workspace)))
-        continue;
-      yield {
+        return undefined;
+      return {
         kind: "violation",
         resourceId: deployment.id,
         resourceType: TYPES.onlineDeployment,
@@ -49,6 +43,6 @@ export default defineRule({
         remediation: `${blueGreenSteps(view, deployment.id, "egress_public_network_access=disabled")} Or: ${workspaceUpdateCommand(view, workspace.id, "--managed-network allow_only_approved_outbound")}`,
         configuration: configurationOf(workspace, endpoint, deployment),
       };
-    }
+    });
   },
 });

@@ -7,8 +7,7 @@ import {
   isolationMode,
   hubEvidence,
   inheritance,
-  managedDeployments,
-  settingsUnknown,
+  judgeManagedDeployments,
   modeIs,
 } from "../terms.js";
 import { defineRule } from "../types.js";
@@ -25,16 +24,12 @@ export default defineRule({
     "Judge outbound by the workspace's isolation mode; when the deployment is next replaced, create it without the flag.",
   seeds: ["001"],
   *evaluate({ view }) {
-    for (const item of managedDeployments(view)) {
+    yield* judgeManagedDeployments(view, (item) => {
       const { workspace, endpoint, deployment } = item;
-      const unread = settingsUnknown(view, item);
-      if (unread) {
-        yield unread;
-        continue;
-      }
-      if (modeIs(workspace, "Disabled") || !isDisabled(egressPublicNetworkAccess(deployment))) continue;
+      if (modeIs(workspace, "Disabled") || !isDisabled(egressPublicNetworkAccess(deployment)))
+        return undefined;
       const mode = isolationMode(workspace);
-      yield {
+      return {
         kind: "violation",
         resourceId: deployment.id,
         resourceType: TYPES.onlineDeployment,
@@ -47,6 +42,6 @@ export default defineRule({
         remediation: `No change is needed to the traffic; when replacing the deployment, omit egress_public_network_access (az ml online-deployment create --file deployment.yml --endpoint-name ${endpoint.name} --workspace-name ${item.home.name} ...).`,
         configuration: configurationOf(workspace, endpoint, deployment),
       };
-    }
+    });
   },
 });

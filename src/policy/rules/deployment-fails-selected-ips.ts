@@ -4,11 +4,10 @@ import {
   configurationOf,
   hubEvidence,
   inheritance,
-  managedDeployments,
+  judgeManagedDeployments,
   modeIs,
   networkAcls,
   publicFromSelectedIps,
-  settingsUnknown,
 } from "../terms.js";
 import { defineRule } from "../types.js";
 
@@ -24,15 +23,10 @@ export default defineRule({
     "Enable the workspace's managed network (allow only approved outbound), or disable the workspace's public network access and use its private endpoint.",
   seeds: ["configure-private-link"],
   *evaluate({ view }) {
-    for (const item of managedDeployments(view)) {
+    yield* judgeManagedDeployments(view, (item) => {
       const { workspace, endpoint, deployment } = item;
-      const unread = settingsUnknown(view, item);
-      if (unread) {
-        yield unread;
-        continue;
-      }
-      if (!publicFromSelectedIps(workspace) || !modeIs(workspace, "Disabled")) continue;
-      yield {
+      if (!publicFromSelectedIps(workspace) || !modeIs(workspace, "Disabled")) return undefined;
+      return {
         kind: "violation",
         resourceId: deployment.id,
         resourceType: TYPES.onlineDeployment,
@@ -47,6 +41,6 @@ export default defineRule({
         remediation: `${workspaceUpdateCommand(view, workspace.id, "--managed-network allow_only_approved_outbound")}; or ${workspaceUpdateCommand(view, workspace.id, "--public-network-access Disabled")}`,
         configuration: configurationOf(workspace, endpoint, deployment),
       };
-    }
+    });
   },
 });

@@ -6,8 +6,7 @@ import {
   isDisabled,
   hubEvidence,
   inheritance,
-  managedDeployments,
-  settingsUnknown,
+  judgeManagedDeployments,
   modeIs,
 } from "../terms.js";
 import { defineRule } from "../types.js";
@@ -25,16 +24,11 @@ export default defineRule({
     "Preferred: give the workspace a managed network in 'allow only approved outbound' mode. Legacy: recreate the deployment with egress_public_network_access disabled (the flag is immutable: blue/green).",
   seeds: ["000", "001"],
   *evaluate({ view }) {
-    for (const item of managedDeployments(view)) {
+    yield* judgeManagedDeployments(view, (item) => {
       const { workspace, endpoint, deployment } = item;
-      const unread = settingsUnknown(view, item);
-      if (unread) {
-        yield unread;
-        continue;
-      }
       const egress = egressPublicNetworkAccess(deployment);
-      if (!modeIs(workspace, "Disabled") || isDisabled(egress)) continue;
-      yield {
+      if (!modeIs(workspace, "Disabled") || isDisabled(egress)) return undefined;
+      return {
         kind: "violation",
         resourceId: deployment.id,
         resourceType: TYPES.onlineDeployment,
@@ -47,6 +41,6 @@ export default defineRule({
         remediation: `${workspaceUpdateCommand(view, workspace.id, "--managed-network allow_only_approved_outbound")}; or, legacy isolation: ${blueGreenSteps(view, deployment.id, "egress_public_network_access=disabled")}`,
         configuration: configurationOf(workspace, endpoint, deployment),
       };
-    }
+    });
   },
 });

@@ -7,8 +7,7 @@ import {
   isDisabled,
   hubEvidence,
   inheritance,
-  managedDeployments,
-  settingsUnknown,
+  judgeManagedDeployments,
   modeIs,
   readDependency,
 } from "../terms.js";
@@ -27,25 +26,20 @@ export default defineRule({
     "Create private endpoints for the workspace (amlworkspace), its storage account (blob) and its container registry (registry), or move the workspace to a managed network.",
   seeds: ["001", "000"],
   *evaluate({ view }) {
-    for (const item of managedDeployments(view)) {
+    yield* judgeManagedDeployments(view, (item) => {
       const { workspace, endpoint, deployment } = item;
-      const unread = settingsUnknown(view, item);
-      if (unread) {
-        yield unread;
-        continue;
-      }
-      if (!modeIs(workspace, "Disabled") || !isDisabled(egressPublicNetworkAccess(deployment))) continue;
+      if (!modeIs(workspace, "Disabled") || !isDisabled(egressPublicNetworkAccess(deployment)))
+        return undefined;
       const storage = readDependency(view, workspace, "storageAccount");
       const registry = readDependency(view, workspace, "containerRegistry");
       const unknown = [storage, registry].find((d) => d.state === "unknown");
       if (unknown?.state === "unknown") {
-        yield {
+        return {
           kind: "unknown",
           scope: unknown.id,
           subject: deployment.id,
           reason: `AMLNO005 needs its private endpoint connections`,
         };
-        continue;
       }
       const missing: string[] = [];
       const evidence: Record<string, number> = {
@@ -62,8 +56,8 @@ export default defineRule({
         if (evidence.registryApprovedPrivateEndpoints === 0)
           missing.push(`container registry \`${registry.resource.name}\``);
       }
-      if (missing.length === 0) continue;
-      yield {
+      if (missing.length === 0) return undefined;
+      return {
         kind: "violation",
         resourceId: deployment.id,
         resourceType: TYPES.onlineDeployment,
@@ -78,6 +72,6 @@ export default defineRule({
           `or move the workspace to a managed network and then ${blueGreenSteps(view, deployment.id, "egress_public_network_access=enabled").replace(/^The flag[^:]*: /, "recreate the deployment without the flag: ")}`,
         configuration: configurationOf(workspace, endpoint, deployment),
       };
-    }
+    });
   },
 });

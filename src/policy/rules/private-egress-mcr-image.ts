@@ -7,8 +7,7 @@ import {
   isDisabled,
   hubEvidence,
   inheritance,
-  managedDeployments,
-  settingsUnknown,
+  judgeManagedDeployments,
   modeIs,
 } from "../terms.js";
 import { defineRule } from "../types.js";
@@ -27,17 +26,13 @@ export default defineRule({
     "Push the image into the container registry attached to the workspace and redeploy with an environment that references it (blue/green).",
   seeds: ["000", "004"],
   *evaluate({ view }) {
-    for (const item of managedDeployments(view)) {
+    yield* judgeManagedDeployments(view, (item) => {
       const { workspace, endpoint, deployment } = item;
-      const unread = settingsUnknown(view, item);
-      if (unread) {
-        yield unread;
-        continue;
-      }
-      if (!modeIs(workspace, "Disabled") || !isDisabled(egressPublicNetworkAccess(deployment))) continue;
+      if (!modeIs(workspace, "Disabled") || !isDisabled(egressPublicNetworkAccess(deployment)))
+        return undefined;
       const environment = environmentId(deployment);
-      if (environment && !environment.toLowerCase().startsWith(CURATED_PREFIX)) continue;
-      yield {
+      if (environment && !environment.toLowerCase().startsWith(CURATED_PREFIX)) return undefined;
+      return {
         kind: "violation",
         resourceId: deployment.id,
         resourceType: TYPES.onlineDeployment,
@@ -50,6 +45,6 @@ export default defineRule({
         remediation: `az acr import --name <workspace-registry> --source mcr.microsoft.com/<image>:<tag> --image <image>:<tag>; register an environment with that image; then ${blueGreenSteps(view, deployment.id, "environment=<environment-from-workspace-registry> egress_public_network_access=disabled").replace(/^The flag[^:]*: /, "")}`,
         configuration: configurationOf(workspace, endpoint, deployment),
       };
-    }
+    });
   },
 });
