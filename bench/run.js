@@ -145,16 +145,16 @@ async function main() {
   const fmt = (ms) => `${(ms / 1000).toFixed(1)} s`;
   console.log("");
   console.log(
-    "| mode | wall | bound | requests | by kind | 429s | peak RSS | CPU (audit) | CPU / request | CPU (emulator) | correct |",
+    "| mode | wall | bound | requests | by kind | 429s | peak RSS | CPU (audit) | CPU / request | CPU (emulator) | --out written | correct |",
   );
-  console.log("|---|---|---|---|---|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|---|");
   for (const r of rows) {
     const kinds = Object.entries(r.stats.byKind)
       .sort((a, b) => b[1] - a[1])
       .map(([k, n]) => `${k} ${n}`)
       .join(", ");
     console.log(
-      `| ${r.mode} | ${fmt(r.wallMs)} | ${fmt(r.boundMs)} | ${r.stats.total} | ${kinds} | ${r.stats.throttled} | ${r.peakRssMb.toFixed(0)} MB | ${fmt(r.cpuMs)} | ${(r.cpuMs / r.stats.total).toFixed(2)} ms | ${fmt(r.emulatorCpuMs)} | ${r.correct ? "yes" : "NO"} |`,
+      `| ${r.mode} | ${fmt(r.wallMs)} | ${fmt(r.boundMs)} | ${r.stats.total} | ${kinds} | ${r.stats.throttled} | ${r.peakRssMb.toFixed(0)} MB | ${fmt(r.cpuMs)} | ${(r.cpuMs / r.stats.total).toFixed(2)} ms | ${fmt(r.emulatorCpuMs)} | ${fmt(r.writeMs)} | ${r.correct ? "yes" : "NO"} |`,
     );
   }
   const naive = rows.find((r) => r.mode === "naive");

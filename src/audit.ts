@@ -3,20 +3,20 @@
  * state and writes the result to its sinks.
  */
 import { randomBytes } from "node:crypto";
-import { observe, type Finding } from "./findings/finding.js";
+import { observe, type Finding, type Observed } from "./findings/finding.js";
 import { reconcile } from "./findings/reconcile.js";
 import { summarize, type Summary } from "./findings/summary.js";
 import { ArmClients, type ArmConnection } from "./inventory/connection.js";
 import {
-  collectSnapshot,
+  collectInventory,
   type AuditScope,
   type InventoryOptions,
   type Progress,
   type Source,
 } from "./inventory/index.js";
-import { evaluate } from "./policy/evaluate.js";
+import { Evaluator, findingOrder } from "./policy/evaluate.js";
 import type { Policy } from "./policy/types.js";
-import { SnapshotView, coverageOf, type Snapshot } from "./snapshot.js";
+import { CoverageTally, type ArmResource, type Snapshot } from "./snapshot.js";
 
 export interface AuditRequest {
   connection: ArmConnection;
@@ -32,6 +32,8 @@ export interface AuditRequest {
   now?: () => Date;
   /** The id the run was requested under (the Functions app queues a run before it starts). */
   runId?: string;
+  /** Receives what was read, a subscription at a time (the run archive spools it); nothing keeps it otherwise. */
+  onInventory?: (resources: readonly ArmResource[]) => void;
 }
 
 export interface AuditResult {
@@ -39,7 +41,10 @@ export interface AuditResult {
   resolved: Finding[];
   state: Finding[];
   summary: Summary;
-  snapshot: Snapshot;
+  /** What was read besides the resources handed to `onInventory`: subscriptions, failures. */
+  inventory: Omit<Snapshot, "resources">;
+  /** ML resources read (workspaces, endpoints, deployments). */
+  mlResources: number;
 }
 
 export function newRunId(at: Date): string {
@@ -58,26 +63,59 @@ export function effectiveScope(policy: Policy, override: Partial<AuditScope> = {
   };
 }
 
+/**
+ * Reads and judges a subscription at a time: each is evaluated as soon as it is read whole, its findings
+ * kept and its resources handed to `onInventory` (the archive) and forgotten. The run holds the findings
+ * and what rules look up across subscriptions (hubs, dependencies), not the tenant's resources.
+ */
 export async function runAudit(request: AuditRequest): Promise<AuditResult> {
   const clock = request.now ?? (() => new Date());
   const startedAt = clock();
   const runId = request.runId ?? newRunId(startedAt);
-  const snapshot = await collectSnapshot(new ArmClients(request.connection), {
-    source: request.source,
-    scope: effectiveScope(request.policy, request.scope),
-    ...(request.concurrency ? { concurrency: request.concurrency } : {}),
-    ...(request.argBatchSize ? { argBatchSize: request.argBatchSize } : {}),
-    ...(request.onProgress ? { onProgress: request.onProgress } : {}),
-    previous: request.previous.map((f) => f.resourceId),
-  });
-  const evaluation = evaluate(snapshot, request.policy, startedAt);
-  const view = new SnapshotView(snapshot);
-  const observed = evaluation.drafts.map((d) => observe(view, d, runId, startedAt));
-  const { findings, resolved, state } = reconcile(request.previous, observed, {
-    subscriptions: snapshot.subscriptions.map((s) => s.subscriptionId),
-    unjudgedScopes: evaluation.unjudgedScopes,
-    rulesRun: evaluation.rulesRun,
-  });
+  const observed = new Map<string, Observed>();
+  const tally = new CoverageTally();
+  let evaluator: Evaluator | undefined;
+  let mlResources = 0;
+  const run = await collectInventory(
+    new ArmClients(request.connection),
+    {
+      source: request.source,
+      scope: effectiveScope(request.policy, request.scope),
+      ...(request.concurrency ? { concurrency: request.concurrency } : {}),
+      ...(request.argBatchSize ? { argBatchSize: request.argBatchSize } : {}),
+      ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+      previous: request.previous.map((f) => f.resourceId),
+    },
+    (unit, inventory) => {
+      evaluator ??= new Evaluator(request.policy, startedAt, inventory.subscriptions);
+      const view = evaluator.view(unit.resources, inventory.failures, inventory.context);
+      for (const draft of evaluator.judge(view)) {
+        const finding = observe(view, draft, runId, startedAt);
+        observed.set(finding.id, finding);
+      }
+      tally.add(view);
+      mlResources += unit.resources.length;
+      request.onInventory?.(unit.resources);
+    },
+  );
+  request.onInventory?.(run.contextResources);
+  evaluator ??= new Evaluator(request.policy, startedAt, run.subscriptions);
+  const runView = evaluator.view([], run.failures, run.context);
+  const evaluation = evaluator.finish(runView);
+  for (const draft of evaluation.drafts) {
+    const finding = observe(runView, draft, runId, startedAt);
+    observed.set(finding.id, finding);
+  }
+  const { findings, resolved, state } = reconcile(
+    request.previous,
+    [...observed.values()].sort(findingOrder),
+    {
+      subscriptions: run.subscriptions.map((s) => s.subscriptionId),
+      unjudgedScopes: evaluation.unjudgedScopes,
+      rulesRun: evaluation.rulesRun,
+    },
+  );
+  observed.clear();
   const summary = summarize({
     runId,
     startedAt,
@@ -85,10 +123,15 @@ export async function runAudit(request: AuditRequest): Promise<AuditResult> {
     source: request.source,
     profile: request.policy.profile,
     complete: evaluation.complete,
-    coverage: coverageOf(snapshot),
+    coverage: tally.result(run.subscriptions, run.failures),
     configurations: evaluation.configurations,
     findings,
     resolved,
   });
-  return { findings, resolved, state, summary, snapshot };
+  const inventory = {
+    ...(run.tenantId ? { tenantId: run.tenantId } : {}),
+    subscriptions: run.subscriptions,
+    failures: run.failures,
+  };
+  return { findings, resolved, state, summary, inventory, mlResources };
 }

@@ -12,6 +12,7 @@ import { EMULATOR_CREDENTIAL, type ArmConnection } from "./inventory/connection.
 import type { AuditScope, Progress, Source } from "./inventory/index.js";
 import type { Policy } from "./policy/types.js";
 import type { NotifySettings } from "./settings.js";
+import { InventorySpool } from "./sinks/inventory-spool.js";
 import { localPendingDigests, readState, writeRun } from "./sinks/local-folder.js";
 import { describeStorageError, publishRun, type Notify, type Publication } from "./sinks/publish.js";
 import { AuditStorage } from "./sinks/storage.js";
@@ -152,6 +153,8 @@ export class Composition {
   async execute(hooks: RunHooks = {}): Promise<RunOutcome> {
     const { previous, unreadable } = await this.previousState(hooks);
     const { connection, emulator } = await this.connect();
+    // Only the archive needs the inventory: without storage nothing keeps it.
+    const inventory = this.storage ? await InventorySpool.open() : undefined;
     try {
       const audited = await runAudit({
         connection,
@@ -162,18 +165,21 @@ export class Composition {
         ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
         ...(hooks.now ? { now: hooks.now } : {}),
         ...(hooks.runId ? { runId: hooks.runId } : {}),
+        ...(inventory ? { onInventory: (resources) => inventory.add(resources) } : {}),
       });
       await hooks.beforePublish?.();
       const notify = this.notify(hooks);
       const publication = await publishRun(audited, {
         ...(unreadable !== undefined ? { stateUnreadable: unreadable } : {}),
         ...(this.storage ? { storage: this.storage } : {}),
+        ...(inventory ? { inventory } : {}),
         ...(notify ? { notify } : {}),
       });
       const result = { ...audited, summary: publication.summary };
       if (this.config.out) await writeRun(this.config.out, result);
       return { result, publication, ...(unreadable !== undefined ? { stateUnreadable: unreadable } : {}) };
     } finally {
+      await inventory?.discard();
       await emulator?.close();
     }
   }

@@ -64,7 +64,11 @@ export class SnapshotView {
   private readonly children = new Map<string, ArmResource[]>();
   private readonly subscriptionsById = new Map<string, SubscriptionInfo>();
 
-  constructor(readonly snapshot: Snapshot) {
+  /** `context`: resources looked up by id (hubs, dependencies) that are not the subjects of this view. */
+  constructor(
+    readonly snapshot: Snapshot,
+    private readonly context?: ReadonlyMap<string, ArmResource>,
+  ) {
     for (const s of snapshot.subscriptions) this.subscriptionsById.set(s.subscriptionId.toLowerCase(), s);
     for (const r of snapshot.resources) {
       this.byId.set(r.id.toLowerCase(), r);
@@ -79,7 +83,9 @@ export class SnapshotView {
   }
 
   get(id: string | undefined): ArmResource | undefined {
-    return id === undefined ? undefined : this.byId.get(id.toLowerCase());
+    if (id === undefined) return undefined;
+    const key = id.toLowerCase();
+    return this.byId.get(key) ?? this.context?.get(key);
   }
 
   ofType(type: string): ArmResource[] {
@@ -122,17 +128,41 @@ export class SnapshotView {
   }
 }
 
+/** Coverage counted a subscription at a time (the run never holds the tenant's resources at once). */
+export class CoverageTally {
+  private readonly counts = {
+    workspaces: { total: 0, read: 0, failed: 0 },
+    endpoints: { total: 0, read: 0, failed: 0 },
+    deployments: { total: 0, read: 0, failed: 0 },
+  };
+
+  add(view: SnapshotView): void {
+    const failedIds = new Set(view.snapshot.failures.map((f) => f.scope.toLowerCase()));
+    const count = (into: CoverageCount, resources: ArmResource[]) => {
+      for (const r of resources) {
+        into.total += 1;
+        if (failedIds.has(r.id.toLowerCase())) into.failed += 1;
+        else into.read += 1;
+      }
+    };
+    count(this.counts.workspaces, view.workspaces());
+    count(this.counts.endpoints, view.ofType(TYPES.onlineEndpoint));
+    count(this.counts.deployments, view.ofType(TYPES.onlineDeployment));
+  }
+
+  result(subscriptions: readonly SubscriptionInfo[], failures: readonly ScopeFailure[]): Coverage {
+    const failedIds = new Set(failures.map((f) => f.scope.toLowerCase()));
+    const ids = subscriptions.map((s) => `/subscriptions/${s.subscriptionId}`.toLowerCase());
+    const failed = ids.filter((id) => failedIds.has(id)).length;
+    return {
+      subscriptions: { total: ids.length, read: ids.length - failed, failed },
+      ...structuredClone(this.counts),
+    };
+  }
+}
+
 export function coverageOf(snapshot: Snapshot): Coverage {
-  const view = new SnapshotView(snapshot);
-  const failedIds = new Set(snapshot.failures.map((f) => f.scope.toLowerCase()));
-  const count = (ids: string[]): CoverageCount => {
-    const failed = ids.filter((id) => failedIds.has(id.toLowerCase())).length;
-    return { total: ids.length, read: ids.length - failed, failed };
-  };
-  return {
-    subscriptions: count(snapshot.subscriptions.map((s) => `/subscriptions/${s.subscriptionId}`)),
-    workspaces: count(view.workspaces().map((r) => r.id)),
-    endpoints: count(view.ofType(TYPES.onlineEndpoint).map((r) => r.id)),
-    deployments: count(view.ofType(TYPES.onlineDeployment).map((r) => r.id)),
-  };
+  const tally = new CoverageTally();
+  tally.add(new SnapshotView(snapshot));
+  return tally.result(snapshot.subscriptions, snapshot.failures);
 }

@@ -21,7 +21,6 @@ export const ML_QUERY = `resources | where type in~ (${ML_TYPES.join(", ")}) | p
 
 /** Resource Graph allows under 300 subscriptions per request. */
 export const DEFAULT_BATCH_SIZE = 200;
-const IDS_PER_QUERY = 100;
 
 /** Spaces queries out when Resource Graph's per-user quota runs out, instead of drawing 429s. */
 class QuotaGate {
@@ -39,75 +38,81 @@ class QuotaGate {
   }
 }
 
-async function queryAll(
+/**
+ * One batch of subscriptions in one paged query. Rows come ordered by id, so a subscription's rows are whole
+ * once a row of the next one arrives: it is finished (completed from ARM, settled and handed on) while the
+ * next pages are read, and a batch holds about a page and the subscriptions being finished, not all its rows.
+ * A query that fails is split until the subscription at fault is isolated; what was finished stays finished.
+ */
+async function readBatch(
   collector: Collector,
   gate: QuotaGate,
-  subscriptions: string[],
-  query: string,
-): Promise<unknown[]> {
-  const rows: unknown[] = [];
-  let skipToken: string | undefined;
-  do {
-    await gate.wait();
-    const page = await collector.clients.resourceGraph().resources(
-      {
-        subscriptions,
-        query,
-        options: { resultFormat: "objectArray", ...(skipToken ? { skipToken } : {}) },
-      },
-      { onResponse: (response) => gate.observe(response) },
-    );
-    rows.push(...(page.data as unknown[]));
-    skipToken = page.skipToken;
-  } while (skipToken);
-  return rows;
-}
-
-async function readBatch(collector: Collector, gate: QuotaGate, batch: string[]): Promise<void> {
+  batch: string[],
+  finish: (subscriptionId: string) => Promise<void>,
+): Promise<void> {
+  const left = new Map(batch.map((id) => [id.toLowerCase(), id]));
+  const finishing: Promise<void>[] = [];
+  const close = (key: string) => {
+    const id = left.get(key);
+    if (id === undefined) return;
+    left.delete(key);
+    collector.subscriptionDone();
+    finishing.push(finish(id));
+  };
+  const late = new Set<string>();
+  const inBatch = new Set(left.keys());
+  // The same subscriptions on every page: a skip token belongs to its query.
+  const subscriptions = [...batch];
   try {
-    const rows = await queryAll(collector, gate, batch, ML_QUERY);
-    for (const row of rows) collector.add(row);
-    for (let i = 0; i < batch.length; i += 1) collector.subscriptionDone();
-  } catch (error) {
-    if (batch.length === 1) {
-      collector.fail(error, `/subscriptions/${batch[0] as string}`, "subscription", SUBSCRIPTION_READ);
-      collector.subscriptionDone();
-      return;
-    }
-    const half = Math.ceil(batch.length / 2);
-    await readBatch(collector, gate, batch.slice(0, half));
-    await readBatch(collector, gate, batch.slice(half));
-  }
-}
-
-/**
- * Storage accounts, registries and pending private endpoints by id, in one query per hundred ids; ARM
- * for what it does not return.
- */
-async function readDependencies(collector: Collector, gate: QuotaGate, read: Set<string>): Promise<void> {
-  // A private endpoint may sit in a subscription outside the audit (even another tenant) or one that could
-  // not be read; naming it would fail the whole query, so such endpoints are left to the optional ARM read.
-  const endpoints = collector
-    .pendingPrivateEndpointIds()
-    .filter((id) => read.has(subscriptionOf(id)?.toLowerCase() ?? ""));
-  const all = [...collector.dependencyIds(), ...endpoints];
-  for (let i = 0; i < all.length; i += IDS_PER_QUERY) {
-    const chunk = all.slice(i, i + IDS_PER_QUERY);
-    const subscriptions = [...new Set(chunk.map((id) => subscriptionOf(id) ?? "").filter(Boolean))];
-    const quoted = chunk.map((id) => `'${id.replace(/'/g, "")}'`).join(", ");
-    try {
-      const rows = await queryAll(
-        collector,
-        gate,
-        subscriptions,
-        `resources | where id in~ (${quoted}) | project ${COLUMNS}`,
+    let skipToken: string | undefined;
+    let current: string | undefined;
+    do {
+      await gate.wait();
+      const page = await collector.clients.resourceGraph().resources(
+        {
+          subscriptions,
+          query: ML_QUERY,
+          options: { resultFormat: "objectArray", ...(skipToken ? { skipToken } : {}) },
+        },
+        { onResponse: (response) => gate.observe(response) },
       );
-      for (const row of rows) collector.add(row);
-    } catch {
-      // The ARM reads below say, per resource, what could not be read.
+      for (const row of page.data as { id?: unknown }[]) {
+        const key = typeof row.id === "string" ? subscriptionOf(row.id)?.toLowerCase() : undefined;
+        if (key === undefined) continue;
+        if (key !== current) {
+          if (current !== undefined) close(current);
+          current = key;
+        }
+        if (left.has(key)) collector.add(row);
+        else if (inBatch.has(key) && !late.has(key)) {
+          // Judged already on rows that were not all of its rows: what it holds is unknown.
+          late.add(key);
+          collector.failures.push({
+            scope: `/subscriptions/${key}`,
+            scopeType: "subscription",
+            operation: SUBSCRIPTION_READ,
+            message: "Resource Graph returned its rows out of order, after the subscription was judged",
+          });
+        }
+      }
+      skipToken = page.skipToken;
+    } while (skipToken);
+    for (const key of [...left.keys()]) close(key);
+  } catch (error) {
+    const rest = [...left.values()];
+    if (rest.length === 1) {
+      const id = rest[0] as string;
+      collector.fail(error, `/subscriptions/${id}`, "subscription", SUBSCRIPTION_READ);
+      left.delete(id.toLowerCase());
+      collector.subscriptionDone();
+      finishing.push(collector.settle(id));
+    } else if (rest.length > 1) {
+      const half = Math.ceil(rest.length / 2);
+      await readBatch(collector, gate, rest.slice(0, half), finish);
+      await readBatch(collector, gate, rest.slice(half), finish);
     }
   }
-  await collector.readDependencies();
+  await Promise.all(finishing);
 }
 
 /** What the rules need of each type; a Resource Graph row without it is completed from ARM. */
@@ -138,16 +143,14 @@ function listPathOf(resource: ArmResource): string {
  * Completes from ARM the rows that lack a property the rules need: one list of the parent where two or more
  * siblings lack something (fewer requests than a GET each), a GET otherwise. What ARM no longer has is gone.
  */
-async function completeFromArm(collector: Collector, trusted: Set<string>): Promise<void> {
+async function completeFromArm(collector: Collector, subscriptionId: string): Promise<void> {
   const operation = "read from ARM what Resource Graph does not carry";
   // Workspaces, then endpoints, then deployments: what a parent's read settles (gone, or unreadable)
   // is not asked again of its children.
   for (const type of [TYPES.workspace, TYPES.onlineEndpoint, TYPES.onlineDeployment]) {
     const groups = new Map<string, ArmResource[]>();
-    for (const resource of collector.ofType(type)) {
-      // Only Resource Graph's rows: what ARM lists returned is ARM's own answer already.
-      if (!trusted.has(subscriptionOf(resource.id)?.toLowerCase() ?? "") || !missingProperties(resource))
-        continue;
+    for (const resource of collector.ofType(type, subscriptionId)) {
+      if (!missingProperties(resource)) continue;
       if (collector.failures.some((f) => isWithin(resource.id, f.scope))) continue;
       const key = listPathOf(resource).toLowerCase();
       groups.set(key, [...(groups.get(key) ?? []), resource]);
@@ -159,7 +162,6 @@ async function completeFromArm(collector: Collector, trusted: Set<string>): Prom
           await collector.confirm(first.id, operation);
           return;
         }
-        const subscriptionId = subscriptionOf(first.id) ?? "";
         const listed = await collector
           .listRaw(subscriptionId, listPathOf(first), ML_API_VERSION)
           .catch(() => undefined);
@@ -187,16 +189,7 @@ const ML_RESOURCE =
  * (it is gone) lets it resolve; found, it is judged from ARM's answer (with its children, which Resource
  * Graph lacks as well); refused or failed, it is unknown and its findings stay open.
  */
-async function confirmMissing(
-  collector: Collector,
-  previous: readonly string[],
-  trusted: Set<string>,
-): Promise<void> {
-  const ids = new Map<string, string>();
-  for (const id of previous) {
-    const ml = ML_RESOURCE.exec(id)?.[0];
-    if (ml && trusted.has(subscriptionOf(ml)?.toLowerCase() ?? "")) ids.set(ml.toLowerCase(), ml);
-  }
+async function confirmMissing(collector: Collector, ids: ReadonlyMap<string, string>): Promise<void> {
   // Parents first: a workspace found brings its endpoints and deployments, a workspace gone takes them along.
   const byDepth = [...ids.values()].sort((a, b) => a.split("/").length - b.split("/").length);
   const levels = new Map<number, string[]>();
@@ -230,6 +223,20 @@ const PARALLEL_BATCHES = 7;
 /** Below this, a query per few subscriptions would only spend quota: a small tenant is one query. */
 const MIN_BATCH_SIZE = 10;
 
+/** The ML resources (or their workspace and endpoint) that earlier findings name, per subscription. */
+function previousBySubscription(previous: readonly string[]): Map<string, Map<string, string>> {
+  const bySubscription = new Map<string, Map<string, string>>();
+  for (const id of previous) {
+    const ml = ML_RESOURCE.exec(id)?.[0];
+    const key = ml ? subscriptionOf(ml)?.toLowerCase() : undefined;
+    if (!ml || !key) continue;
+    const ids = bySubscription.get(key) ?? new Map<string, string>();
+    ids.set(ml.toLowerCase(), ml);
+    bySubscription.set(key, ids);
+  }
+  return bySubscription;
+}
+
 export async function readWithArg(
   collector: Collector,
   subscriptions: SubscriptionInfo[],
@@ -237,6 +244,7 @@ export async function readWithArg(
   previous: readonly string[] = [],
 ): Promise<void> {
   const gate = new QuotaGate();
+  const earlier = previousBySubscription(previous);
   // Resource Graph's rows are trusted only where the identity is shown to read every ML resource.
   const proofs = await Promise.all(
     subscriptions.map(async (s) => ({
@@ -251,8 +259,25 @@ export async function readWithArg(
   const size = batchSize ?? batchSizeFor(ids.length);
   const batches: string[][] = [];
   for (let i = 0; i < ids.length; i += size) batches.push(ids.slice(i, i + size));
+
+  const finish = async (subscriptionId: string) => {
+    const unread = collector.failures.some(
+      (f) => f.scopeType === "subscription" && sameId(f.scope, `/subscriptions/${subscriptionId}`),
+    );
+    if (!unread) {
+      await completeFromArm(collector, subscriptionId);
+      await confirmMissing(collector, earlier.get(subscriptionId.toLowerCase()) ?? new Map());
+    }
+    await collector.settle(subscriptionId);
+  };
+  // A few batches at a time: Resource Graph's quota is per user, and each batch in flight holds its rows.
+  const queue = [...batches];
+  const worker = async () => {
+    for (let batch = queue.shift(); batch; batch = queue.shift())
+      await readBatch(collector, gate, batch, finish);
+  };
   await Promise.all([
-    ...batches.map((batch) => readBatch(collector, gate, batch)),
+    ...Array.from({ length: Math.min(PARALLEL_BATCHES, batches.length) }, worker),
     ...proofs
       .filter((p) => !p.proof.proven)
       .map(async ({ id, proof }) => {
@@ -261,17 +286,7 @@ export async function readWithArg(
           ...(proof.denyFailure ? { failure: proof.denyFailure } : {}),
         });
         collector.subscriptionDone();
+        await collector.settle(id);
       }),
   ]);
-
-  const unread = new Set(
-    collector.failures
-      .filter((f) => f.scopeType === "subscription")
-      .map((f) => subscriptionOf(f.scope)?.toLowerCase()),
-  );
-  const trusted = new Set(ids.map((id) => id.toLowerCase()).filter((id) => !unread.has(id)));
-  await completeFromArm(collector, trusted);
-  await confirmMissing(collector, previous, trusted);
-  const read = subscriptions.map((s) => s.subscriptionId.toLowerCase()).filter((id) => !unread.has(id));
-  await readDependencies(collector, gate, new Set(read));
 }

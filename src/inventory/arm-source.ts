@@ -31,9 +31,9 @@ export async function readWithArm(collector: Collector, subscriptions: Subscript
     subscriptions.map(async ({ subscriptionId }) => {
       await readSubscriptionWhole(collector, subscriptionId);
       collector.subscriptionDone();
+      await collector.settle(subscriptionId);
     }),
   );
-  await collector.readDependencies();
 }
 
 /**

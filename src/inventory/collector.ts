@@ -30,8 +30,28 @@ export interface Progress {
   deployments: number;
 }
 
+/** What a settled subscription hands to evaluation: its ML resources, read whole (or its failures say not). */
+export interface InventoryUnit {
+  /** Undefined for the last unit: ML resources read by id outside the audited subscriptions (a hub). */
+  subscriptionId?: string;
+  resources: ArmResource[];
+}
+
+const ML_TYPES = [TYPES.workspace, TYPES.onlineEndpoint, TYPES.onlineDeployment];
+const isMlType = (type: string) => ML_TYPES.some((t) => sameId(t, type));
+const byId = (a: ArmResource, b: ArmResource) => a.id.toLowerCase().localeCompare(b.id.toLowerCase());
+
+/**
+ * Resources are held per subscription only until it settles: then its dependencies are read, it is handed to
+ * `onSettled` (evaluation, the archive) and forgotten, so memory follows the subscriptions in flight, not the
+ * tenant. What other subscriptions may look up stays in `context` for the run: hubs, storage accounts,
+ * registries, private endpoints.
+ */
 export class Collector {
-  private readonly resources = new Map<string, ArmResource>();
+  private readonly open = new Map<string, Map<string, ArmResource>>();
+  private readonly settled = new Set<string>();
+  /** Resources any subscription's rules may look up by id; kept for the whole run. */
+  readonly context = new Map<string, ArmResource>();
   readonly failures: ScopeFailure[] = [];
   /** Subscriptions the `arg` source could not show whole, read with ARM lists instead, and why. */
   armFallback: { subscriptionId: string; reason: string }[] = [];
@@ -46,31 +66,83 @@ export class Collector {
     readonly clients: ArmClients,
     readonly limiter: Limiter,
     private readonly onProgress?: (progress: Progress) => void,
+    private readonly onSettled: (unit: InventoryUnit) => void = () => undefined,
   ) {}
+
+  /** The subscriptions being read: their ML resources are held until each settles. */
+  expect(subscriptionIds: readonly string[]): void {
+    for (const id of subscriptionIds) this.open.set(id.toLowerCase(), new Map());
+  }
+
+  private unitOf(id: string): Map<string, ArmResource> | undefined {
+    return this.open.get(subscriptionOf(id)?.toLowerCase() ?? "");
+  }
 
   add(raw: unknown): ArmResource | undefined {
     const resource = normalizeResource(raw);
     if (!resource) return undefined;
     const key = resource.id.toLowerCase();
-    if (!this.resources.has(key)) {
+    const unit = isMlType(resource.type) ? this.unitOf(resource.id) : undefined;
+    if (!this.has(key)) {
       if (sameId(resource.type, TYPES.workspace)) this.progress.workspaces += 1;
       else if (sameId(resource.type, TYPES.onlineEndpoint)) this.progress.endpoints += 1;
       else if (sameId(resource.type, TYPES.onlineDeployment)) this.progress.deployments += 1;
     }
-    this.resources.set(key, resource);
+    if (unit) unit.set(key, resource);
+    else this.context.set(key, resource);
     return resource;
   }
 
   has(id: string): boolean {
-    return this.resources.has(id.toLowerCase());
+    const key = id.toLowerCase();
+    return this.context.has(key) || (this.unitOf(key)?.has(key) ?? false);
   }
 
-  all(): ArmResource[] {
-    return [...this.resources.values()].sort((a, b) => a.id.toLowerCase().localeCompare(b.id.toLowerCase()));
+  private find(id: string): ArmResource | undefined {
+    const key = id.toLowerCase();
+    return this.unitOf(key)?.get(key) ?? this.context.get(key);
   }
 
-  ofType(type: string): ArmResource[] {
-    return [...this.resources.values()].filter((r) => sameId(r.type, type));
+  /** The ML resources of one subscription still held, of one type. */
+  ofType(type: string, subscriptionId: string): ArmResource[] {
+    const unit = this.open.get(subscriptionId.toLowerCase());
+    return unit ? [...unit.values()].filter((r) => sameId(r.type, type)) : [];
+  }
+
+  /**
+   * The subscription is read whole (or its failures say what is not): its workspaces' hubs, dependencies
+   * and pending private endpoints are read, then it is handed on and forgotten.
+   */
+  async settle(subscriptionId: string): Promise<void> {
+    const key = subscriptionId.toLowerCase();
+    const unit = this.open.get(key);
+    if (!unit || this.settled.has(key)) return;
+    await this.readDependencies(subscriptionId);
+    this.open.delete(key);
+    this.settled.add(key);
+    const resources = [...unit.values()].sort(byId);
+    // Projects of other subscriptions judge their endpoints by these hubs' settings.
+    for (const r of resources)
+      if (sameId(r.type, TYPES.workspace) && sameValue(r.kind, "Hub"))
+        this.context.set(r.id.toLowerCase(), r);
+    this.onSettled({ subscriptionId, resources });
+  }
+
+  /** The last unit: ML resources read by id that belong to no audited subscription (a hub outside the audit). */
+  finish(): void {
+    const resources = [...this.context.values()]
+      .filter((r) => isMlType(r.type))
+      .filter((r) => {
+        const sub = subscriptionOf(r.id)?.toLowerCase() ?? "";
+        return !this.settled.has(sub) && !this.open.has(sub);
+      })
+      .sort(byId);
+    if (resources.length > 0) this.onSettled({ resources });
+  }
+
+  /** What the archive keeps beside the units: storage accounts, registries, private endpoints. */
+  contextResources(): ArmResource[] {
+    return [...this.context.values()].filter((r) => !isMlType(r.type)).sort(byId);
   }
 
   fail(error: unknown, scope: string, scopeType: ScopeType, operation: string): void {
@@ -124,7 +196,8 @@ export class Collector {
 
   /** Forgets a resource and everything beneath it: ARM says it no longer exists. */
   remove(id: string): void {
-    for (const key of [...this.resources.keys()]) if (isWithin(key, id)) this.resources.delete(key);
+    for (const map of [this.unitOf(id), this.context])
+      if (map) for (const key of [...map.keys()]) if (isWithin(key, id)) map.delete(key);
   }
 
   /**
@@ -187,10 +260,21 @@ export class Collector {
     return { status: 200, items };
   }
 
+  /** The subscription's workspaces, and the hubs (read already) its projects inherit from. */
+  private workspacesOf(subscriptionId: string): ArmResource[] {
+    const own = this.ofType(TYPES.workspace, subscriptionId);
+    const hubs = own.flatMap((w) => {
+      const hub = hubOf(w);
+      const found = hub ? this.find(hub) : undefined;
+      return found ? [found] : [];
+    });
+    return [...own, ...hubs];
+  }
+
   /** The storage accounts and container registries the workspaces name, once each. */
-  dependencyIds(): string[] {
+  dependencyIds(subscriptionId: string): string[] {
     const ids = new Map<string, string>();
-    for (const workspace of this.ofType(TYPES.workspace)) {
+    for (const workspace of this.workspacesOf(subscriptionId)) {
       for (const name of ["storageAccount", "containerRegistry"]) {
         const id = workspace.properties?.[name];
         if (typeof id === "string" && id) ids.set(id.toLowerCase(), id);
@@ -204,9 +288,9 @@ export class Collector {
    * such a request comes from (which subnet, which subscription) is what its reviewer needs to know.
    * Approved connections need no such context, so they cost no request.
    */
-  pendingPrivateEndpointIds(): string[] {
+  pendingPrivateEndpointIds(subscriptionId: string): string[] {
     const ids = new Map<string, string>();
-    for (const workspace of this.ofType(TYPES.workspace)) {
+    for (const workspace of this.ofType(TYPES.workspace, subscriptionId)) {
       const connections = workspace.properties?.privateEndpointConnections;
       if (!Array.isArray(connections)) continue;
       for (const connection of connections as { properties?: Record<string, unknown> }[]) {
@@ -222,29 +306,42 @@ export class Collector {
   }
 
   /**
-   * The hubs of the projects read: a project inherits its hub's network isolation, so a hub outside the
-   * audited subscriptions is read by id (and one that cannot be read makes its projects' verdicts unknown).
+   * The hubs of the subscription's projects: a project inherits its hub's network isolation, so a hub not
+   * read yet (outside the audit, or in a subscription still being read) is read by id, and one that cannot
+   * be read makes its projects' verdicts unknown. Each is kept in `context` for the projects' rules.
    */
-  hubIds(): string[] {
+  private async readHubs(subscriptionId: string): Promise<void> {
     const ids = new Map<string, string>();
-    for (const workspace of this.ofType(TYPES.workspace)) {
-      if (!sameValue(workspace.kind, "Project")) continue;
-      const hub = workspace.properties?.hubResourceId;
-      if (typeof hub === "string" && hub) ids.set(hub.toLowerCase(), hub);
+    for (const workspace of this.ofType(TYPES.workspace, subscriptionId)) {
+      const hub = hubOf(workspace);
+      if (hub) ids.set(hub.toLowerCase(), hub);
     }
-    return [...ids.values()];
+    await Promise.all(
+      [...ids.values()].map(async (id) => {
+        const hub = this.find(id) ?? (await this.getById(id, "read the hub of a project"));
+        if (hub) this.context.set(id.toLowerCase(), hub);
+      }),
+    );
   }
 
-  /** Reads what the workspaces point at and is not read yet: hubs, dependencies, and pending private endpoints. */
-  async readDependencies(): Promise<void> {
+  /** Reads what the subscription's workspaces point at and is not read yet: hubs, dependencies, pending private endpoints. */
+  async readDependencies(subscriptionId: string): Promise<void> {
     const missing = (ids: string[]) => ids.filter((id) => !this.has(id));
     // Hubs first: their storage accounts and registries are the projects' dependencies too.
-    await Promise.all(missing(this.hubIds()).map((id) => this.getById(id, "read the hub of a project")));
+    await this.readHubs(subscriptionId);
     await Promise.all([
-      ...missing(this.dependencyIds()).map((id) => this.getById(id, "read the workspace's dependency")),
-      ...missing(this.pendingPrivateEndpointIds()).map((id) =>
+      ...missing(this.dependencyIds(subscriptionId)).map((id) =>
+        this.getById(id, "read the workspace's dependency"),
+      ),
+      ...missing(this.pendingPrivateEndpointIds(subscriptionId)).map((id) =>
         this.getById(id, "read the private endpoint of a pending connection", true),
       ),
     ]);
   }
+}
+
+function hubOf(workspace: ArmResource): string | undefined {
+  if (!sameValue(workspace.kind, "Project")) return undefined;
+  const hub = workspace.properties?.hubResourceId;
+  return typeof hub === "string" && hub ? hub : undefined;
 }

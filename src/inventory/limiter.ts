@@ -1,11 +1,18 @@
 /**
  * Bounded concurrency, overall and per key (a subscription: ARM throttles per subscription). Wrap
  * single requests, never tasks that themselves wait on the limiter, so it cannot deadlock.
+ *
+ * Keys are served in the order they were first seen: the requests of a subscription begun come before
+ * those of the next, so subscriptions finish one after another (and are judged and forgotten) instead of
+ * all advancing together and all being held until the end.
  */
 export class Limiter {
   private active = 0;
   private readonly activeByKey = new Map<string, number>();
-  private readonly queue: { key: string; start: () => void }[] = [];
+  private readonly rank = new Map<string, number>();
+  private readonly waiting = new Map<string, (() => void)[]>();
+  /** Keys with waiting tasks, by rank. */
+  private readonly order: string[] = [];
 
   constructor(
     private readonly overall: number,
@@ -14,6 +21,7 @@ export class Limiter {
 
   run<T>(rawKey: string, task: () => Promise<T>): Promise<T> {
     const key = rawKey.toLowerCase();
+    if (!this.rank.has(key)) this.rank.set(key, this.rank.size);
     return new Promise<T>((resolve, reject) => {
       const start = (): void => {
         this.active += 1;
@@ -26,20 +34,38 @@ export class Limiter {
             this.pump();
           });
       };
-      this.queue.push({ key, start });
+      const queue = this.waiting.get(key);
+      if (queue) queue.push(start);
+      else {
+        this.waiting.set(key, [start]);
+        this.enqueueKey(key);
+      }
       this.pump();
     });
   }
 
+  private enqueueKey(key: string): void {
+    const rank = this.rank.get(key) ?? 0;
+    let low = 0;
+    let high = this.order.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if ((this.rank.get(this.order[mid] as string) ?? 0) < rank) low = mid + 1;
+      else high = mid;
+    }
+    this.order.splice(low, 0, key);
+  }
+
   private pump(): void {
-    for (let i = 0; i < this.queue.length && this.active < this.overall;) {
-      const item = this.queue[i] as { key: string; start: () => void };
-      if ((this.activeByKey.get(item.key) ?? 0) < this.perKey) {
-        this.queue.splice(i, 1);
-        item.start();
-      } else {
-        i += 1;
-      }
+    for (let i = 0; i < this.order.length && this.active < this.overall;) {
+      const key = this.order[i] as string;
+      const queue = this.waiting.get(key) ?? [];
+      while (queue.length > 0 && this.active < this.overall && (this.activeByKey.get(key) ?? 0) < this.perKey)
+        (queue.shift() as () => void)();
+      if (queue.length === 0) {
+        this.waiting.delete(key);
+        this.order.splice(i, 1);
+      } else i += 1;
     }
   }
 }

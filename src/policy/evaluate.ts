@@ -2,7 +2,13 @@
  * `(snapshot, policy, now) → findings`: pure. Profiles and overrides decide which rules run and at what
  * severity; exemptions mark what is accepted; whatever a rule could not judge becomes AUDIT001.
  */
-import { SnapshotView, type Snapshot } from "../snapshot.js";
+import {
+  SnapshotView,
+  type ArmResource,
+  type ScopeFailure,
+  type Snapshot,
+  type SubscriptionInfo,
+} from "../snapshot.js";
 import { exemptionCovers, isExpired } from "./exemptions.js";
 import { profileEnables } from "./profiles.js";
 import { RULES } from "./registry.js";
@@ -12,6 +18,7 @@ import {
   type Configuration,
   type Exemption,
   type Policy,
+  type Rule,
   type RuleContext,
   type RuleMeta,
   type Severity,
@@ -41,57 +48,119 @@ export interface Evaluation {
   rulesRun: string[];
 }
 
-export function evaluate(snapshot: Snapshot, policy: Policy, now: Date): Evaluation {
-  const view = new SnapshotView(snapshot);
-  const ctx: RuleContext = { view, policy, now, unknowns: [] };
-  const drafts: FindingDraft[] = [];
-  const unjudged = new Set<string>(snapshot.failures.map((f) => f.scope));
-  const rulesRun: string[] = [];
+/** Rules that judge the run as a whole (read failures, exemptions), not the resources of one subscription. */
+const RUN_SUBJECTS = new Set(["scope", "exempted resource"]);
 
-  for (const rule of RULES) {
-    const override = policy.rules[rule.id];
-    if (override === "off" || !profileEnables(policy.profile, rule.posture)) continue;
-    rulesRun.push(rule.id);
-    for (const outcome of rule.evaluate(ctx)) {
-      if (outcome.kind === "unknown") {
-        ctx.unknowns.push({ scope: outcome.scope, ruleId: rule.id, reason: outcome.reason });
-        unjudged.add(outcome.subject ?? outcome.scope);
-        continue;
-      }
-      const { kind: _kind, ...violation } = outcome;
-      const exemption = policy.exemptions.find(
-        (e) => exemptionCovers(e, rule.id, violation.resourceId) && !isExpired(e, now),
-      );
-      drafts.push({
-        ...violation,
-        rule,
-        severity: override ?? rule.severity,
-        ...(exemption ? { exemption } : {}),
-      });
-    }
-  }
-
-  drafts.sort(
-    (a, b) =>
-      severityRank(b.severity) - severityRank(a.severity) ||
-      a.rule.id.localeCompare(b.rule.id) ||
-      a.resourceId.toLowerCase().localeCompare(b.resourceId.toLowerCase()),
+/** Most severe first, then by rule, then by resource: the order of every findings list. */
+export function findingOrder(
+  a: { severity: Severity; ruleId: string; resourceId: string },
+  b: { severity: Severity; ruleId: string; resourceId: string },
+): number {
+  return (
+    severityRank(b.severity) - severityRank(a.severity) ||
+    a.ruleId.localeCompare(b.ruleId) ||
+    a.resourceId.toLowerCase().localeCompare(b.resourceId.toLowerCase())
   );
+}
 
-  const configurations: Evaluation["configurations"] = {};
-  for (const { workspace, endpoint, deployment, isolation } of managedDeployments(view)) {
-    const key =
-      isolation.state === "known" && view.propertiesKnown(workspace.id)
-        ? configurationOf(workspace, endpoint, deployment)
-        : "unknown";
-    configurations[key] = (configurations[key] ?? 0) + 1;
+/**
+ * Evaluation a subscription at a time, so that a run holds one subscription's resources, not the tenant's:
+ * `judge` each settled subscription's resources as they come (looking up hubs and dependencies in
+ * `context`), then `finish` once, with every read failure, for what concerns the run as a whole.
+ */
+export class Evaluator {
+  private readonly unknowns: RuleContext["unknowns"] = [];
+  private readonly unjudged = new Set<string>();
+  private readonly configurations: Evaluation["configurations"] = {};
+  private readonly enabled: Rule[];
+
+  constructor(
+    private readonly policy: Policy,
+    private readonly now: Date,
+    private readonly subscriptions: SubscriptionInfo[],
+  ) {
+    this.enabled = RULES.filter((rule) => {
+      const override = policy.rules[rule.id];
+      return override !== "off" && profileEnables(policy.profile, rule.posture);
+    });
   }
 
-  return {
-    drafts,
-    configurations,
-    complete: snapshot.failures.length === 0 && ctx.unknowns.length === 0,
-    unjudgedScopes: [...unjudged],
-    rulesRun,
-  };
+  /** A view of these resources as the rules see them: `context` and `failures` as read so far. */
+  view(
+    resources: ArmResource[],
+    failures: readonly ScopeFailure[],
+    context?: ReadonlyMap<string, ArmResource>,
+  ): SnapshotView {
+    return new SnapshotView(
+      { subscriptions: this.subscriptions, resources, failures: [...failures] },
+      context,
+    );
+  }
+
+  /** The findings on one subscription's resources (unsorted). */
+  judge(view: SnapshotView): FindingDraft[] {
+    const drafts = this.run(view, (rule) => !RUN_SUBJECTS.has(rule.subject));
+    for (const { workspace, endpoint, deployment, isolation } of managedDeployments(view)) {
+      const key =
+        isolation.state === "known" && view.propertiesKnown(workspace.id)
+          ? configurationOf(workspace, endpoint, deployment)
+          : "unknown";
+      this.configurations[key] = (this.configurations[key] ?? 0) + 1;
+    }
+    return drafts;
+  }
+
+  /** The run-wide findings (AUDIT001 for every failure and every unknown, expired exemptions), and the totals. */
+  finish(view: SnapshotView): Evaluation {
+    for (const f of view.snapshot.failures) this.unjudged.add(f.scope);
+    const drafts = this.run(view, (rule) => RUN_SUBJECTS.has(rule.subject));
+    return {
+      drafts,
+      configurations: this.configurations,
+      complete: view.snapshot.failures.length === 0 && this.unknowns.length === 0,
+      unjudgedScopes: [...this.unjudged],
+      rulesRun: this.enabled.map((r) => r.id),
+    };
+  }
+
+  private run(view: SnapshotView, which: (rule: Rule) => boolean): FindingDraft[] {
+    const ctx: RuleContext = { view, policy: this.policy, now: this.now, unknowns: this.unknowns };
+    const drafts: FindingDraft[] = [];
+    for (const rule of this.enabled.filter(which)) {
+      for (const outcome of rule.evaluate(ctx)) {
+        if (outcome.kind === "unknown") {
+          this.unknowns.push({ scope: outcome.scope, ruleId: rule.id, reason: outcome.reason });
+          this.unjudged.add(outcome.subject ?? outcome.scope);
+          continue;
+        }
+        const { kind: _kind, ...violation } = outcome;
+        const exemption = this.policy.exemptions.find(
+          (e) => exemptionCovers(e, rule.id, violation.resourceId) && !isExpired(e, this.now),
+        );
+        drafts.push({
+          ...violation,
+          rule,
+          severity: (this.policy.rules[rule.id] as Severity | undefined) ?? rule.severity,
+          ...(exemption ? { exemption } : {}),
+        });
+      }
+    }
+    return drafts;
+  }
+}
+
+/** A whole snapshot at once: one subscription's worth of evaluation, then the run's. */
+export function evaluate(snapshot: Snapshot, policy: Policy, now: Date): Evaluation {
+  const evaluator = new Evaluator(policy, now, snapshot.subscriptions);
+  const view = new SnapshotView(snapshot);
+  const drafts = [...evaluator.judge(view)];
+  const run = evaluator.finish(view);
+  drafts.push(...run.drafts);
+  drafts.sort((a, b) =>
+    findingOrder(
+      { severity: a.severity, ruleId: a.rule.id, resourceId: a.resourceId },
+      { severity: b.severity, ruleId: b.rule.id, resourceId: b.resourceId },
+    ),
+  );
+  return { ...run, drafts };
 }

@@ -3,10 +3,14 @@
  * folder reconciles against. Files are written to temporary names and renamed once all are written,
  * so a failed run leaves the folder as it was.
  */
+import { createWriteStream } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import type { Finding } from "../findings/finding.js";
+import { prettyJsonStream } from "./json-stream.js";
 import { formatIssues } from "../validation.js";
 import type { Summary } from "../findings/summary.js";
 import type { TeamsMessage } from "./teams-card.js";
@@ -71,21 +75,17 @@ export interface RunOutput {
 
 export async function writeRun(dir: string, output: RunOutput): Promise<string[]> {
   await mkdir(dir, { recursive: true });
-  const state: LocalState = {
-    version: 1,
-    runId: output.summary.runId,
-    updatedAt: output.summary.finishedAt,
-    findings: output.state,
-  };
-  const files: [string, unknown][] = [
-    ["findings.json", output.findings],
-    ["summary.json", output.summary],
-    [STATE_FILE, state],
+  const state = { version: 1, runId: output.summary.runId, updatedAt: output.summary.finishedAt };
+  // Written a finding at a time: a run's findings never become one string (hundreds of MB for a large tenant).
+  const files: [string, () => Readable][] = [
+    ["findings.json", () => prettyJsonStream(output.findings)],
+    ["summary.json", () => Readable.from([`${JSON.stringify(output.summary, null, 2)}\n`])],
+    [STATE_FILE, () => prettyJsonStream(output.state, { head: state, key: "findings" })],
   ];
   const temporary = files.map(([name]) => join(dir, `.${name}.${output.summary.runId}.tmp`));
   try {
     await Promise.all(
-      files.map(([, data], i) => writeFile(temporary[i] as string, `${JSON.stringify(data, null, 2)}\n`)),
+      files.map(([, body], i) => pipeline(body(), createWriteStream(temporary[i] as string))),
     );
   } catch (error) {
     await Promise.all(temporary.map((t) => rm(t, { force: true })));

@@ -3,6 +3,7 @@
  * digest. A storage failure marks the run incomplete (and is reported); nothing is dropped quietly.
  */
 import type { AuditResult } from "../audit.js";
+import type { InventorySpool } from "./inventory-spool.js";
 import type { Summary } from "../findings/summary.js";
 import type { DigestState } from "./runs.js";
 import { isUnavailable, type AuditStorage } from "./storage.js";
@@ -42,7 +43,13 @@ export function describeStorageError(error: unknown): string {
 
 export async function publishRun(
   result: AuditResult,
-  sinks: { storage?: AuditStorage; notify?: Notify; stateUnreadable?: string },
+  sinks: {
+    storage?: AuditStorage;
+    /** What the run read, spooled as it was read: the archive's `inventory.json.gz`. */
+    inventory?: InventorySpool;
+    notify?: Notify;
+    stateUnreadable?: string;
+  },
 ): Promise<Publication> {
   let summary = result.summary;
   const storageErrors: string[] = [];
@@ -81,7 +88,8 @@ export async function publishRun(
       summary = { ...summary, complete: false, storageErrors: [...storageErrors] };
     if (storage.unavailable === undefined) {
       try {
-        await storage.archiveRun(summary, result.findings, result.snapshot);
+        if (sinks.inventory) await sinks.inventory.close(result.inventory);
+        await storage.archiveRun(summary, result.findings, sinks.inventory);
       } catch (error) {
         storageErrors.push(`run archive: not written (${describeStorageError(error)})`);
         if (isUnavailable(error)) storage.unavailable = describeStorageError(error);

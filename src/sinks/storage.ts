@@ -5,17 +5,20 @@
  */
 import type { ContainerClient } from "@azure/storage-blob";
 import type { TableClient, TableEntity, TransactionAction } from "@azure/data-tables";
-import { promisify } from "node:util";
-import { gzip } from "node:zlib";
+import { Readable } from "node:stream";
 import type { Finding, FindingStatus } from "../findings/finding.js";
 import type { Summary } from "../findings/summary.js";
-import type { Snapshot } from "../snapshot.js";
+import type { InventorySpool } from "./inventory-spool.js";
+import { prettyJsonStream } from "./json-stream.js";
 import type { TeamsMessage } from "./teams-card.js";
 import type { PendingDigests } from "./teams-webhook.js";
 import { RunStore, type DigestState } from "./runs.js";
 import { blobService, tableClient, type StorageRetry, type StorageTarget } from "./storage-target.js";
 
-const gzipAsync = promisify(gzip);
+/** Blocks of 4 MiB, two in flight: what an upload holds in memory, whatever the size of the run. */
+const UPLOAD_BLOCK = 4 * 1024 * 1024;
+const UPLOAD_CONCURRENCY = 2;
+const jsonStream = (value: unknown) => Readable.from([`${JSON.stringify(value, null, 2)}\n`]);
 
 export const CONTAINER = "audit";
 export const FINDINGS_TABLE = "findings";
@@ -330,14 +333,20 @@ export class AuditStorage {
     return result;
   }
 
-  /** The run's archive; `latest/` only after everything else of the run is written. */
-  async archiveRun(summary: Summary, findings: readonly Finding[], snapshot: Snapshot): Promise<string[]> {
+  /**
+   * The run's archive; `latest/` only after everything else of the run is written. The findings and the
+   * inventory are streamed: neither is built as one string or buffer.
+   */
+  async archiveRun(
+    summary: Summary,
+    findings: readonly Finding[],
+    inventory?: InventorySpool,
+  ): Promise<string[]> {
     await this.prepare();
     const [date] = summary.startedAt.split("T");
     const prefix = `runs/${(date ?? "").replace(/-/g, "/")}/${summary.runId}`;
-    const json = (value: unknown) => Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
-    const upload = async (name: string, body: Buffer, contentType: string, encoding?: string) => {
-      await this.container.getBlockBlobClient(name).uploadData(body, {
+    const upload = async (name: string, body: Readable, contentType: string, encoding?: string) => {
+      await this.container.getBlockBlobClient(name).uploadStream(body, UPLOAD_BLOCK, UPLOAD_CONCURRENCY, {
         blobHTTPHeaders: {
           blobContentType: contentType,
           ...(encoding ? { blobContentEncoding: encoding } : {}),
@@ -345,25 +354,23 @@ export class AuditStorage {
       });
       return name;
     };
-    // Compressed before any upload starts: an await between starting the uploads and handing them to
-    // Promise.all would leave an early rejection (storage down) unhandled for that moment.
-    const inventory = await gzipAsync(JSON.stringify(snapshot));
-    const written = await Promise.all([
-      upload(`${prefix}/findings.json`, json(findings), "application/json"),
-      upload(`${prefix}/summary.json`, json(summary), "application/json"),
-      upload(`${prefix}/inventory.json.gz`, inventory, "application/json", "gzip"),
+    return Promise.all([
+      upload(`${prefix}/findings.json`, prettyJsonStream(findings), "application/json"),
+      upload(`${prefix}/summary.json`, jsonStream(summary), "application/json"),
+      ...(inventory
+        ? [upload(`${prefix}/inventory.json.gz`, Readable.from(inventory.read()), "application/json", "gzip")]
+        : []),
     ]);
-    return written;
   }
 
   async publishLatest(summary: Summary, findings: readonly Finding[]): Promise<void> {
-    const json = (value: unknown) => Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
-    await this.container.getBlockBlobClient("latest/findings.json").uploadData(json(findings), {
-      blobHTTPHeaders: { blobContentType: "application/json" },
-    });
-    await this.container.getBlockBlobClient("latest/summary.json").uploadData(json(summary), {
-      blobHTTPHeaders: { blobContentType: "application/json" },
-    });
+    const options = { blobHTTPHeaders: { blobContentType: "application/json" } };
+    await this.container
+      .getBlockBlobClient("latest/findings.json")
+      .uploadStream(prettyJsonStream(findings), UPLOAD_BLOCK, UPLOAD_CONCURRENCY, options);
+    await this.container
+      .getBlockBlobClient("latest/summary.json")
+      .uploadStream(jsonStream(summary), UPLOAD_BLOCK, UPLOAD_CONCURRENCY, options);
   }
 
   async recordRun(summary: Summary, extra: { digest?: DigestState } = {}): Promise<void> {

@@ -42,12 +42,15 @@ describe("synthetic tenants", () => {
       "AMLNI005",
       "AMLNO001",
     ]);
-    const { result } = await auditThroughEmulator(tenant, source, {}, concurrency ? { concurrency } : {});
+    const { result, snapshot } = await auditThroughEmulator(
+      tenant,
+      source,
+      {},
+      concurrency ? { concurrency } : {},
+    );
     expect(result.summary.complete).toBe(true);
     expect(byRule(result.findings)).toEqual(expected);
-    const ml = result.snapshot.resources.filter((r) =>
-      r.type.startsWith("Microsoft.MachineLearningServices/"),
-    );
+    const ml = snapshot.resources.filter((r) => r.type.startsWith("Microsoft.MachineLearningServices/"));
     expect(ml).toHaveLength(resources);
   });
 });

@@ -1,3 +1,4 @@
+import type { ArmResource, Snapshot } from "../../src/snapshot.js";
 import { runAudit, type AuditRequest } from "../../src/audit.js";
 import { startEmulator, type EmulatorOptions, type EmulatorStats } from "../../src/emulator/server.js";
 import type { TenantFile } from "../../src/emulator/tenant-file.js";
@@ -13,7 +14,13 @@ export async function auditThroughEmulator(
   source: Source,
   options: EmulatorOptions = {},
   request: Partial<AuditRequest> = {},
-): Promise<{ result: Awaited<ReturnType<typeof runAudit>>; stats: EmulatorStats; ms: number }> {
+): Promise<{
+  result: Awaited<ReturnType<typeof runAudit>>;
+  /** Everything the run handed on, gathered as the archive would. */
+  snapshot: Snapshot;
+  stats: EmulatorStats;
+  ms: number;
+}> {
   const emulator = await startEmulator(tenant, options);
   try {
     const connection: ArmConnection = {
@@ -23,8 +30,23 @@ export async function auditThroughEmulator(
       retryOptions: FAST_RETRIES,
     };
     const started = performance.now();
-    const result = await runAudit({ connection, source, policy: DEFAULT_POLICY, previous: [], ...request });
-    return { result, stats: emulator.stats(), ms: performance.now() - started };
+    const resources: ArmResource[] = [];
+    const result = await runAudit({
+      connection,
+      source,
+      policy: DEFAULT_POLICY,
+      previous: [],
+      ...request,
+      onInventory: (unit) => {
+        resources.push(...unit);
+        request.onInventory?.(unit);
+      },
+    });
+    const snapshot: Snapshot = {
+      ...result.inventory,
+      resources: resources.sort((a, b) => a.id.toLowerCase().localeCompare(b.id.toLowerCase())),
+    };
+    return { result, snapshot, stats: emulator.stats(), ms: performance.now() - started };
   } finally {
     await emulator.close();
   }

@@ -61,8 +61,11 @@ const count = (types: string[], type: string) => types.filter((t) => t.endsWith(
 describe.each(SOURCES)("the %s source", (source) => {
   it("reads every page of a paged tenant", async () => {
     const t = sizedTenant([SUB, SUB2], 3);
-    const { result, stats } = await auditThroughEmulator(t, source, { pageSize: 2, argPageSize: 4 });
-    const types = result.snapshot.resources.map((r) => r.type);
+    const { result, snapshot, stats } = await auditThroughEmulator(t, source, {
+      pageSize: 2,
+      argPageSize: 4,
+    });
+    const types = snapshot.resources.map((r) => r.type);
     expect(count(types, "/workspaces")).toBe(6);
     expect(count(types, "/onlineEndpoints")).toBe(12);
     expect(count(types, "/deployments")).toBe(24);
@@ -95,13 +98,13 @@ describe.each(SOURCES)("the %s source", (source) => {
 
   it("turns a 403 subscription into AUDIT001 and reads the others", async () => {
     const t = sizedTenant([SUB, SUB2, SUB3], 1, [{ path: `/subscriptions/${SUB2}`, status: 403 }]);
-    const { result } = await auditThroughEmulator(t, source);
+    const { result, snapshot } = await auditThroughEmulator(t, source);
     expect(result.summary.complete).toBe(false);
     expect(result.summary.coverage.subscriptions).toEqual({ total: 3, read: 2, failed: 1 });
     const unreadable = result.findings.filter((f) => f.ruleId === "AUDIT001");
     expect(unreadable.map((f) => f.resourceId)).toEqual([`/subscriptions/${SUB2}`]);
     expect(unreadable[0]?.message).toContain("403");
-    const read = new Set(result.snapshot.resources.map((r) => r.id.split("/")[2]));
+    const read = new Set(snapshot.resources.map((r) => r.id.split("/")[2]));
     expect([...read].sort()).toEqual([SUB, SUB3].sort());
   });
 
@@ -111,25 +114,23 @@ describe.each(SOURCES)("the %s source", (source) => {
     // Without managedNetwork in its listing, the arg source must read ws0 from ARM too.
     const ws0 = t.resources.find((r) => r.id === broken);
     delete ws0?.properties?.managedNetwork;
-    const { result } = await auditThroughEmulator(t, source);
+    const { result, snapshot } = await auditThroughEmulator(t, source);
     expect(result.summary.complete).toBe(false);
     const scopes = result.findings.filter((f) => f.ruleId === "AUDIT001").map((f) => f.resourceId);
     // arm fails to list the endpoints of ws0; arg fails to read ws0 itself from ARM.
     expect(scopes).toEqual([broken]);
-    expect(result.snapshot.resources.some((r) => r.id.includes("/workspaces/ws1/onlineEndpoints/"))).toBe(
-      true,
-    );
+    expect(snapshot.resources.some((r) => r.id.includes("/workspaces/ws1/onlineEndpoints/"))).toBe(true);
   });
 
   it("stays within ARM's read throttle and still reads everything", async () => {
     const t = sizedTenant([SUB], 4);
-    const { result, stats } = await auditThroughEmulator(t, source, {
+    const { result, snapshot, stats } = await auditThroughEmulator(t, source, {
       throttle: { burst: 4, refillPerSecond: 20 },
       argQuota: { queries: 2, windowSeconds: 1 },
       argPageSize: 10,
     });
     expect(result.summary.complete).toBe(true);
-    expect(result.snapshot.resources.length).toBe(t.resources.length);
+    expect(snapshot.resources.length).toBe(t.resources.length);
     if (source === "arm") expect(stats.throttled).toBeGreaterThan(0);
   });
 });
@@ -153,7 +154,7 @@ describe("both sources", () => {
       return rest;
     };
     expect(arg.result.findings.map(comparable)).toEqual(arm.result.findings.map(comparable));
-    expect(arg.result.snapshot.resources).toEqual(arm.result.snapshot.resources);
+    expect(arg.snapshot.resources).toEqual(arm.snapshot.resources);
     expect(new Set(arg.result.findings.map((f) => f.ruleId)).size).toBe(20);
     expect(arg.stats.total).toBeLessThan(arm.stats.total);
   });
@@ -214,9 +215,9 @@ describe("ARM's own example responses (api-version 2025-12-01)", () => {
   const documented = tenant([ws, ep, dep, ...dependencies], [], [wsSub]);
 
   it.each(SOURCES)("are read and judged as documented (%s)", async (source) => {
-    const { result } = await auditThroughEmulator(documented, source);
+    const { result, snapshot } = await auditThroughEmulator(documented, source);
     expect(result.summary.complete).toBe(true);
-    const read = result.snapshot.resources.find((r) => r.id.toLowerCase() === ws.id.toLowerCase());
+    const read = snapshot.resources.find((r) => r.id.toLowerCase() === ws.id.toLowerCase());
     expect(read?.properties?.managedNetwork).toEqual(
       (ws.properties as Record<string, unknown>).managedNetwork,
     );
@@ -244,9 +245,9 @@ describe("private endpoints of pending connections", () => {
   const pendingId = endpoints[1]!.id;
 
   it.each(SOURCES)("are read as context, and only theirs (%s)", async (source) => {
-    const { result } = await auditThroughEmulator(tenant([ws, ...endpoints]), source);
+    const { result, snapshot } = await auditThroughEmulator(tenant([ws, ...endpoints]), source);
     expect(result.summary.complete).toBe(true);
-    const networkRead = result.snapshot.resources.filter((r) => /privateEndpoints/i.test(r.type));
+    const networkRead = snapshot.resources.filter((r) => /privateEndpoints/i.test(r.type));
     expect(networkRead.map((r) => r.id)).toEqual([pendingId]);
     const pending = result.findings.filter((f) => f.ruleId === "AMLNI004");
     expect(pending.map((f) => f.message)).toEqual([

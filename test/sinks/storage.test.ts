@@ -13,6 +13,7 @@ import type { AuditRequest } from "../../src/audit.js";
 import { findingId, type Finding } from "../../src/findings/finding.js";
 import type { TenantFile } from "../../src/emulator/tenant-file.js";
 import { localPendingDigests } from "../../src/sinks/local-folder.js";
+import { InventorySpool } from "../../src/sinks/inventory-spool.js";
 import { publishRun } from "../../src/sinks/publish.js";
 import { AuditStorage, TABLE_LIMITS, toEntity } from "../../src/sinks/storage.js";
 import { buildDigest } from "../../src/sinks/teams-card.js";
@@ -51,14 +52,19 @@ async function runWithStorage(
   extra: Partial<AuditRequest> = {},
 ) {
   const previous = await storage.loadState();
-  const { result } = await auditThroughEmulator(
-    t,
-    "arm",
-    {},
-    { previous, now: () => new Date(now), ...extra },
-  );
-  const publication = await publishRun(result, { storage });
-  return { result, publication };
+  const inventory = await InventorySpool.open();
+  try {
+    const { result } = await auditThroughEmulator(
+      t,
+      "arm",
+      {},
+      { previous, now: () => new Date(now), onInventory: (r) => inventory.add(r), ...extra },
+    );
+    const publication = await publishRun(result, { storage, inventory });
+    return { result, publication };
+  } finally {
+    await inventory.discard();
+  }
 }
 
 async function rows(azurite: Azurite): Promise<Map<string, Record<string, unknown>>> {
