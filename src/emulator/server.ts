@@ -310,18 +310,37 @@ export async function startEmulator(
     return known;
   }
 
+  // Grants and denies by the subscription their scope lies in (one Reader grant per subscription is the
+  // default), and those above any subscription: judging a path looks at its own subscription's only.
+  const scopeSubscription = (scope: string) => /^\/subscriptions\/([^/]+)/i.exec(scope)?.[1]?.toLowerCase();
+  const bySubscription = <T extends { scope: string }>(list: T[]) => {
+    const within = new Map<string, T[]>();
+    const above: T[] = [];
+    for (const item of list) {
+      const sub = scopeSubscription(item.scope);
+      if (sub === undefined) above.push(item);
+      else within.set(sub, [...(within.get(sub) ?? []), item]);
+    }
+    return (path: string): T[] => {
+      const sub = scopeSubscription(path);
+      return sub === undefined ? list : [...(within.get(sub) ?? []), ...above];
+    };
+  };
+  const grantsFor = bySubscription(grants);
+  const deniesFor = bySubscription(denies);
+
   function judgeRead(path: string): boolean {
     const operation = readOperationFor(path);
     return (
-      grants.some((g) => under(path, g.scope) && covers(g, operation)) &&
-      !denies.some((d) => under(path, d.scope) && covers(d, operation))
+      grantsFor(path).some((g) => under(path, g.scope) && covers(g, operation)) &&
+      !deniesFor(path).some((d) => under(path, d.scope) && covers(d, operation))
     );
   }
 
   /** ARM's subscription list shows every subscription where the identity holds any role, at any scope. */
   function visible(subscriptionId: string): boolean {
     const root = `/subscriptions/${subscriptionId}`;
-    return grants.some((g) => isWithin(g.scope, root) || under(root, g.scope));
+    return grantsFor(root).some((g) => isWithin(g.scope, root) || under(root, g.scope));
   }
 
   function authorization(subscriptionId: string, what: string, filter: string | null): unknown {

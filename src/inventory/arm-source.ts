@@ -1,29 +1,37 @@
 /**
  * The `arm` source: per subscription list workspaces, per workspace online endpoints, per endpoint
- * deployments, each through the Azure ML SDK client (its paging, retries and throttling) at
+ * deployments, each through the Azure ML SDK client's pipeline (its credential, retries and throttling) at
  * api-version 2025-12-01, keeping the raw JSON because the SDK's models drop `managedNetwork`.
  */
-import type { FullOperationResponse, OperationOptions } from "@azure/core-client";
-import { parseResourceId, sameId } from "../arm-ids.js";
-import type { ScopeFailure, SubscriptionInfo } from "../snapshot.js";
+import { TYPES, sameId, subscriptionOf } from "../arm-ids.js";
+import type { ScopeFailure, ScopeType, SubscriptionInfo } from "../snapshot.js";
 import { SUBSCRIPTION_READ, type Collector } from "./collector.js";
+import { ML_API_VERSION } from "./connection.js";
+import { responseFailure } from "./failures.js";
 import { deniedScopes } from "./proof.js";
 
-/** Every item of every page of a list, as the raw JSON ARM sent. */
-async function listRaw(
-  list: (options: OperationOptions) => { byPage(): AsyncIterableIterator<unknown> },
-): Promise<unknown[]> {
-  const items: unknown[] = [];
-  const onResponse = (response: FullOperationResponse): void => {
-    if (response.status !== 200) return;
-    const body = JSON.parse(response.bodyAsText ?? "{}") as { value?: unknown[] };
-    items.push(...(body.value ?? []));
-  };
-  // The typed pages are only walked so that the SDK follows nextLink; the raw bodies are what we keep.
-  for await (const _page of list({ onResponse }).byPage()) {
-    /* consumed */
+/**
+ * Every item of every page of an ARM list, as the raw JSON ARM sent (the SDK's models drop `managedNetwork`),
+ * through the subscription's ML client pipeline: its credential, retries and throttling. Each body is parsed
+ * once; the SDK's typed list would deserialize it a second time for nothing. Undefined when the list failed
+ * (the failure is recorded against `scope`).
+ */
+async function list(
+  collector: Collector,
+  subscriptionId: string,
+  path: string,
+  failure: { scope: string; scopeType: ScopeType; operation: string },
+): Promise<unknown[] | undefined> {
+  try {
+    const listed = await collector.listRaw(subscriptionId, path, ML_API_VERSION);
+    if ("items" in listed) return listed.items;
+    collector.failures.push(
+      responseFailure(listed.status, listed.body, failure.scope, failure.scopeType, failure.operation),
+    );
+  } catch (error) {
+    collector.fail(error, failure.scope, failure.scopeType, failure.operation);
   }
-  return items;
+  return undefined;
 }
 
 export async function readWithArm(collector: Collector, subscriptions: SubscriptionInfo[]): Promise<void> {
@@ -66,78 +74,43 @@ export async function readSubscriptionWhole(
 
 /** The workspace's endpoints and their deployments, through ARM lists (a workspace Resource Graph lacked). */
 export async function readWorkspaceChildren(collector: Collector, workspaceId: string): Promise<void> {
-  const where = parseResourceId(workspaceId);
-  if (!where?.resourceGroup || !where.names[0]) return;
-  const ml = collector.clients.ml(where.subscriptionId);
-  const run = <T>(task: () => Promise<T>) => collector.limiter.run(where.subscriptionId, task);
-  const group = where.resourceGroup;
-  const name = where.names[0];
-  let endpoints: unknown[];
-  try {
-    endpoints = await run(() => listRaw((o) => ml.onlineEndpoints.list(group, name, o)));
-  } catch (error) {
-    collector.fail(error, workspaceId, "workspace", "list online endpoints");
-    return;
-  }
-  await Promise.all(endpoints.map((raw) => readEndpointChildren(collector, collector.add(raw)?.id)));
+  const subscriptionId = subscriptionOf(workspaceId);
+  if (!subscriptionId) return;
+  const endpoints = await list(collector, subscriptionId, `${workspaceId}/onlineEndpoints`, {
+    scope: workspaceId,
+    scopeType: "workspace",
+    operation: "list online endpoints",
+  });
+  await Promise.all((endpoints ?? []).map((raw) => readEndpointChildren(collector, collector.add(raw)?.id)));
 }
 
 export async function readEndpointChildren(
   collector: Collector,
   endpointId: string | undefined,
 ): Promise<void> {
-  const where = endpointId ? parseResourceId(endpointId) : undefined;
-  if (!endpointId || !where?.resourceGroup || !where.names[0] || !where.names[1]) return;
-  const ml = collector.clients.ml(where.subscriptionId);
-  const [group, workspace, endpoint] = [where.resourceGroup, where.names[0], where.names[1]];
-  try {
-    const deployments = await collector.limiter.run(where.subscriptionId, () =>
-      listRaw((o) => ml.onlineDeployments.list(group, workspace, endpoint, o)),
-    );
-    for (const d of deployments) collector.add(d);
-  } catch (error) {
-    collector.fail(error, endpointId, "endpoint", "list deployments");
-  }
+  const subscriptionId = endpointId ? subscriptionOf(endpointId) : undefined;
+  if (!endpointId || !subscriptionId) return;
+  const deployments = await list(collector, subscriptionId, `${endpointId}/deployments`, {
+    scope: endpointId,
+    scopeType: "endpoint",
+    operation: "list deployments",
+  });
+  for (const d of deployments ?? []) collector.add(d);
 }
 
 async function readSubscription(collector: Collector, subscriptionId: string): Promise<void> {
-  const ml = collector.clients.ml(subscriptionId);
-  const run = <T>(task: () => Promise<T>) => collector.limiter.run(subscriptionId, task);
-  let workspaces: unknown[];
-  try {
-    workspaces = await run(() => listRaw((o) => ml.workspaces.listBySubscription(o)));
-  } catch (error) {
-    collector.fail(error, `/subscriptions/${subscriptionId}`, "subscription", SUBSCRIPTION_READ);
-    return;
-  }
+  const workspaces = await list(
+    collector,
+    subscriptionId,
+    `/subscriptions/${subscriptionId}/providers/${TYPES.workspace}`,
+    { scope: `/subscriptions/${subscriptionId}`, scopeType: "subscription", operation: SUBSCRIPTION_READ },
+  );
   await Promise.all(
-    workspaces.map(async (raw) => {
+    (workspaces ?? []).map(async (raw) => {
       const workspace = collector.add(raw);
-      const where = workspace && parseResourceId(workspace.id);
-      if (!workspace || !where?.resourceGroup) return;
-      const group = where.resourceGroup;
-      let endpoints: unknown[];
-      try {
-        endpoints = await run(() => listRaw((o) => ml.onlineEndpoints.list(group, workspace.name, o)));
-      } catch (error) {
-        collector.fail(error, workspace.id, "workspace", "list online endpoints");
-        return;
-      }
+      if (!workspace) return;
+      await readWorkspaceChildren(collector, workspace.id);
       collector.report();
-      await Promise.all(
-        endpoints.map(async (rawEndpoint) => {
-          const endpoint = collector.add(rawEndpoint);
-          if (!endpoint) return;
-          try {
-            const deployments = await run(() =>
-              listRaw((o) => ml.onlineDeployments.list(group, workspace.name, endpoint.name, o)),
-            );
-            for (const d of deployments) collector.add(d);
-          } catch (error) {
-            collector.fail(error, endpoint.id, "endpoint", "list deployments");
-          }
-        }),
-      );
     }),
   );
 }

@@ -118,6 +118,7 @@ export class Collector {
     const unit = this.open.get(key);
     if (!unit || this.settled.has(key)) return;
     await this.readDependencies(subscriptionId);
+    this.clients.release(subscriptionId);
     this.open.delete(key);
     this.settled.add(key);
     const resources = [...unit.values()].sort(byId);
