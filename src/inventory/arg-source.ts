@@ -11,7 +11,9 @@ import type { ArmResource, SubscriptionInfo } from "../snapshot.js";
 import { readEndpointChildren, readSubscriptionWhole, readWorkspaceChildren } from "./arm-source.js";
 import { SUBSCRIPTION_READ, type Collector } from "./collector.js";
 import { ML_API_VERSION } from "./connection.js";
-import { proveReadable } from "./proof.js";
+import { proveReadable, type ReadProof } from "./proof.js";
+
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 const ML_TYPES = [TYPES.workspace, TYPES.onlineEndpoint, TYPES.onlineDeployment].map(
   (t) => `'${t.toLowerCase()}'`,
@@ -22,19 +24,47 @@ export const ML_QUERY = `resources | where type in~ (${ML_TYPES.join(", ")}) | p
 /** Resource Graph allows under 300 subscriptions per request. */
 export const DEFAULT_BATCH_SIZE = 200;
 
-/** Spaces queries out when Resource Graph's per-user quota runs out, instead of drawing 429s. */
+/**
+ * Spaces queries out within Resource Graph's per-user quota instead of drawing 429s: each response says how
+ * many queries the window has left (`x-ms-user-quota-remaining`) and when it resets
+ * (`x-ms-user-quota-resets-after`, hh:mm:ss); queries in flight count against what is left, so parallel
+ * batches do not all spend the last one.
+ */
 class QuotaGate {
-  private resumeAt = 0;
+  private remaining = Number.POSITIVE_INFINITY;
+  private resetsAt = 0;
+  private inFlight = 0;
+  /** The most a window was seen to allow: what a fresh window is assumed to hold. */
+  private windowSize = 1;
+
   async wait(): Promise<void> {
-    const delay = this.resumeAt - Date.now();
-    if (delay > 0) await sleep(delay);
+    for (;;) {
+      const now = Date.now();
+      if (this.resetsAt > 0 && now >= this.resetsAt) {
+        this.remaining = this.windowSize;
+        this.resetsAt = 0;
+      }
+      if (this.remaining - this.inFlight > 0) break;
+      await sleep(Math.max(this.resetsAt - now, 50));
+    }
+    this.inFlight += 1;
   }
-  observe(response: FullOperationResponse): void {
+
+  /** The query sent after `wait()` is answered (or failed: `response` undefined). */
+  done(response?: FullOperationResponse): void {
+    this.inFlight = Math.max(0, this.inFlight - 1);
+    if (!response) return;
     const remaining = Number(response.headers.get("x-ms-user-quota-remaining"));
-    const resetsAfter = response.headers.get("x-ms-user-quota-resets-after"); // hh:mm:ss
-    if (remaining > 0 || !resetsAfter) return;
+    const resetsAfter = response.headers.get("x-ms-user-quota-resets-after");
+    if (!Number.isFinite(remaining) || !resetsAfter) return;
     const [h = 0, m = 0, s = 0] = resetsAfter.split(":").map(Number);
-    this.resumeAt = Math.max(this.resumeAt, Date.now() + ((h * 60 + m) * 60 + s) * 1000);
+    // hh:mm:ss is cut to the second, so the window resets within a second after what it says: the earliest such
+    // bound over the window's responses is when it surely has.
+    const surelyAt = Date.now() + ((h * 60 + m) * 60 + s + 1) * 1000;
+    const sameWindow = this.resetsAt > 0 && remaining < this.remaining;
+    this.resetsAt = sameWindow ? Math.min(this.resetsAt, surelyAt) : surelyAt;
+    this.remaining = remaining;
+    this.windowSize = Math.max(this.windowSize, remaining + 1);
   }
 }
 
@@ -68,14 +98,18 @@ async function readBatch(
     let current: string | undefined;
     do {
       await gate.wait();
-      const page = await collector.clients.resourceGraph().resources(
-        {
-          subscriptions,
-          query: ML_QUERY,
-          options: { resultFormat: "objectArray", ...(skipToken ? { skipToken } : {}) },
-        },
-        { onResponse: (response) => gate.observe(response) },
-      );
+      let answered: FullOperationResponse | undefined;
+      const page = await collector.clients
+        .resourceGraph()
+        .resources(
+          {
+            subscriptions,
+            query: ML_QUERY,
+            options: { resultFormat: "objectArray", ...(skipToken ? { skipToken } : {}) },
+          },
+          { onResponse: (response) => (answered = response) },
+        )
+        .finally(() => gate.done(answered));
       for (const row of page.data as { id?: unknown }[]) {
         const key = typeof row.id === "string" ? subscriptionOf(row.id)?.toLowerCase() : undefined;
         if (key === undefined) continue;
@@ -245,20 +279,23 @@ export async function readWithArg(
 ): Promise<void> {
   const gate = new QuotaGate();
   const earlier = previousBySubscription(previous);
-  // Resource Graph's rows are trusted only where the identity is shown to read every ML resource.
-  const proofs = await Promise.all(
-    subscriptions.map(async (s) => ({
-      id: s.subscriptionId,
-      proof: await proveReadable(collector, s.subscriptionId),
-    })),
+  // Resource Graph's rows are trusted only where the identity is shown to read every ML resource. The proofs
+  // are served in subscription order, so the first batches query while later subscriptions are still proven.
+  const proofs = new Map(
+    subscriptions.map((s) => {
+      // Caught here, not where it is awaited: a proof failing before its batch's turn must not go unhandled.
+      const proof = proveReadable(collector, s.subscriptionId).catch((error: unknown): ReadProof => ({
+        proven: false,
+        reason: describe(error),
+        denied: [],
+      }));
+      return [s.subscriptionId, proof] as const;
+    }),
   );
-  collector.armFallback = proofs
-    .filter((p) => !p.proof.proven)
-    .map((p) => ({ subscriptionId: p.id, reason: p.proof.reason ?? "" }));
-  const ids = proofs.filter((p) => p.proof.proven).map((p) => p.id);
-  const size = batchSize ?? batchSizeFor(ids.length);
+  const size = batchSize ?? batchSizeFor(subscriptions.length);
   const batches: string[][] = [];
-  for (let i = 0; i < ids.length; i += size) batches.push(ids.slice(i, i + size));
+  for (let i = 0; i < subscriptions.length; i += size)
+    batches.push(subscriptions.slice(i, i + size).map((s) => s.subscriptionId));
 
   const finish = async (subscriptionId: string) => {
     const unread = collector.failures.some(
@@ -271,22 +308,29 @@ export async function readWithArg(
     await collector.settle(subscriptionId);
   };
   // A few batches at a time: Resource Graph's quota is per user, and each batch in flight holds its rows.
+  const fallbacks: Promise<void>[] = [];
+  /** A subscription not proven is read with ARM lists in the same run (what ARM refuses is AUDIT001). */
+  const readUnproven = async (id: string, proof: ReadProof) => {
+    collector.armFallback.push({ subscriptionId: id, reason: proof.reason ?? "" });
+    await readSubscriptionWhole(collector, id, {
+      denied: proof.denied,
+      ...(proof.denyFailure ? { failure: proof.denyFailure } : {}),
+    });
+    collector.subscriptionDone();
+    await collector.settle(id);
+  };
   const queue = [...batches];
   const worker = async () => {
-    for (let batch = queue.shift(); batch; batch = queue.shift())
-      await readBatch(collector, gate, batch, finish);
+    for (let batch = queue.shift(); batch; batch = queue.shift()) {
+      const proven: string[] = [];
+      for (const id of batch) {
+        const proof = await (proofs.get(id) as Promise<ReadProof>);
+        if (proof.proven) proven.push(id);
+        else fallbacks.push(readUnproven(id, proof));
+      }
+      if (proven.length > 0) await readBatch(collector, gate, proven, finish);
+    }
   };
-  await Promise.all([
-    ...Array.from({ length: Math.min(PARALLEL_BATCHES, batches.length) }, worker),
-    ...proofs
-      .filter((p) => !p.proof.proven)
-      .map(async ({ id, proof }) => {
-        await readSubscriptionWhole(collector, id, {
-          denied: proof.denied,
-          ...(proof.denyFailure ? { failure: proof.denyFailure } : {}),
-        });
-        collector.subscriptionDone();
-        await collector.settle(id);
-      }),
-  ]);
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_BATCHES, batches.length) }, worker));
+  await Promise.all(fallbacks);
 }
