@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Cold-load time of each built function module, and of all of them in one process (what a new
-// Functions instance loads): the median of several fresh `node` processes each. Run after `npm run build`.
+// Cold-load time of each built function module, of all of them in one process, and of the bundle (what a
+// new Functions instance loads): the median of several fresh `node` processes each. Run after `npm run build`.
 "use strict";
 const { spawnSync } = require("node:child_process");
 const { readdirSync } = require("node:fs");
@@ -32,3 +32,7 @@ for (const file of modules) {
 }
 const all = Array.from({ length: runs }, () => loadMs(modules));
 console.log(`${"all (one instance)".padEnd(24)} ${median(all).toFixed(0).padStart(5)} ms`);
+// What the host loads: package.json's main, the esbuild bundle of all eight.
+const bundle = path.join(__dirname, "..", require("../package.json").main);
+const bundled = Array.from({ length: runs }, () => loadMs([path.relative(dir, bundle)]));
+console.log(`${"bundle (the app's main)".padEnd(24)} ${median(bundled).toFixed(0).padStart(5)} ms`);
