@@ -30,18 +30,43 @@ function retryAfterMs(value: string | undefined): number {
   return Number.isNaN(date) ? 0 : Math.max(0, date - Date.now());
 }
 
-/** Holds back every request of a subscription while ARM has asked it to wait. */
+/**
+ * ARM refills a subscription's read bucket at 25 a second (250 at most): once a response says fewer than a
+ * second's worth are left, that subscription's requests are spaced at the refill rate, so it goes on reading
+ * at ARM's pace instead of emptying the bucket and waiting out 429s.
+ */
+const REFILL_INTERVAL_MS = 1000 / 25;
+const LOW_WATER = 25;
+
+/**
+ * Holds back every request of a subscription while ARM has asked it to wait (429 with `Retry-After`), and
+ * paces a subscription whose read bucket is nearly empty (`x-ms-ratelimit-remaining-subscription-reads`).
+ */
 export class ThrottleGate {
   private readonly pausedUntil = new Map<string, number>();
+  /** Subscriptions being paced, and the time of their next free slot. */
+  private readonly nextSlot = new Map<string, number>();
   throttled = 0;
 
   readonly policy: PipelinePolicy = {
     name: "subscriptionThrottleGate",
     sendRequest: async (request, next) => {
       const key = this.keyOf(request.url);
-      const wait = (this.pausedUntil.get(key) ?? 0) - Date.now();
+      let wait = (this.pausedUntil.get(key) ?? 0) - Date.now();
+      const slot = this.nextSlot.get(key);
+      if (slot !== undefined) {
+        const at = Math.max(Date.now(), slot, this.pausedUntil.get(key) ?? 0);
+        this.nextSlot.set(key, at + REFILL_INTERVAL_MS);
+        wait = Math.max(wait, at - Date.now());
+      }
       if (wait > 0) await sleep(wait);
       const response = await next(request);
+      const remaining = Number(response.headers.get("x-ms-ratelimit-remaining-subscription-reads") ?? NaN);
+      if (Number.isFinite(remaining)) {
+        if (remaining < LOW_WATER) {
+          if (!this.nextSlot.has(key)) this.nextSlot.set(key, Date.now());
+        } else this.nextSlot.delete(key);
+      }
       if (response.status === 429) {
         this.throttled += 1;
         const delay = retryAfterMs(response.headers.get("retry-after") ?? undefined);

@@ -133,6 +133,19 @@ describe.each(SOURCES)("the %s source", (source) => {
     expect(snapshot.resources.length).toBe(t.resources.length);
     if (source === "arm") expect(stats.throttled).toBeGreaterThan(0);
   });
+
+  it("paces a subscription whose read bucket runs low instead of drawing 429s", async () => {
+    // Each workspace costs an endpoint list and two dependency reads: over 60 reads against a bucket of 30
+    // that refills at 30 a second. Paced at 25 a second once fewer than 25 are left, it never runs dry.
+    const t = sizedTenant([SUB], 20);
+    const { result, snapshot, stats } = await auditThroughEmulator(t, source, {
+      throttle: { burst: 30, refillPerSecond: 30 },
+    });
+    expect(result.summary.complete).toBe(true);
+    expect(snapshot.resources.length).toBe(t.resources.length);
+    expect(stats.total).toBeGreaterThan(60);
+    expect(stats.throttled).toBe(0);
+  });
 });
 
 describe("both sources", () => {
