@@ -16,7 +16,7 @@ import type { AuditConfig, Composition, RunHooks, RunOutcome } from "../compose.
 import { loadTenantFile, TenantFileError } from "../emulator/tenant-file.js";
 import type { Progress } from "../inventory/index.js";
 import { readAuditSettings, readNotifySettings, SettingError, type Environment } from "../settings.js";
-import { parseRunMessage } from "../sinks/run-queue.js";
+import { parseRunMessage, type RunMessage } from "../sinks/run-queue.js";
 import { FINISHED, type RunRecord, type RunStore } from "../sinks/runs.js";
 import { redact } from "./http.js";
 import { services, type ServiceOptions } from "./services.js";
@@ -105,6 +105,13 @@ function progressWriter(runs: RunStore, runId: string, intervalMs: number, conte
   };
 }
 
+/** The run a queue message names; a message that names none is logged (it cannot be retried into sense) and dropped. */
+function readMessage(body: unknown, context: InvocationContext, handler: string): RunMessage | undefined {
+  const { message, problem } = parseRunMessage(body);
+  if (!message) context.warn(`${handler}: message ignored: ${problem ?? "unreadable"}`);
+  return message;
+}
+
 /** Claims the run, re-reading it when another writer changed the row in between. */
 async function claim(runs: RunStore, record: RunRecord): Promise<RunRecord | undefined> {
   let current: RunRecord | undefined = record;
@@ -122,11 +129,8 @@ export async function processRunMessage(
   env: Environment,
   options: WorkerOptions = {},
 ): Promise<WorkerOutcome> {
-  const { message, problem } = parseRunMessage(body);
-  if (!message) {
-    context.warn(`auditWorker: message ignored: ${problem ?? "unreadable"}`);
-    return "ignored";
-  }
+  const message = readMessage(body, context, "auditWorker");
+  if (!message) return "ignored";
   const { runId } = message;
   const { storage, runs, queue, lock } = services(env, options);
   await storage.prepare();
@@ -229,11 +233,8 @@ export async function processPoisonMessage(
   env: Environment,
   options: ServiceOptions = {},
 ): Promise<void> {
-  const { message, problem } = parseRunMessage(body);
-  if (!message) {
-    context.warn(`auditWorkerPoison: message ignored: ${problem ?? "unreadable"}`);
-    return;
-  }
+  const message = readMessage(body, context, "auditWorkerPoison");
+  if (!message) return;
   const { runs } = services(env, options);
   const run = await runs.get(message.runId);
   if (!run || FINISHED.includes(run.status)) return;

@@ -193,6 +193,33 @@ export function settingsUnknown(view: SnapshotView, item: ManagedDeployment): Un
 }
 
 /**
+ * What the endpoint rules share: every online endpoint of every workspace, judged by `judge` with whether it is
+ * a Kubernetes endpoint. One whose deployments could not be listed (so that is unknown) yields its unknown,
+ * never a pass, unless `unlisted` is "skip": another rule reports it.
+ */
+export function* judgeEndpoints(
+  view: SnapshotView,
+  judge: (item: {
+    workspace: ArmResource;
+    endpoint: ArmResource;
+    kubernetes: boolean;
+  }) => Iterable<RuleOutcome>,
+  unlisted: "report" | "skip" = "report",
+): Generator<RuleOutcome> {
+  for (const workspace of view.workspaces()) {
+    for (const endpoint of view.endpointsOf(workspace)) {
+      const kubernetes = isKubernetesEndpoint(view, endpoint);
+      if (kubernetes === undefined) {
+        if (unlisted === "report")
+          yield { kind: "unknown", scope: endpoint.id, reason: "its deployments could not be listed" };
+        continue;
+      }
+      yield* judge({ workspace, endpoint, kubernetes });
+    }
+  }
+}
+
+/**
  * What the deployment rules share: each Managed deployment whose settings were read is judged by `judge`
  * (a violation, an unknown, or nothing); one whose settings were not read yields its unknown, never a pass.
  */

@@ -5,9 +5,9 @@ import {
   hubEvidence,
   inheritance,
   isDisabled,
-  isKubernetesEndpoint,
   isolationOf,
   publicNetworkAccess,
+  judgeEndpoints,
 } from "../terms.js";
 import { defineRule } from "../types.js";
 
@@ -23,35 +23,28 @@ export default defineRule({
     "Create (or approve) a private endpoint for the workspace in the clients' virtual network, with its DNS records; or enable the endpoint's public access if it is meant to be public.",
   seeds: ["001"],
   *evaluate({ view }) {
-    for (const workspace of view.workspaces()) {
-      for (const endpoint of view.endpointsOf(workspace)) {
-        const kubernetes = isKubernetesEndpoint(view, endpoint);
-        if (kubernetes === undefined) {
-          yield { kind: "unknown", scope: endpoint.id, reason: "its deployments could not be listed" };
-          continue;
-        }
-        if (kubernetes || !isDisabled(publicNetworkAccess(endpoint))) continue;
-        // A project has no private endpoint of its own: clients reach it through its hub's.
-        const isolation = isolationOf(view, workspace, endpoint.id);
-        if (isolation.state === "unknown") {
-          yield isolation.unknown;
-          continue;
-        }
-        const approved = approvedConnections(isolation.owner);
-        if (approved > 0) continue;
-        yield {
-          kind: "violation",
-          resourceId: endpoint.id,
-          resourceType: TYPES.onlineEndpoint,
-          evidence: {
-            publicNetworkAccess: endpoint.properties?.publicNetworkAccess ?? null,
-            workspaceApprovedPrivateEndpoints: approved,
-            ...hubEvidence(isolation),
-          },
-          message: `${phrase(view, endpoint.id)} has public access disabled but its workspace has no approved private endpoint, so no client can reach it.${inheritance(isolation)}`,
-          remediation: `${workspacePrivateEndpointCommand(view, isolation.owner.id)}; or, if the endpoint is meant to be public: ${endpointUpdateCommand(view, endpoint.id, "public_network_access=enabled")}`,
-        };
+    yield* judgeEndpoints(view, function* ({ workspace, endpoint, kubernetes }) {
+      if (kubernetes || !isDisabled(publicNetworkAccess(endpoint))) return;
+      // A project has no private endpoint of its own: clients reach it through its hub's.
+      const isolation = isolationOf(view, workspace, endpoint.id);
+      if (isolation.state === "unknown") {
+        yield isolation.unknown;
+        return;
       }
-    }
+      const approved = approvedConnections(isolation.owner);
+      if (approved > 0) return;
+      yield {
+        kind: "violation",
+        resourceId: endpoint.id,
+        resourceType: TYPES.onlineEndpoint,
+        evidence: {
+          publicNetworkAccess: endpoint.properties?.publicNetworkAccess ?? null,
+          workspaceApprovedPrivateEndpoints: approved,
+          ...hubEvidence(isolation),
+        },
+        message: `${phrase(view, endpoint.id)} has public access disabled but its workspace has no approved private endpoint, so no client can reach it.${inheritance(isolation)}`,
+        remediation: `${workspacePrivateEndpointCommand(view, isolation.owner.id)}; or, if the endpoint is meant to be public: ${endpointUpdateCommand(view, endpoint.id, "public_network_access=enabled")}`,
+      };
+    });
   },
 });

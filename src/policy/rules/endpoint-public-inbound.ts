@@ -4,11 +4,11 @@ import {
   hubEvidence,
   inheritance,
   isDisabled,
-  isKubernetesEndpoint,
   isolationOf,
   networkSettingsUnknown,
   publicFromSelectedIps,
   publicNetworkAccess,
+  judgeEndpoints,
 } from "../terms.js";
 import { defineRule } from "../types.js";
 
@@ -25,36 +25,29 @@ export default defineRule({
     "Set the endpoint's public_network_access to disabled (it can be changed after creation); clients then score through the workspace's private endpoint.",
   seeds: ["001", "000"],
   *evaluate({ view }) {
-    for (const workspace of view.workspaces()) {
-      for (const endpoint of view.endpointsOf(workspace)) {
-        const kubernetes = isKubernetesEndpoint(view, endpoint);
-        if (kubernetes === undefined) {
-          yield { kind: "unknown", scope: endpoint.id, reason: "its deployments could not be listed" };
-          continue;
-        }
-        const pna = publicNetworkAccess(endpoint);
-        if (kubernetes || isDisabled(pna)) continue;
-        // Whether the internet or only selected ranges reach it is the workspace's (the hub's) to say.
-        const isolation = isolationOf(view, workspace, endpoint.id);
-        const unread = networkSettingsUnknown(view, isolation);
-        if (unread) {
-          yield { ...unread, subject: endpoint.id };
-          continue;
-        }
-        if (isolation.state === "known" && publicFromSelectedIps(isolation.owner)) continue;
-        yield {
-          kind: "violation",
-          resourceId: endpoint.id,
-          resourceType: TYPES.onlineEndpoint,
-          evidence: {
-            publicNetworkAccess: endpoint.properties?.publicNetworkAccess ?? null,
-            effective: pna,
-            ...hubEvidence(isolation),
-          },
-          message: `${phrase(view, endpoint.id)} accepts scoring requests from the public internet (publicNetworkAccess is ${pna}).${inheritance(isolation)}`,
-          remediation: endpointUpdateCommand(view, endpoint.id, "public_network_access=disabled"),
-        };
+    yield* judgeEndpoints(view, function* ({ workspace, endpoint, kubernetes }) {
+      const pna = publicNetworkAccess(endpoint);
+      if (kubernetes || isDisabled(pna)) return;
+      // Whether the internet or only selected ranges reach it is the workspace's (the hub's) to say.
+      const isolation = isolationOf(view, workspace, endpoint.id);
+      const unread = networkSettingsUnknown(view, isolation);
+      if (unread) {
+        yield { ...unread, subject: endpoint.id };
+        return;
       }
-    }
+      if (isolation.state === "known" && publicFromSelectedIps(isolation.owner)) return;
+      yield {
+        kind: "violation",
+        resourceId: endpoint.id,
+        resourceType: TYPES.onlineEndpoint,
+        evidence: {
+          publicNetworkAccess: endpoint.properties?.publicNetworkAccess ?? null,
+          effective: pna,
+          ...hubEvidence(isolation),
+        },
+        message: `${phrase(view, endpoint.id)} accepts scoring requests from the public internet (publicNetworkAccess is ${pna}).${inheritance(isolation)}`,
+        remediation: endpointUpdateCommand(view, endpoint.id, "public_network_access=disabled"),
+      };
+    });
   },
 });

@@ -4,12 +4,12 @@ import {
   hubEvidence,
   inheritance,
   isDisabled,
-  isKubernetesEndpoint,
   isolationOf,
   networkAcls,
   networkSettingsUnknown,
   publicFromSelectedIps,
   publicNetworkAccess,
+  judgeEndpoints,
 } from "../terms.js";
 import { defineRule } from "../types.js";
 
@@ -26,13 +26,13 @@ export default defineRule({
     "Disable the endpoint's public network access so clients score through the workspace's private endpoint; or keep the workspace's IP ranges to the few networks that need it.",
   seeds: ["configure-private-link"],
   *evaluate({ view }) {
-    for (const workspace of view.workspaces()) {
-      for (const endpoint of view.endpointsOf(workspace)) {
-        const kubernetes = isKubernetesEndpoint(view, endpoint);
-        if (kubernetes !== false || isDisabled(publicNetworkAccess(endpoint))) continue; // AMLNI001 reports the unknown
+    yield* judgeEndpoints(
+      view,
+      function* ({ workspace, endpoint, kubernetes }) {
+        if (kubernetes !== false || isDisabled(publicNetworkAccess(endpoint))) return; // AMLNI001 reports the unknown
         const isolation = isolationOf(view, workspace, endpoint.id);
-        if (isolation.state === "unknown" || networkSettingsUnknown(view, isolation)) continue; // idem
-        if (!publicFromSelectedIps(isolation.owner)) continue;
+        if (isolation.state === "unknown" || networkSettingsUnknown(view, isolation)) return; // idem
+        if (!publicFromSelectedIps(isolation.owner)) return;
         const { ipRules } = networkAcls(isolation.owner);
         yield {
           kind: "violation",
@@ -48,7 +48,8 @@ export default defineRule({
           message: `${phrase(view, endpoint.id)} accepts scoring requests from ${ipRules.length} public IP range${ipRules.length === 1 ? "" : "s"} of its workspace (${ipRules.join(", ") || "none listed"}).${inheritance(isolation)}`,
           remediation: `${endpointUpdateCommand(view, endpoint.id, "public_network_access=disabled")}; or narrow the ranges: ${networkRuleCommands(view, isolation.owner.id)}`,
         };
-      }
-    }
+      },
+      "skip",
+    );
   },
 });

@@ -1,6 +1,6 @@
 import { TYPES } from "../../arm-ids.js";
 import { phrase } from "../describe.js";
-import { isKubernetesEndpoint } from "../terms.js";
+import { judgeEndpoints } from "../terms.js";
 import { defineRule } from "../types.js";
 
 export default defineRule({
@@ -15,24 +15,17 @@ export default defineRule({
     "Check the cluster's inference router: use the internal load balancer for a VNet-only endpoint, and control extra traffic with a network security group or firewall.",
   seeds: ["004"],
   *evaluate({ view }) {
-    for (const workspace of view.workspaces()) {
-      for (const endpoint of view.endpointsOf(workspace)) {
-        const kubernetes = isKubernetesEndpoint(view, endpoint);
-        if (kubernetes === undefined) {
-          yield { kind: "unknown", scope: endpoint.id, reason: "its deployments could not be listed" };
-          continue;
-        }
-        if (!kubernetes) continue;
-        const compute = endpoint.properties?.compute ?? null;
-        yield {
-          kind: "violation",
-          resourceId: endpoint.id,
-          resourceType: TYPES.onlineEndpoint,
-          evidence: { compute, publicNetworkAccess: endpoint.properties?.publicNetworkAccess ?? null },
-          message: `${phrase(view, endpoint.id)} runs on Kubernetes${typeof compute === "string" ? ` (\`${compute.split("/").at(-1)}\`)` : ""}: its exposure depends on the AKS load balancer, which this audit does not check.`,
-          remediation: `az ml compute show --name <kubernetes-compute> --workspace-name ${workspace.name} --resource-group ${workspace.id.split("/")[4] ?? ""}; then review the inference router's load balancer type (internal for VNet-only access).`,
-        };
-      }
-    }
+    yield* judgeEndpoints(view, function* ({ workspace, endpoint, kubernetes }) {
+      if (!kubernetes) return;
+      const compute = endpoint.properties?.compute ?? null;
+      yield {
+        kind: "violation",
+        resourceId: endpoint.id,
+        resourceType: TYPES.onlineEndpoint,
+        evidence: { compute, publicNetworkAccess: endpoint.properties?.publicNetworkAccess ?? null },
+        message: `${phrase(view, endpoint.id)} runs on Kubernetes${typeof compute === "string" ? ` (\`${compute.split("/").at(-1)}\`)` : ""}: its exposure depends on the AKS load balancer, which this audit does not check.`,
+        remediation: `az ml compute show --name <kubernetes-compute> --workspace-name ${workspace.name} --resource-group ${workspace.id.split("/")[4] ?? ""}; then review the inference router's load balancer type (internal for VNet-only access).`,
+      };
+    });
   },
 });
