@@ -2,9 +2,9 @@
  * The terms of DESIGN §3, read from ARM JSON with ARM's defaults: a missing flag means what ARM
  * does when it is missing. Enum values are compared case-insensitively, as ARM does.
  */
-import { sameValue, subscriptionOf } from "../arm-ids.js";
+import { TYPES, sameValue, subscriptionOf } from "../arm-ids.js";
 import type { ArmResource, SnapshotView } from "../snapshot.js";
-import type { Configuration, RuleOutcome, Unknown } from "./types.js";
+import type { Configuration, RuleOutcome, Unknown, Violation } from "./types.js";
 
 export type IsolationMode = "Disabled" | "AllowInternetOutbound" | "AllowOnlyApprovedOutbound";
 export type Outbound = "secure (managed)" | "public (managed)" | "secure (legacy)" | "public";
@@ -317,6 +317,29 @@ export function inheritance(isolation: Isolation): string {
 /** Evidence a finding in a project carries: the hub whose settings were judged. */
 export function hubEvidence(isolation: Isolation): Record<string, unknown> {
   return isolation.state === "known" && isolation.hub ? { hubResourceId: isolation.hub.id } : {};
+}
+
+/**
+ * A finding on an online endpoint: its own `publicNetworkAccess` first in the evidence, and for a project the
+ * hub it inherits from, in the evidence and in the message.
+ */
+export function endpointViolation(
+  endpoint: ArmResource,
+  isolation: Isolation,
+  finding: { evidence: Record<string, unknown>; message: string; remediation: string },
+): Violation {
+  return {
+    kind: "violation",
+    resourceId: endpoint.id,
+    resourceType: TYPES.onlineEndpoint,
+    evidence: {
+      publicNetworkAccess: endpoint.properties?.publicNetworkAccess ?? null,
+      ...finding.evidence,
+      ...hubEvidence(isolation),
+    },
+    message: `${finding.message}${inheritance(isolation)}`,
+    remediation: finding.remediation,
+  };
 }
 
 /** `W.acl`: `properties.networkAcls`. */

@@ -1,12 +1,10 @@
-import { TYPES } from "../../arm-ids.js";
 import { endpointUpdateCommand, phrase, workspacePrivateEndpointCommand } from "../describe.js";
 import {
   approvedConnections,
-  hubEvidence,
-  inheritance,
   isDisabled,
   isolationOf,
   publicNetworkAccess,
+  endpointViolation,
   judgeEndpoints,
 } from "../terms.js";
 import { defineRule } from "../types.js";
@@ -33,18 +31,13 @@ export default defineRule({
       }
       const approved = approvedConnections(isolation.owner);
       if (approved > 0) return;
-      yield {
-        kind: "violation",
-        resourceId: endpoint.id,
-        resourceType: TYPES.onlineEndpoint,
+      yield endpointViolation(endpoint, isolation, {
         evidence: {
-          publicNetworkAccess: endpoint.properties?.publicNetworkAccess ?? null,
           workspaceApprovedPrivateEndpoints: approved,
-          ...hubEvidence(isolation),
         },
-        message: `${phrase(view, endpoint.id)} has public access disabled but its workspace has no approved private endpoint, so no client can reach it.${inheritance(isolation)}`,
+        message: `${phrase(view, endpoint.id)} has public access disabled but its workspace has no approved private endpoint, so no client can reach it.`,
         remediation: `${workspacePrivateEndpointCommand(view, isolation.owner.id)}; or, if the endpoint is meant to be public: ${endpointUpdateCommand(view, endpoint.id, "public_network_access=enabled")}`,
-      };
+      });
     });
   },
 });

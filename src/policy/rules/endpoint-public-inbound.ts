@@ -1,13 +1,11 @@
-import { TYPES } from "../../arm-ids.js";
 import { endpointUpdateCommand, phrase } from "../describe.js";
 import {
-  hubEvidence,
-  inheritance,
   isDisabled,
   isolationOf,
   networkSettingsUnknown,
   publicFromSelectedIps,
   publicNetworkAccess,
+  endpointViolation,
   judgeEndpoints,
 } from "../terms.js";
 import { defineRule } from "../types.js";
@@ -36,18 +34,13 @@ export default defineRule({
         return;
       }
       if (isolation.state === "known" && publicFromSelectedIps(isolation.owner)) return;
-      yield {
-        kind: "violation",
-        resourceId: endpoint.id,
-        resourceType: TYPES.onlineEndpoint,
+      yield endpointViolation(endpoint, isolation, {
         evidence: {
-          publicNetworkAccess: endpoint.properties?.publicNetworkAccess ?? null,
           effective: pna,
-          ...hubEvidence(isolation),
         },
-        message: `${phrase(view, endpoint.id)} accepts scoring requests from the public internet (publicNetworkAccess is ${pna}).${inheritance(isolation)}`,
+        message: `${phrase(view, endpoint.id)} accepts scoring requests from the public internet (publicNetworkAccess is ${pna}).`,
         remediation: endpointUpdateCommand(view, endpoint.id, "public_network_access=disabled"),
-      };
+      });
     });
   },
 });

@@ -1,14 +1,12 @@
-import { TYPES } from "../../arm-ids.js";
 import { endpointUpdateCommand, networkRuleCommands, phrase } from "../describe.js";
 import {
-  hubEvidence,
-  inheritance,
   isDisabled,
   isolationOf,
   networkAcls,
   networkSettingsUnknown,
   publicFromSelectedIps,
   publicNetworkAccess,
+  endpointViolation,
   judgeEndpoints,
 } from "../terms.js";
 import { defineRule } from "../types.js";
@@ -34,20 +32,15 @@ export default defineRule({
         if (isolation.state === "unknown" || networkSettingsUnknown(view, isolation)) return; // idem
         if (!publicFromSelectedIps(isolation.owner)) return;
         const { ipRules } = networkAcls(isolation.owner);
-        yield {
-          kind: "violation",
-          resourceId: endpoint.id,
-          resourceType: TYPES.onlineEndpoint,
+        yield endpointViolation(endpoint, isolation, {
           evidence: {
-            publicNetworkAccess: endpoint.properties?.publicNetworkAccess ?? null,
             workspacePublicNetworkAccess: isolation.owner.properties?.publicNetworkAccess ?? null,
             workspaceDefaultAction: "Deny",
             ipRules,
-            ...hubEvidence(isolation),
           },
-          message: `${phrase(view, endpoint.id)} accepts scoring requests from ${ipRules.length} public IP range${ipRules.length === 1 ? "" : "s"} of its workspace (${ipRules.join(", ") || "none listed"}).${inheritance(isolation)}`,
+          message: `${phrase(view, endpoint.id)} accepts scoring requests from ${ipRules.length} public IP range${ipRules.length === 1 ? "" : "s"} of its workspace (${ipRules.join(", ") || "none listed"}).`,
           remediation: `${endpointUpdateCommand(view, endpoint.id, "public_network_access=disabled")}; or narrow the ranges: ${networkRuleCommands(view, isolation.owner.id)}`,
-        };
+        });
       },
       "skip",
     );
