@@ -19,7 +19,7 @@ import {
   wrapToken,
 } from "../sinks/feed.js";
 import { isRunId, type RunRecord, type RunRequest, type RunTrigger } from "../sinks/runs.js";
-import { HttpError, invalid, json, parseJsonBody, queryOf, readBody } from "./http.js";
+import { BASE_HEADERS, HttpError, invalid, json, parseRequiredJsonBody, queryOf, readBody } from "./http.js";
 import { services, type ServiceOptions } from "./services.js";
 
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -84,7 +84,7 @@ export async function startAudit(
   env: Environment,
   options: ServiceOptions = {},
 ): Promise<HttpResponseInit> {
-  const parsed = startAuditBody.safeParse(parseJsonBody(await readBody(request)));
+  const parsed = startAuditBody.safeParse(parseRequiredJsonBody(request, await readBody(request)));
   if (!parsed.success) throw invalid(parsed.error, "body");
   const body: RunRequest = parsed.data;
   if (body.notify && !readNotifySettings(env))
@@ -120,8 +120,9 @@ export function runView(run: RunRecord) {
             : run.status === "failed"
               ? `failed: ${run.error ?? "unknown reason"}`
               : "finished";
-  const { etag: _etag, ...rest } = run;
-  return { ...rest, message };
+  // Only a queued run waits; a row written by an older version may still name what it waited for.
+  const { etag: _etag, waitingFor, ...rest } = run;
+  return { ...rest, ...(run.status === "queued" && waitingFor ? { waitingFor } : {}), message };
 }
 
 function notFound(what: string): HttpError {
@@ -134,6 +135,7 @@ export async function getAudit(
   env: Environment,
   options: ServiceOptions = {},
 ): Promise<HttpResponseInit> {
+  parseQuery(request, z.strictObject({}));
   const runId = request.params.runId ?? "";
   if (!isRunId(runId)) throw notFound("no run has this id");
   const run = await services(env, options).runs.get(runId);
@@ -142,13 +144,17 @@ export async function getAudit(
   return json(200, runView(run), finished ? {} : { "Retry-After": RETRY_AFTER_SECONDS });
 }
 
-const pageQuery = (max: number, fallback: number) =>
-  z.coerce
-    .number({ error: `must be a whole number from 1 to ${max}` })
-    .int(`must be a whole number from 1 to ${max}`)
-    .min(1, `must be a whole number from 1 to ${max}`)
-    .max(max, `must be a whole number from 1 to ${max}`)
-    .default(fallback);
+/** A page size: plain decimal digits only (not `1e3`, `0x10`, ` 5 ` or `5.0`), from 1 to `max`. */
+const pageQuery = (max: number, fallback: number) => {
+  const message = `must be a whole number from 1 to ${max}`;
+  return z
+    .string()
+    .regex(/^[1-9][0-9]{0,6}$/, message)
+    .transform(Number)
+    .pipe(z.number().max(max, message))
+    .optional()
+    .transform((n) => n ?? fallback);
+};
 
 const listAuditsQuery = z.strictObject({
   top: pageQuery(100, 20),
@@ -242,7 +248,7 @@ export async function listFindings(
       body: formatCsv(page.findings as unknown as Finding[]),
       headers: {
         "Content-Type": "text/csv; charset=utf-8",
-        "Cache-Control": "no-store",
+        ...BASE_HEADERS,
         ...(page.continuationToken && next
           ? { "x-continuation-token": page.continuationToken, Link: `<${next}>; rel="next"` }
           : {}),

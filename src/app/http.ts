@@ -10,6 +10,15 @@ import { formatIssues } from "../validation.js";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
+/**
+ * The headers a browser script on the dashboard's origin may read (CORS hides every other response header):
+ * where a run is, when to ask again, and the next page.
+ */
+export const EXPOSED_HEADERS = "Location, Retry-After, Link, x-continuation-token";
+
+/** What every response carries. */
+export const BASE_HEADERS = { "Cache-Control": "no-store", "Access-Control-Expose-Headers": EXPOSED_HEADERS };
+
 export class HttpError extends Error {
   override name = "HttpError";
   constructor(
@@ -26,7 +35,7 @@ export function json(status: number, body: unknown, headers: Record<string, stri
   return {
     status,
     jsonBody: body,
-    headers: { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store", ...headers },
+    headers: { "Content-Type": "application/json; charset=utf-8", ...BASE_HEADERS, ...headers },
   };
 }
 
@@ -48,7 +57,10 @@ export function redact(text: string, env: Environment): string {
 
 /** The first issue's path, as the `field` of an error. */
 function fieldOf(error: z.ZodError): string | undefined {
-  const path = error.issues[0]?.path ?? [];
+  const issue = error.issues[0];
+  // An unknown field or parameter is named by itself.
+  if (issue?.code === "unrecognized_keys" && issue.path.length === 0) return issue.keys[0];
+  const path = issue?.path ?? [];
   if (path.length === 0) return undefined;
   return path
     .map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
@@ -70,8 +82,31 @@ export async function readBody(request: HttpRequest): Promise<string> {
   return bytes.toString("utf8");
 }
 
+/**
+ * A JSON body that must be there. The Functions host passes a body to the app only when the request has a
+ * Content-Length: a chunked body arrives empty, so an empty body is refused rather than read as `{}` — a
+ * request that narrowed its scope must never silently widen to the whole tenant.
+ */
+export function parseRequiredJsonBody(request: HttpRequest, text: string): unknown {
+  if (text.trim() === "") {
+    if (request.headers.get("content-length") === null)
+      throw new HttpError(
+        411,
+        "LengthRequired",
+        "body: missing. Send the JSON body with a Content-Length header (the Functions host drops a chunked body); {} audits the whole tenant",
+        "body",
+      );
+    throw new HttpError(
+      400,
+      "InvalidRequest",
+      "body: is empty. Send a JSON object: {} audits the whole tenant; subscriptions or managementGroups narrow it",
+      "body",
+    );
+  }
+  return parseJsonBody(text);
+}
+
 export function parseJsonBody(text: string): unknown {
-  if (text.trim() === "") return {};
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
@@ -81,14 +116,17 @@ export function parseJsonBody(text: string): unknown {
 
 /**
  * The query string as an object: each parameter at most once, and `code` (the function key, which the
- * platform checks) left out.
+ * platform checks) left out. The Functions host joins a repeated parameter's values with commas before the
+ * app sees them (`top=1&top=2` arrives as `top=1,2`); no value of this API holds a comma (continuation tokens
+ * are base64url), so a comma means a repeated parameter too.
  */
 export function queryOf(request: HttpRequest): Record<string, string> {
   const out: Record<string, string> = {};
   for (const key of new Set(request.query.keys())) {
     if (key === "code") continue;
     const values = request.query.getAll(key);
-    if (values.length > 1) throw new HttpError(400, "InvalidRequest", `${key}: may be given once`, key);
+    if (values.length > 1 || (values[0] ?? "").includes(","))
+      throw new HttpError(400, "InvalidRequest", `${key}: may be given once`, key);
     out[key] = values[0] ?? "";
   }
   return out;

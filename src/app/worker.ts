@@ -112,6 +112,20 @@ function readMessage(body: unknown, context: InvocationContext, handler: string)
   return message;
 }
 
+/**
+ * The run that holds the lock, when the lock blob's name for it can be trusted: not this run (another
+ * delivery of its own message) and not a run that has finished (a name left by a holder that died).
+ */
+async function currentHolder(
+  runs: RunStore,
+  runId: string,
+  named: string | undefined,
+): Promise<string | undefined> {
+  if (!named || named === runId) return undefined;
+  const holder = await runs.get(named).catch(() => undefined);
+  return holder && holder.status === "running" ? named : undefined;
+}
+
 /** Claims the run, re-reading it when another writer changed the row in between. */
 async function claim(runs: RunStore, record: RunRecord): Promise<RunRecord | undefined> {
   let current: RunRecord | undefined = record;
@@ -147,11 +161,13 @@ export async function processRunMessage(
   const attempt = await lock.tryAcquire(runId);
   if (!attempt.acquired) {
     const wait = options.lockWaitSeconds ?? 60;
-    if (record.status === "queued" && attempt.holder && attempt.holder !== record.waitingFor)
-      await runs.update(runId, { waitingFor: attempt.holder });
+    const holder = await currentHolder(runs, runId, attempt.holder);
+    await runs.setWaitingFor(record, holder);
     await queue.send({ runId }, wait);
     context.info(
-      `auditWorker: run ${runId} waits ${wait} s: the state lock is held${attempt.holder ? ` by run ${attempt.holder}` : ""}`,
+      attempt.holder === runId
+        ? `auditWorker: run ${runId} is being run by another delivery of its message; this copy looks again in ${wait} s`
+        : `auditWorker: run ${runId} waits ${wait} s: the state lock is held${holder ? ` by run ${holder}` : ""}`,
     );
     return "waiting";
   }

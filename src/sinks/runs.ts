@@ -195,6 +195,24 @@ export class RunStore {
     return this.get(record.runId);
   }
 
+  /**
+   * Which run a queued run waits for (none: the holder is not known), written only while the row is as it was
+   * read: a run claimed or finished meanwhile waits for nothing.
+   */
+  async setWaitingFor(record: RunRecord, holder: string | undefined): Promise<void> {
+    if (record.status !== "queued" || (record.waitingFor ?? "") === (holder ?? "")) return;
+    try {
+      await this.table.updateEntity(
+        { partitionKey: "run", rowKey: runRowKey(record.runId), waitingFor: holder ?? "" },
+        "Merge",
+        { etag: record.etag },
+      );
+    } catch (error) {
+      if (isRestError(error) && error.statusCode === 412) return;
+      throw error;
+    }
+  }
+
   async update(runId: string, fields: Record<string, string | number | boolean>): Promise<void> {
     await this.table.updateEntity({ partitionKey: "run", rowKey: runRowKey(runId), ...fields }, "Merge");
   }
@@ -218,6 +236,7 @@ export class RunStore {
         resolved: summary.resolved,
         summary: summaryText(summary),
         error: "",
+        waitingFor: "",
         ...(extra.digest ? { digest: extra.digest } : {}),
       },
       "Merge",
@@ -226,7 +245,12 @@ export class RunStore {
 
   /** A run that cannot go on: its reason, kept to what a row can hold. */
   async fail(runId: string, reason: string, at: Date): Promise<void> {
-    await this.update(runId, { status: "failed", error: fit(reason), finishedAt: at.toISOString() });
+    await this.update(runId, {
+      status: "failed",
+      error: fit(reason),
+      finishedAt: at.toISOString(),
+      waitingFor: "",
+    });
   }
 
   /** The newest runs first, a page at a time; `continuationToken` is the table's own. */

@@ -4,7 +4,7 @@
  * renewing, and the lease expires on its own (at most 60 s later), so a lock is never held forever.
  */
 import { isRestError } from "@azure/core-rest-pipeline";
-import type { BlobLeaseClient, ContainerClient } from "@azure/storage-blob";
+import type { BlobLeaseClient, BlockBlobClient, ContainerClient } from "@azure/storage-blob";
 import { randomUUID } from "node:crypto";
 
 export const LOCK_BLOB = "locks/state";
@@ -25,6 +25,7 @@ export class HeldLock {
 
   constructor(
     private readonly lease: BlobLeaseClient,
+    private readonly blob: BlockBlobClient,
     durationSeconds: number,
   ) {
     // Renewed at a third of the lease, so that two renewals may fail before it lapses.
@@ -48,6 +49,9 @@ export class HeldLock {
   async release(): Promise<void> {
     clearInterval(this.timer);
     try {
+      // The holder's name goes first, under the lease: the next holder writes its own only after it has the
+      // lease, and a run that finds the lock taken in between must not name this finished one.
+      await this.blob.setMetadata({}, { conditions: { leaseId: this.lease.leaseId } }).catch(() => undefined);
       await this.lease.releaseLease();
     } catch {
       // Expired or taken already: it lapses on its own either way.
@@ -67,7 +71,11 @@ export class StateLock {
     this.durationSeconds = Math.min(60, Math.max(15, options.durationSeconds ?? 60));
   }
 
-  /** Takes the lock for `runId`, or says which run holds it. Never waits. */
+  /**
+   * Takes the lock for `runId`, or says which run holds it, as far as the lock blob says: a holder that died
+   * without releasing is still named until the next holder writes its own, so callers check the name against
+   * the runs table. Never waits.
+   */
   async tryAcquire(runId: string): Promise<LockAttempt> {
     const blob = this.container.getBlockBlobClient(LOCK_BLOB);
     try {
@@ -91,6 +99,6 @@ export class StateLock {
       throw error;
     }
     await blob.setMetadata({ runid: runId }, { conditions: { leaseId } });
-    return { acquired: true, lock: new HeldLock(lease, this.durationSeconds) };
+    return { acquired: true, lock: new HeldLock(lease, blob, this.durationSeconds) };
   }
 }

@@ -368,7 +368,7 @@ describe("the Functions app", () => {
     expectError(await post(JSON.stringify({ subscriptions: many })), 413); // 10,000 ids are over 64 KB
     const tooMany = Array.from({ length: 1_001 }, () => "11111111-1111-4111-8111-111111111111");
     expectError(await post(JSON.stringify({ subscriptions: tooMany })), 400, "subscriptions", /at most 1000/);
-    expectError(await post('{"subscription":[]}'), 400, undefined, /subscription/);
+    expectError(await post('{"subscription":[]}'), 400, "subscription", /subscription/);
     expectError(await post(JSON.stringify({ pad: "x".repeat(1024 * 1024) })), 413);
     expectError(await post("{}", { "content-length": String(2 * 1024 * 1024) }), 413);
     expectError(await post("[]"), 400);
@@ -385,7 +385,7 @@ describe("the Functions app", () => {
     expectError(await list({ top: "0" }), 400, "top");
     expectError(await list({ top: "abc" }), 400, "top");
     expectError(await list({ continuationToken: "!!!" }), 400, "continuationToken");
-    expectError(await list({ sort: "asc" }), 400, undefined, /sort/);
+    expectError(await list({ sort: "asc" }), 400, "sort", /sort/);
 
     const findings = (query: Record<string, string>) =>
       call(listFindings, { method: "GET", path: "/api/findings", query });
@@ -413,6 +413,137 @@ describe("the Functions app", () => {
       expect(text).not.toMatch(/at \w+ \(|\/work\/|node_modules|SECRET-SIG|AccountKey/);
     }
   });
+
+  it("refuses a missing or empty body instead of widening the run to the whole tenant", async () => {
+    const chunked = await call(startAudit, {
+      method: "POST",
+      path: "/api/audits",
+      body: JSON.stringify({ subscriptions: ["11111111-1111-4111-8111-111111111111"] }),
+      chunked: true,
+    });
+    expect(chunked.status).toBe(411);
+    expect(bodyOf(chunked).error).toMatchObject({ code: "LengthRequired", field: "body" });
+    expect((bodyOf(chunked).error as Body).message).toMatch(/Content-Length.*\{\} audits the whole tenant/);
+    const empty = await call(startAudit, { method: "POST", path: "/api/audits", body: "" });
+    expect(empty.status).toBe(400);
+    expect(bodyOf(empty).error).toMatchObject({ code: "InvalidRequest", field: "body" });
+    const blank = await call(startAudit, { method: "POST", path: "/api/audits", body: "  \n" });
+    expect(blank.status).toBe(400);
+    expect(await tableRows("runs")).toHaveLength(0);
+    await start({}); // `{}` is how a client asks for the whole tenant
+  });
+
+  it("lets a browser on the dashboard's origin read Location, Retry-After, Link and the continuation token", async () => {
+    const runId = await start();
+    await host().drain();
+    const exposed = (response: HttpResponseInit) =>
+      (headerOf(response, "Access-Control-Expose-Headers") ?? "").split(/,\s*/).sort();
+    const wanted = ["Link", "Location", "Retry-After", "x-continuation-token"];
+    const answers = [
+      ...responses,
+      await call(getAudit, { method: "GET", path: `/api/audits/${runId}`, params: { runId } }),
+      await call(listFindings, { method: "GET", path: "/api/findings", query: { top: "1", format: "csv" } }),
+      await call(listFindings, { method: "GET", path: "/api/findings", query: { top: "1" } }),
+      await call(listAudits, { method: "GET", path: "/api/audits", query: { top: "oops" } }),
+      await call(getSummary, { method: "GET", path: "/api/summary" }),
+    ];
+    for (const response of answers) expect(exposed(response)).toEqual(wanted);
+    const csv = answers[answers.length - 4]!;
+    expect(headerOf(csv, "x-continuation-token")).toBeTruthy();
+    expect(headerOf(csv, "Link")).toMatch(/rel="next"/);
+  });
+
+  it("takes page sizes as plain decimal integers only, and every parameter once, as the host passes them", async () => {
+    const expect400 = async (response: Promise<HttpResponseInit>, field: string, message: RegExp) => {
+      const answer = await response;
+      expect(answer.status, JSON.stringify(answer.jsonBody)).toBe(400);
+      expect(bodyOf(answer).error).toMatchObject({ field });
+      expect((bodyOf(answer).error as Body).message).toMatch(message);
+    };
+    for (const top of ["1e3", "0x10", " 5 ", "5.0", "+5", "05", "-1", "", "1000000000"]) {
+      await expect400(
+        call(listAudits, { method: "GET", path: "/api/audits", query: { top } }),
+        "top",
+        /whole number from 1 to 100/,
+      );
+      await expect400(
+        call(listFindings, { method: "GET", path: "/api/findings", query: { top } }),
+        "top",
+        /whole number from 1 to 1000/,
+      );
+      await expect400(
+        call(getSummary, { method: "GET", path: "/api/summary", query: { runs: top } }),
+        "runs",
+        /whole number from 1 to 100/,
+      );
+    }
+    expect(
+      (await call(listAudits, { method: "GET", path: "/api/audits", query: { top: "100" } })).status,
+    ).toBe(200);
+    // The host joins `severity=high&severity=low` into `high,low` before the app sees it.
+    await expect400(
+      call(listFindings, { method: "GET", path: "/api/findings", query: { severity: ["high", "low"] } }),
+      "severity",
+      /may be given once/,
+    );
+    await expect400(
+      call(listAudits, { method: "GET", path: "/api/audits?top=1&top=2" }),
+      "top",
+      /may be given once/,
+    );
+    await expect400(
+      call(getAudit, {
+        method: "GET",
+        path: "/api/audits/20260101T000000Z-abcdef",
+        query: { verbose: "1" },
+        params: { runId: "20260101T000000Z-abcdef" },
+      }),
+      "verbose",
+      /verbose/,
+    );
+  });
+
+  it("a run delivered twice at once runs once, and never shows itself or a finished run as what it waits for", async () => {
+    const runId = await start();
+    const { queue, runs, storage } = services(process.env, FAST);
+    await queue.send({ runId }); // a second copy of the same message
+    const seen: (string | undefined)[] = [];
+    const watching = (async () => {
+      for (let i = 0; i < 200; i += 1) {
+        const run = await runs.get(runId);
+        seen.push(run?.waitingFor);
+        if (run && ["succeeded", "incomplete", "failed"].includes(run.status)) return;
+        await sleep(25);
+      }
+    })();
+    const runner = host();
+    await runner.drain(90_000);
+    await watching;
+    expect(runner.outcomes.filter((o) => o === "done")).toHaveLength(1);
+    expect(seen.filter((w) => w === runId)).toEqual([]);
+    const finished = await audit(runId);
+    expect(finished.waitingFor).toBeUndefined();
+    expect((await runs.get(runId))?.waitingFor).toBeUndefined();
+
+    // A holder that finished without clearing its name (an older version, or one that died): not named.
+    const lock = storage.containerClient.getBlockBlobClient(LOCK_BLOB);
+    const lease = lock.getBlobLeaseClient();
+    await lease.acquireLease(15);
+    await lock.setMetadata({ runid: runId }, { conditions: { leaseId: lease.leaseId } });
+    const second = await start();
+    const outcome = await processRunMessage(
+      { runId: second },
+      context("auditWorker", log),
+      process.env,
+      FAST,
+    );
+    expect(outcome).toBe("waiting");
+    const waiting = await audit(second);
+    expect(waiting.status).toBe("queued");
+    expect(waiting.waitingFor).toBeUndefined();
+    expect(waiting.message).toBe("queued");
+    await lease.releaseLease();
+  }, 120_000);
 
   it("refuses a token from another query and pages that go past the end", async () => {
     const runId = await start();

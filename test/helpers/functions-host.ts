@@ -22,21 +22,37 @@ export function context(functionName: string, log: LogLine[] = [], dequeueCount?
   });
 }
 
+/**
+ * An HttpRequest as the host hands it to the worker: a body only when the request has a Content-Length (a
+ * `chunked` one arrives empty, azure-functions-host #4926), and a repeated query parameter joined with commas.
+ */
 export function request(init: {
   method: string;
   path: string;
   body?: string;
-  query?: Record<string, string>;
+  chunked?: boolean;
+  query?: Record<string, string | string[]>;
   params?: Record<string, string>;
   headers?: Record<string, string>;
 }): HttpRequest {
-  const url = new URL(`http://localhost:7071${init.path}`);
-  for (const [k, v] of Object.entries(init.query ?? {})) url.searchParams.append(k, v);
+  const sent = new URL(`http://localhost:7071${init.path}`);
+  for (const [k, v] of Object.entries(init.query ?? {}))
+    for (const value of Array.isArray(v) ? v : [v]) sent.searchParams.append(k, value);
+  const url = new URL(sent.origin + sent.pathname);
+  for (const key of new Set(sent.searchParams.keys()))
+    url.searchParams.set(key, sent.searchParams.getAll(key).join(","));
+  const hasBody = init.body !== undefined && !init.chunked;
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    ...(init.chunked ? { "transfer-encoding": "chunked" } : {}),
+    ...(hasBody ? { "content-length": String(Buffer.byteLength(init.body ?? "")) } : {}),
+    ...init.headers,
+  };
   return new HttpRequest({
     method: init.method,
     url: url.toString(),
-    ...(init.body !== undefined ? { body: { string: init.body } } : {}),
-    headers: { "content-type": "application/json", ...init.headers },
+    ...(hasBody && Number(headers["content-length"]) > 0 ? { body: { string: init.body ?? "" } } : {}),
+    headers,
     ...(init.params ? { params: init.params } : {}),
   });
 }
