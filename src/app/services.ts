@@ -15,6 +15,7 @@ import { RUN_QUEUE, RunQueue } from "../sinks/run-queue.js";
 import type { RunStore } from "../sinks/runs.js";
 import { StateLock } from "../sinks/state-lock.js";
 import { AuditStorage } from "../sinks/storage.js";
+import { explainStorageError } from "../sinks/storage-errors.js";
 import { queueClient, type StorageRetry, type StorageTarget } from "../sinks/storage-target.js";
 
 export interface Services {
@@ -23,6 +24,8 @@ export interface Services {
   runs: RunStore;
   queue: RunQueue;
   lock: StateLock;
+  /** What a storage failure means for whoever runs the app (the role or setting to check), if it is one. */
+  explain(error: unknown): string | undefined;
 }
 
 export interface ServiceOptions {
@@ -70,12 +73,15 @@ export function services(env: Environment, options: ServiceOptions = {}): Servic
     } catch {
       throw new SettingError("AUDIT_STORAGE", "AUDIT_STORAGE is not a valid storage connection string");
     }
+    const runQueue = queueClient(storageTarget, RUN_QUEUE, options.storageRetry);
+    const endpoints = { ...storage.serviceUrls, queue: runQueue.url.replace(/\/[^/]+\/?$/, "") };
     built = {
       storageTarget,
       storage,
       runs: storage.runs,
-      queue: new RunQueue(queueClient(storageTarget, RUN_QUEUE, options.storageRetry)),
+      queue: new RunQueue(runQueue),
       lock: new StateLock(storage.containerClient, { durationSeconds: options.lockSeconds ?? 60 }),
+      explain: (error) => explainStorageError(error, endpoints, storageTarget.kind === "identity"),
     };
     cache.clear(); // one configuration at a time: settings change only when the app restarts (or a test)
     cache.set(key, built);

@@ -19,7 +19,7 @@ import { readAuditSettings, readNotifySettings, SettingError, type Environment }
 import { parseRunMessage, type RunMessage } from "../sinks/run-queue.js";
 import { FINISHED, type RunRecord, type RunStore } from "../sinks/runs.js";
 import { redact } from "./http.js";
-import { services, type ServiceOptions } from "./services.js";
+import { services, type ServiceOptions, type Services } from "./services.js";
 
 export interface WorkerOptions extends ServiceOptions {
   /** How long a run that found the lock taken waits before it looks again (seconds). */
@@ -137,6 +137,11 @@ async function claim(runs: RunStore, record: RunRecord): Promise<RunRecord | und
   return undefined;
 }
 
+/**
+ * Runs the message's run. Whatever fails — storage before the lease as much as the audit after it — is
+ * recorded on the run's row, explained and redacted, before the host retries the message; the poison
+ * handler reports it after the last try.
+ */
 export async function processRunMessage(
   body: unknown,
   context: InvocationContext,
@@ -146,6 +151,31 @@ export async function processRunMessage(
   const message = readMessage(body, context, "auditWorker");
   if (!message) return "ignored";
   const { runId } = message;
+  try {
+    return await runMessage(runId, context, env, options);
+  } catch (error) {
+    if (!(error instanceof RunConfigurationError)) {
+      const svc = services(env, options);
+      const text = redact(describeFailure(error, svc), env);
+      context.error(`auditWorker: run ${runId} failed on this attempt: ${text}`);
+      await svc.runs.update(runId, { error: text.slice(0, 2000) }).catch(() => undefined);
+    }
+    throw error;
+  }
+}
+
+function describeFailure(error: unknown, svc: Services): string {
+  const explained = svc.explain(error);
+  if (explained) return explained;
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+async function runMessage(
+  runId: string,
+  context: InvocationContext,
+  env: Environment,
+  options: WorkerOptions,
+): Promise<WorkerOutcome> {
   const { storage, runs, queue, lock } = services(env, options);
   await storage.prepare();
   const record = await runs.get(runId);
@@ -229,14 +259,6 @@ export async function processRunMessage(
       `auditWorker: run ${runId} ${summary.complete ? "succeeded" : "incomplete"}: ${outcome.result.findings.length} findings, ${summary.new} new, ${summary.resolved} resolved`,
     );
     return "done";
-  } catch (error) {
-    if (!(error instanceof RunConfigurationError)) {
-      const text = redact(error instanceof Error ? `${error.name}: ${error.message}` : String(error), env);
-      context.error(`auditWorker: run ${runId} failed on this attempt: ${text}`);
-      // The host retries the message; the poison handler reports this reason after the last try.
-      await runs.update(runId, { error: text.slice(0, 2000) }).catch(() => undefined);
-    }
-    throw error;
   } finally {
     await held.release();
   }

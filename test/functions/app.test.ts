@@ -28,6 +28,7 @@ import { LOCK_BLOB } from "../../src/sinks/state-lock.js";
 import { RUN_QUEUE } from "../../src/sinks/run-queue.js";
 import { startAzurite, type Azurite } from "../helpers/azurite.js";
 import { context, QueueHost, request, type LogLine } from "../helpers/functions-host.js";
+import { AUTHORIZATION_FAILURE, startFaultProxy } from "../helpers/fault-proxy.js";
 import { startReceiver } from "../helpers/receiver.js";
 
 const DEMO = join(__dirname, "../../examples/demo-tenant.json");
@@ -307,6 +308,39 @@ describe("the Functions app", () => {
     expect(run.attempt).toBe(5);
     expect(run.error).toMatch(/failed on every try.*ARM went away \(sig=\[redacted\]\)/);
     expect(JSON.stringify(run)).not.toContain("SECRET-SIG");
+  });
+
+  it("a run that blob storage refuses before it holds the lease says why, through getAudit", async () => {
+    const runId = await start();
+    // Blob requests refused as a firewall or a missing role refuses them; tables and queues answer.
+    const proxy = await startFaultProxy(azurite.ports.blob, () => AUTHORIZATION_FAILURE);
+    try {
+      setEnv({
+        AUDIT_STORAGE: azurite.connectionString.replace(
+          `BlobEndpoint=http://127.0.0.1:${azurite.ports.blob}/`,
+          `BlobEndpoint=http://127.0.0.1:${proxy.port}/`,
+        ),
+      });
+      const runner = host();
+      await runner.drain();
+      expect(proxy.refused).toBeGreaterThanOrEqual(5);
+      const run = await audit(runId);
+      expect(run.status).toBe("failed");
+      expect(run.attempt).toBe(0); // it never got as far as claiming the run
+      expect(run.error).toBe(
+        "the worker failed on every try the host made; last error: Azure Storage refused the blob request " +
+          "(403 AuthorizationFailure): the app's identity needs Storage Blob Data Contributor on storage account " +
+          "devstoreaccount1, and the account's network rules must let the app reach its blob endpoint (a private " +
+          "endpoint, or the app's subnet)",
+      );
+      expect(run.message).toBe(`failed: ${run.error as string}`);
+      expect(
+        runner.log.filter((l) => l.level === "error" && /AuthorizationFailure/.test(l.text)).length,
+      ).toBeGreaterThanOrEqual(5);
+      expect(JSON.stringify([run, runner.log])).not.toContain(KEY_FRAGMENT);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it("a worker that dies after writing the state: the run is done again, whole, with one digest", async () => {
