@@ -11,13 +11,60 @@ targetScope = 'subscription'
 @description('Name of the environment: it seeds the names of every resource.')
 param environmentName string
 
+// The regions that offer Flex Consumption, as the Functions TypeScript quickstart lists them for azd
+// (Azure-Samples/functions-quickstart-typescript-azd, infra/main.bicep); `az functionapp list-flexconsumption-locations`
+// gives the current list.
 @minLength(1)
 @description('Region of every resource; Flex Consumption must be offered there.')
+@allowed([
+  'australiaeast'
+  'australiasoutheast'
+  'brazilsouth'
+  'canadacentral'
+  'centralindia'
+  'centralus'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'eastus2euap'
+  'francecentral'
+  'germanywestcentral'
+  'italynorth'
+  'japaneast'
+  'koreacentral'
+  'northcentralus'
+  'northeurope'
+  'norwayeast'
+  'southafricanorth'
+  'southcentralus'
+  'southeastasia'
+  'southindia'
+  'spaincentral'
+  'swedencentral'
+  'uaenorth'
+  'uksouth'
+  'ukwest'
+  'westcentralus'
+  'westeurope'
+  'westus'
+  'westus2'
+  'westus3'
+])
 @metadata({ azd: { type: 'location' } })
 param location string
 
-@description('Object id of the deploying user, granted read access to the audit storage for the first look; empty: none.')
+@description('Object id of the deploying principal, granted read access to the audit storage for the first look; empty: none.')
 param principalId string = ''
+
+@description('What principalId is: a user, or a service principal (azd sets AZURE_PRINCIPAL_TYPE for whoever runs it).')
+@allowed(['User', 'ServicePrincipal', 'Group'])
+param principalType string = 'User'
+
+@description('Give the deploying principal Key Vault Secrets Officer on the vault, so it can rotate the webhook.')
+param deployerSecretsOfficer bool = false
+
+@description('Purge protection on the Key Vault: a deleted vault keeps its name for the 7-day retention and the same environment cannot be deployed again until then.')
+param vaultPurgeProtection bool = false
 
 @description('Private networking: VNet integration of the app, private endpoints for its storage accounts and Key Vault, their public network access disabled.')
 param vnetEnabled bool = false
@@ -56,11 +103,16 @@ param corsAllowedOrigin string = ''
 @description('The Teams Workflows webhook URL; stored in Key Vault, never in app settings. Empty: no digest.')
 param teamsWebhookUrl string = ''
 
+@minValue(1)
+@maxValue(1000)
+@description('Most instances of each of the app\'s per-function scale groups (see infra/app/api.bicep).')
+param maximumInstanceCount int = 4
+
 @description('Grant the auditor Reader on the subscription it is deployed to.')
 param readerOnDeploymentSubscription bool = true
 
-@description('Other subscriptions to grant the auditor Reader on (ids).')
-param readerSubscriptionIds array = []
+@description('Other subscriptions to grant the auditor Reader on: ids, comma-separated.')
+param readerSubscriptionIds string = ''
 
 var abbrs = loadJsonContent('./abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
@@ -68,6 +120,13 @@ var tags = { 'azd-env-name': environmentName }
 var functionAppName = '${abbrs.webSitesFunctions}audit-${resourceToken}'
 var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(resourceToken, 7)}'
 var webhookSecretName = 'teams-webhook-url'
+// Each subscription once, and never the deployment's own when readerHere already covers it: the same role
+// assignment twice in one deployment fails.
+var deploymentSubscriptionId = toLower(subscription().subscriptionId)
+var readerElsewhereIds = filter(
+  union(map(split(readerSubscriptionIds, ','), id => toLower(trim(id))), []),
+  id => !empty(id) && !(readerOnDeploymentSubscription && id == deploymentSubscriptionId)
+)
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: '${abbrs.resourcesResourceGroups}${environmentName}'
@@ -168,6 +227,7 @@ module vault 'app/keyvault.bicep' = {
     publicNetworkAccess: vnetEnabled ? 'Disabled' : 'Enabled'
     secretName: webhookSecretName
     secretValue: teamsWebhookUrl
+    purgeProtection: vaultPurgeProtection
   }
 }
 
@@ -199,9 +259,12 @@ module privateEndpoints 'app/private-endpoints.bicep' = if (vnetEnabled) {
   }
 }
 
+// The app starts once its roles exist: the deployment container, its host storage and the Key Vault
+// reference are reached with the identity from the first start.
 module app 'app/api.bicep' = {
   name: 'app'
   scope: rg
+  dependsOn: [rbac]
   params: {
     name: functionAppName
     location: location
@@ -226,6 +289,7 @@ module app 'app/api.bicep' = {
     auditPolicy: auditPolicy
     teamsMode: teamsMode
     dashboardUrl: dashboardUrl
+    maximumInstanceCount: maximumInstanceCount
   }
 }
 
@@ -239,6 +303,8 @@ module rbac 'app/rbac.bicep' = {
     vaultName: vault.outputs.name
     applicationInsightsName: monitoring.outputs.name
     userPrincipalId: principalId
+    userPrincipalType: principalType
+    userSecretsOfficer: deployerSecretsOfficer
   }
 }
 
@@ -249,7 +315,7 @@ module readerHere 'reader/subscription-reader.bicep' = if (readerOnDeploymentSub
 }
 
 module readerElsewhere 'reader/subscription-reader.bicep' = [
-  for id in readerSubscriptionIds: {
+  for id in readerElsewhereIds: {
     name: 'reader-${id}'
     scope: subscription(id)
     params: { principalId: identity.outputs.principalId }
@@ -262,3 +328,4 @@ output AZURE_RESOURCE_GROUP string = rg.name
 output AZURE_FUNCTION_NAME string = app.outputs.name
 output AUDITOR_PRINCIPAL_ID string = identity.outputs.principalId
 output AUDIT_STORAGE_ACCOUNT string = auditStorage.outputs.name
+output AUDIT_VAULT_NAME string = vault.outputs.name

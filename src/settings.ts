@@ -109,8 +109,6 @@ export const HOST_SETTINGS = ["FUNCTIONS_WORKER_RUNTIME", "AzureWebJobsStorage"]
  */
 export const PLATFORM_SETTINGS = [
   "AzureWebJobsStorage__blobServiceUri",
-  "AzureWebJobsStorage__queueServiceUri",
-  "AzureWebJobsStorage__tableServiceUri",
   "AzureWebJobsStorage__credential",
   "AzureWebJobsStorage__clientId",
   "APPLICATIONINSIGHTS_CONNECTION_STRING",

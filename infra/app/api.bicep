@@ -25,8 +25,14 @@ param auditPolicy string
 param teamsMode string
 param dashboardUrl string
 param instanceMemoryMB int = 2048
-@description('Flex Consumption allows 40 at the lowest; an audit runs on one instance at a time (the state lease).')
-param maximumInstanceCount int = 40
+// Flex Consumption takes 1 to 1,000 and applies the limit to each per-function scale group (Learn, "Event-driven
+// scaling in Azure Functions", Limit scale-out). A run holds the state lease, so a second worker instance only
+// re-queues waiting copies, and the HTTP functions serve a dashboard; 4 leaves the HTTP group room for a burst
+// while bounding what the auditor can cost and ask of ARM.
+@minValue(1)
+@maxValue(1000)
+@description('Most instances of each per-function scale group (HTTP, the queue worker, the timer).')
+param maximumInstanceCount int = 4
 
 resource hostStorage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: hostStorageName
@@ -42,9 +48,10 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing
 
 var settings = {
   // The host: its storage through the identity (a user-assigned identity needs __credential and __clientId).
+  // Blob only: the host keeps the timer's locks and its keys there; queues and tables of AzureWebJobsStorage
+  // serve Durable Functions and other triggers this app does not use (the Flex quickstart's enableQueue and
+  // enableTable), so neither a role nor a private endpoint is given for them.
   AzureWebJobsStorage__blobServiceUri: hostStorage.properties.primaryEndpoints.blob
-  AzureWebJobsStorage__queueServiceUri: hostStorage.properties.primaryEndpoints.queue
-  AzureWebJobsStorage__tableServiceUri: hostStorage.properties.primaryEndpoints.table
   AzureWebJobsStorage__credential: 'managedidentity'
   AzureWebJobsStorage__clientId: identityClientId
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString

@@ -6,6 +6,8 @@ param publicNetworkAccess string
 param secretName string
 @secure()
 param secretValue string
+@description('Purge protection: a deleted vault, and its name, are kept for the whole retention period.')
+param purgeProtection bool
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: name
@@ -16,8 +18,10 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     sku: { family: 'A', name: 'standard' }
     enableRbacAuthorization: true
     enableSoftDelete: true
-    softDeleteRetentionInDays: 30
-    enablePurgeProtection: true
+    // Soft delete holds a deleted vault's name for these days (7, the least), or until it is purged; purge
+    // protection forbids the purge. Key Vault refuses `false` here once set, so off is "not given".
+    softDeleteRetentionInDays: 7
+    enablePurgeProtection: purgeProtection ? true : null
     publicNetworkAccess: publicNetworkAccess
     networkAcls: publicNetworkAccess == 'Disabled' ? { defaultAction: 'Deny', bypass: 'None' } : { defaultAction: 'Allow', bypass: 'AzureServices' }
   }

@@ -5,8 +5,13 @@ param hostStorageName string
 param auditStorageName string
 param vaultName string
 param applicationInsightsName string
-@description('The deploying user, given read access to the audit tables for a first look; empty: none.')
+@description('The deploying principal, given read access to the audit tables for a first look; empty: none.')
 param userPrincipalId string = ''
+@description('What the deploying principal is: azd says so in AZURE_PRINCIPAL_TYPE.')
+@allowed(['User', 'ServicePrincipal', 'Group'])
+param userPrincipalType string = 'User'
+@description('Let the deploying principal set the webhook secret (rotation).')
+param userSecretsOfficer bool = false
 
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b' // Storage Blob Data Owner
@@ -15,6 +20,7 @@ var roles = {
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3' // Storage Table Data Contributor
   storageTableDataReader: '76199698-9eea-4c19-bc75-cec21354c6b6' // Storage Table Data Reader
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6' // Key Vault Secrets User
+  keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7' // Key Vault Secrets Officer
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb' // Monitoring Metrics Publisher
 }
 
@@ -101,13 +107,25 @@ resource telemetry 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
-// The deploying user may read the findings table (the dashboard feed's data) while trying things out.
+// The deploying principal may read the findings table (the dashboard feed's data) while trying things out.
 resource userTableRead 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(userPrincipalId)) {
   name: guid(auditStorage.id, userPrincipalId, roles.storageTableDataReader)
   scope: auditStorage
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataReader)
     principalId: userPrincipalId
-    principalType: 'User'
+    principalType: userPrincipalType
+  }
+}
+
+// Opt-in: the deploying principal may set the webhook secret, so the README's rotation works for it. The
+// vault is in RBAC mode: without a data-plane role nobody, its creator included, can write a secret.
+resource userVaultSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (userSecretsOfficer && !empty(userPrincipalId)) {
+  name: guid(vault.id, userPrincipalId, roles.keyVaultSecretsOfficer)
+  scope: vault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsOfficer)
+    principalId: userPrincipalId
+    principalType: userPrincipalType
   }
 }

@@ -24,6 +24,35 @@ const bicep = files(INFRA)
   .map((path) => ({ path: path.slice(ROOT.length + 1), text: readFileSync(path, "utf8") }));
 const all = bicep.map((b) => b.text).join("\n");
 const api = readFileSync(join(INFRA, "app/api.bicep"), "utf8");
+const main = readFileSync(join(INFRA, "main.bicep"), "utf8");
+const rbac = readFileSync(join(INFRA, "app/rbac.bicep"), "utf8");
+const parameters = (
+  JSON.parse(readFileSync(join(INFRA, "main.parameters.json"), "utf8")) as {
+    parameters: Record<string, { value: string }>;
+  }
+).parameters;
+
+/** main.bicep's parameters: name → the declaration with its decorators. */
+function mainParams(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of main.matchAll(/((?:^@[^\n]*\n|^ {2}'[^\n]*\n|^\]\)\n)*)^param (\w+) ([^\n]*)$/gm))
+    out.set(m[2] as string, `${m[1] ?? ""}param ${m[2]} ${m[3]}`);
+  return out;
+}
+
+/** The role assignments of rbac.bicep: the resource they are on and the role's key in `roles`. */
+function assignments(): { scope: string; role: string; principalType: string; condition: string }[] {
+  return [
+    ...rbac.matchAll(
+      /resource \w+ 'Microsoft\.Authorization\/roleAssignments@[^']+' = (if [^\n]*\) )?\{\n([\s\S]*?)\n\}/g,
+    ),
+  ].map((m) => ({
+    condition: m[1] ?? "",
+    scope: /scope: (\w+)/.exec(m[2] ?? "")?.[1] ?? "",
+    role: /roles\.(\w+)\)/.exec(m[2] ?? "")?.[1] ?? "",
+    principalType: /principalType: ([^\n]+)/.exec(m[2] ?? "")?.[1]?.trim() ?? "",
+  }));
+}
 
 /** The keys of `var settings = { … }` in api.bicep: the app settings the Function App gets. */
 function appSettings(): string[] {
@@ -40,6 +69,7 @@ const ALLOWED_ROLES: Record<string, string> = {
   "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3": "Storage Table Data Contributor",
   "76199698-9eea-4c19-bc75-cec21354c6b6": "Storage Table Data Reader",
   "4633458b-17de-408a-b874-0445c86b69e6": "Key Vault Secrets User",
+  "b86a8fe4-44ce-4948-aee5-eccb2c155cd7": "Key Vault Secrets Officer",
   "3913510d-42f4-4e42-8a64-420c390055eb": "Monitoring Metrics Publisher",
 };
 const BROAD_ROLES = {
@@ -126,6 +156,138 @@ describe("infra/", () => {
     );
     expect(all).toMatch(/disableLocalAuth: true/);
     expect(api).toMatch(/type: 'UserAssignedIdentity', userAssignedIdentityResourceId: identityId/);
+  });
+
+  it("assigns the deploying principal's roles with the type azd gives, so a service principal can deploy", () => {
+    expect(all).not.toMatch(/principalType: 'User'/);
+    expect(parameters.principalType?.value).toBe("${AZURE_PRINCIPAL_TYPE=User}");
+    expect(mainParams().get("principalType")).toMatch(/@allowed\(\['User', 'ServicePrincipal'/);
+    const user = assignments().filter((a) => a.condition.includes("userPrincipalId"));
+    expect(user.length).toBeGreaterThanOrEqual(2);
+    for (const a of user) expect(a.principalType).toBe("userPrincipalType");
+    for (const a of assignments().filter((x) => !x.condition.includes("userPrincipalId")))
+      expect(a.principalType).toBe("'ServicePrincipal'");
+    expect(main).toMatch(/userPrincipalType: principalType/);
+  });
+
+  it("lets the same environment be deployed again after azd down: purge protection is an opt-in", () => {
+    const vault = readFileSync(join(INFRA, "app/keyvault.bicep"), "utf8");
+    expect(vault).not.toMatch(/enablePurgeProtection: true/);
+    expect(vault).toMatch(/enablePurgeProtection: purgeProtection \? true : null/);
+    expect(mainParams().get("vaultPurgeProtection")).toMatch(/param vaultPurgeProtection bool = false$/);
+    expect(main).toMatch(/purgeProtection: vaultPurgeProtection/);
+    expect(parameters.vaultPurgeProtection?.value).toBe("${AUDIT_VAULT_PURGE_PROTECTION=false}");
+  });
+
+  it("gives the identity a role, and with private networking a private endpoint, for every storage service a setting names", () => {
+    const set = appSettings();
+    const roleFor: Record<string, string[]> = {
+      blob: ["storageBlobDataOwner", "storageBlobDataContributor"],
+      queue: ["storageQueueDataContributor"],
+      table: ["storageTableDataContributor"],
+    };
+    for (const [prefix, account] of [
+      ["AzureWebJobsStorage", "hostStorage"],
+      ["AUDIT_STORAGE", "auditStorage"],
+    ] as const) {
+      const services = set
+        .map((name) => new RegExp(`^${prefix}__(blob|queue|table)ServiceUri$`).exec(name)?.[1])
+        .filter((x): x is string => x !== undefined);
+      expect(services.length, prefix).toBeGreaterThan(0);
+      for (const service of services) {
+        const roles = assignments().filter(
+          (a) =>
+            a.scope === account &&
+            !a.condition.includes("userPrincipalId") &&
+            roleFor[service]?.includes(a.role),
+        );
+        expect(roles, `${prefix}: a role for ${service} on ${account}`).toHaveLength(1);
+        expect(main, `${prefix}: a ${service} private endpoint on ${account}`).toMatch(
+          new RegExp(`resourceId: ${account}\\.outputs\\.resourceId, groupId: '${service}'`),
+        );
+      }
+      // …and nothing for a service no setting names.
+      const named = new Set(services.flatMap((service) => roleFor[service] ?? []));
+      for (const a of assignments().filter(
+        (x) => x.scope === account && !x.condition.includes("userPrincipalId"),
+      ))
+        expect(named.has(a.role), `${account}: ${a.role} without a setting`).toBe(true);
+    }
+    // The host needs blob only: timer locks and keys (no Durable Functions, no host queues or tables).
+    expect(
+      set.filter((name) => name.startsWith("AzureWebJobsStorage__") && name.endsWith("ServiceUri")),
+    ).toEqual(["AzureWebJobsStorage__blobServiceUri"]);
+  });
+
+  it("grants Reader on each subscription once: the deployment's own is left out of the list when it has Reader", () => {
+    expect(mainParams().get("readerSubscriptionIds")).toMatch(/param readerSubscriptionIds string = ''$/);
+    expect(main).toMatch(/for id in readerElsewhereIds:/);
+    expect(main).toMatch(
+      /union\(map\(split\(readerSubscriptionIds, ','\), id => toLower\(trim\(id\)\)\), \[\]\)/,
+    );
+    expect(main).toMatch(/!\(readerOnDeploymentSubscription && id == deploymentSubscriptionId\)/);
+    expect(main).toMatch(/var deploymentSubscriptionId = toLower\(subscription\(\)\.subscriptionId\)/);
+  });
+
+  it("maps every parameter of main.bicep from the azd environment, as the README's table says", () => {
+    const readme = readFileSync(join(INFRA, "README.md"), "utf8");
+    const rows = [...readme.matchAll(/^\| `(\w+)` +\| `(\w+)` +\| ([^|]+?) +\|/gm)].map((m) => ({
+      param: m[1] as string,
+      env: m[2] as string,
+      fallback: (m[3] as string).replace(/`/g, ""),
+    }));
+    const declared = [...mainParams().keys()];
+    expect(declared.length).toBeGreaterThan(15);
+    expect(rows.map((r) => r.param).sort()).toEqual([...declared].sort());
+    expect(Object.keys(parameters).sort()).toEqual([...declared].sort());
+    for (const row of rows) {
+      const value = parameters[row.param]?.value ?? "";
+      expect(value, row.param).toMatch(new RegExp(`^\\$\\{${row.env}(=|\\})`));
+      const fallback = /=([^}]*)\}$/.exec(value)?.[1];
+      if (fallback !== undefined && fallback !== "") expect(row.fallback, row.param).toBe(fallback);
+    }
+    // The variables the README's deploy sections tell a user to set are all mapped.
+    const told = [
+      ...`${readme}\n${readFileSync(join(ROOT, "README.md"), "utf8")}`.matchAll(
+        /azd env set ([A-Z][A-Z0-9_]+) [^\s]/g,
+      ),
+    ].map((m) => m[1] as string);
+    const mapped = new Set(rows.map((r) => r.env));
+    for (const name of told) expect(mapped.has(name), `azd env set ${name}`).toBe(true);
+  });
+
+  it("can give the deploying principal Key Vault Secrets Officer, which the README's rotation needs", () => {
+    const officer = assignments().find((a) => a.role === "keyVaultSecretsOfficer");
+    expect(officer).toMatchObject({ scope: "vault", principalType: "userPrincipalType" });
+    expect(officer?.condition).toMatch(/userSecretsOfficer && !empty\(userPrincipalId\)/);
+    expect(mainParams().get("deployerSecretsOfficer")).toMatch(/bool = false$/);
+    const readme = readFileSync(join(INFRA, "README.md"), "utf8");
+    expect(readme).toMatch(/azd env set AUDIT_DEPLOYER_SECRETS_OFFICER true && azd provision/);
+    expect(readme).toMatch(/az keyvault secret set --vault-name "\$\(azd env get-value AUDIT_VAULT_NAME\)"/);
+    expect(main).toMatch(/output AUDIT_VAULT_NAME string = vault\.outputs\.name/);
+  });
+
+  it("offers azd only the regions that have Flex Consumption, the README's among them", () => {
+    const location = mainParams().get("location") ?? "";
+    const regions = [...location.matchAll(/^ {2}'([a-z0-9]+)'$/gm)].map((m) => m[1] as string);
+    expect(regions.length).toBeGreaterThan(25);
+    for (const region of ["eastus", "westeurope", "swedencentral", "australiaeast"])
+      expect(regions).toContain(region);
+    expect(location).toMatch(/@metadata\(\{ azd: \{ type: 'location' \} \}\)/);
+    for (const m of readFileSync(join(ROOT, "README.md"), "utf8").matchAll(/AZURE_LOCATION (\w+)/g))
+      expect(regions).toContain(m[1]);
+  });
+
+  it("creates the app after its role assignments, with a documented instance limit", () => {
+    expect(main).toMatch(
+      /module app 'app\/api\.bicep' = \{\n {2}name: 'app'\n {2}scope: rg\n {2}dependsOn: \[rbac\]/,
+    );
+    expect(api).toMatch(
+      /@minValue\(1\)\n@maxValue\(1000\)\n@description\([^\n]*\)\nparam maximumInstanceCount int = 4/,
+    );
+    expect(`${all}\n${readFileSync(join(INFRA, "README.md"), "utf8")}`).not.toMatch(
+      /40 \(the lowest|allows 40/,
+    );
   });
 
   it("azure.yaml names the function service and the infra folder", () => {
