@@ -19,7 +19,16 @@ import {
   wrapToken,
 } from "../sinks/feed.js";
 import { isRunId, type RunRecord, type RunRequest, type RunTrigger } from "../sinks/runs.js";
-import { BASE_HEADERS, HttpError, invalid, json, parseRequiredJsonBody, queryOf, readBody } from "./http.js";
+import {
+  BASE_HEADERS,
+  explainForApp,
+  HttpError,
+  invalid,
+  json,
+  parseRequiredJsonBody,
+  queryOf,
+  readBody,
+} from "./http.js";
 import { services, type ServiceOptions } from "./services.js";
 
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -73,7 +82,14 @@ export async function scheduleRun(
 ): Promise<string> {
   // A run the host missed (the app was stopped at the scheduled time) still happens, once.
   if (timer.isPastDue) context.warn("nightlyAudit: the timer is past due; the run is queued now");
-  const runId = await requestRun(env, "schedule", {}, options);
+  let runId: string;
+  try {
+    runId = await requestRun(env, "schedule", {}, options);
+  } catch (error) {
+    const storage = explainForApp(error, env);
+    if (storage) context.error(`nightlyAudit: the run could not be queued: ${storage}`);
+    throw error;
+  }
   context.info(`nightlyAudit: run ${runId} queued`);
   return runId;
 }

@@ -7,6 +7,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/fu
 import type { z } from "zod";
 import { SETTINGS, SettingError, type Environment, type SettingName } from "../settings.js";
 import { formatIssues } from "../validation.js";
+import { explainStorage } from "./services.js";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -134,6 +135,12 @@ export function queryOf(request: HttpRequest): Record<string, string> {
 
 export type Handler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 
+/** A storage failure said as what to fix (redacted), or undefined when it is not one. */
+export function explainForApp(error: unknown, env: Environment): string | undefined {
+  const explained = explainStorage(error, env);
+  return explained === undefined ? undefined : redact(explained, env);
+}
+
 /** Turns what a handler throws into the documented error answers. */
 export function httpHandler(env: () => Environment, handle: Handler): Handler {
   return async (request, context) => {
@@ -145,6 +152,11 @@ export function httpHandler(env: () => Environment, handle: Handler): Handler {
       if (error instanceof SettingError) {
         context.error(`configuration: ${error.message}`);
         return json(500, errorBody("ConfigurationError", error.message, error.setting));
+      }
+      const storage = explainForApp(error, env());
+      if (storage) {
+        context.error(`${context.functionName} failed: ${storage}`);
+        return json(503, errorBody("StorageUnavailable", storage));
       }
       const name = error instanceof Error ? error.name : "Error";
       const message = error instanceof Error ? error.message : String(error);

@@ -15,8 +15,14 @@ import { RUN_QUEUE, RunQueue } from "../sinks/run-queue.js";
 import type { RunStore } from "../sinks/runs.js";
 import { StateLock } from "../sinks/state-lock.js";
 import { AuditStorage } from "../sinks/storage.js";
-import { explainStorageError } from "../sinks/storage-errors.js";
-import { queueClient, type StorageRetry, type StorageTarget } from "../sinks/storage-target.js";
+import { explainStorageError, type StorageEndpoints } from "../sinks/storage-errors.js";
+import {
+  blobService,
+  queueClient,
+  tableClient,
+  type StorageRetry,
+  type StorageTarget,
+} from "../sinks/storage-target.js";
 
 export interface Services {
   storageTarget: StorageTarget;
@@ -73,13 +79,12 @@ export function services(env: Environment, options: ServiceOptions = {}): Servic
     } catch {
       throw new SettingError("AUDIT_STORAGE", "AUDIT_STORAGE is not a valid storage connection string");
     }
-    const runQueue = queueClient(storageTarget, RUN_QUEUE, options.storageRetry);
-    const endpoints = { ...storage.serviceUrls, queue: runQueue.url.replace(/\/[^/]+\/?$/, "") };
+    const endpoints = storageEndpoints(storageTarget);
     built = {
       storageTarget,
       storage,
       runs: storage.runs,
-      queue: new RunQueue(runQueue),
+      queue: new RunQueue(queueClient(storageTarget, RUN_QUEUE, options.storageRetry)),
       lock: new StateLock(storage.containerClient, { durationSeconds: options.lockSeconds ?? 60 }),
       explain: (error) => explainStorageError(error, endpoints, storageTarget.kind === "identity"),
     };
@@ -87,6 +92,29 @@ export function services(env: Environment, options: ServiceOptions = {}): Servic
     cache.set(key, built);
   }
   return built;
+}
+
+/** The audit storage's service URLs, as its clients build them (no request is made). */
+function storageEndpoints(target: StorageTarget): StorageEndpoints {
+  const parent = (url: string) => url.replace(/\/[^/]+\/?$/, "");
+  return {
+    blob: blobService(target).url.replace(/\/+$/, ""),
+    table: tableClient(target, "runs").url.replace(/\/+$/, ""),
+    queue: parent(queueClient(target, RUN_QUEUE).url),
+  };
+}
+
+/**
+ * What a storage failure means for whoever runs the app, from the settings alone (the shared clients are
+ * left as they are), or undefined when it is not a storage failure or the settings cannot be read.
+ */
+export function explainStorage(error: unknown, env: Environment): string | undefined {
+  try {
+    const target = readStorageSetting(env, (clientId, kind) => lazyCredential(kind, clientId));
+    return explainStorageError(error, storageEndpoints(target), target.kind === "identity");
+  } catch {
+    return undefined;
+  }
 }
 
 /** Whether a digest can be posted with these settings (a webhook is set and valid). */

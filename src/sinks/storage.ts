@@ -207,11 +207,6 @@ export class AuditStorage {
     return this.container;
   }
 
-  /** The blob and table service URLs, to say which service refused a request. */
-  get serviceUrls(): { blob: string; table: string } {
-    return { blob: this.container.url.replace(/\/[^/]+\/?$/, ""), table: this.runsTable.url };
-  }
-
   /** Creates the container and tables once; they may already exist. */
   prepare(): Promise<void> {
     this.ready ??= (async () => {

@@ -338,6 +338,13 @@ describe("the Functions app", () => {
         runner.log.filter((l) => l.level === "error" && /AuthorizationFailure/.test(l.text)).length,
       ).toBeGreaterThanOrEqual(5);
       expect(JSON.stringify([run, runner.log])).not.toContain(KEY_FRAGMENT);
+      // A request that meets the same refusal is told what to fix, not "the request failed".
+      const refused = await call(startAudit, { method: "POST", path: "/api/audits", body: "{}" });
+      expect(refused.status).toBe(503);
+      expect(bodyOf(refused).error).toMatchObject({ code: "StorageUnavailable" });
+      expect((bodyOf(refused).error as Body).message).toMatch(
+        /^Azure Storage refused the blob request \(403 AuthorizationFailure\): the app's identity needs Storage Blob Data Contributor/,
+      );
     } finally {
       await proxy.close();
     }

@@ -18,7 +18,13 @@ export interface Azurite {
 }
 
 export async function startAzurite(
-  options: { ports?: Azurite["ports"]; location?: string; debugLog?: string } = {},
+  options: {
+    ports?: Azurite["ports"];
+    location?: string;
+    debugLog?: string;
+    /** HTTPS with this certificate and key (PEM files), and bearer tokens accepted (`--oauth basic`). */
+    oauth?: { cert: string; key: string };
+  } = {},
 ): Promise<Azurite> {
   const ports = options.ports ?? { blob: 0, queue: 0, table: 0 };
   const args = [
@@ -26,6 +32,7 @@ export async function startAzurite(
     ...(options.location ? ["--location", options.location] : ["--inMemoryPersistence"]),
     "--disableTelemetry",
     ...(options.debugLog ? ["--debug", options.debugLog] : []),
+    ...(options.oauth ? ["--oauth", "basic", "--cert", options.oauth.cert, "--key", options.oauth.key] : []),
     "--blobHost",
     "127.0.0.1",
     "--queueHost",
@@ -48,7 +55,7 @@ export async function startAzurite(
     child.stdout?.on("data", (chunk: Buffer) => {
       output += chunk.toString();
       for (const m of output.matchAll(
-        /Azurite (Blob|Queue|Table) service is successfully listening at http:\/\/127\.0\.0\.1:(\d+)/g,
+        /Azurite (Blob|Queue|Table) service is successfully listening at https?:\/\/127\.0\.0\.1:(\d+)/g,
       )) {
         found[(m[1] as string).toLowerCase() as keyof Azurite["ports"]] = Number(m[2]);
       }
@@ -60,13 +67,14 @@ export async function startAzurite(
     child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   });
   const actual = found as Azurite["ports"];
+  const scheme = options.oauth ? "https" : "http";
   return {
     ports: actual,
     connectionString:
-      `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${KEY};` +
-      `BlobEndpoint=http://127.0.0.1:${actual.blob}/${ACCOUNT};` +
-      `QueueEndpoint=http://127.0.0.1:${actual.queue}/${ACCOUNT};` +
-      `TableEndpoint=http://127.0.0.1:${actual.table}/${ACCOUNT};`,
+      `DefaultEndpointsProtocol=${scheme};AccountName=${ACCOUNT};AccountKey=${KEY};` +
+      `BlobEndpoint=${scheme}://127.0.0.1:${actual.blob}/${ACCOUNT};` +
+      `QueueEndpoint=${scheme}://127.0.0.1:${actual.queue}/${ACCOUNT};` +
+      `TableEndpoint=${scheme}://127.0.0.1:${actual.table}/${ACCOUNT};`,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
