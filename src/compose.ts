@@ -14,7 +14,13 @@ import type { Policy } from "./policy/types.js";
 import type { NotifySettings } from "./settings.js";
 import { InventorySpool } from "./sinks/inventory-spool.js";
 import { localPendingDigests, readState, writeRun } from "./sinks/local-folder.js";
-import { describeStorageError, publishRun, type Notify, type Publication } from "./sinks/publish.js";
+import {
+  describeStorageError,
+  publishRun,
+  type Notify,
+  type Publication,
+  type PublishStep,
+} from "./sinks/publish.js";
 import { AuditStorage } from "./sinks/storage.js";
 import type { StorageRetry, StorageTarget } from "./sinks/storage-target.js";
 import { TeamsWebhook, WebhookError, type WebhookOptions } from "./sinks/teams-webhook.js";
@@ -58,6 +64,8 @@ export interface RunHooks {
   resume?: { digestPosted: boolean };
   /** Called once the audit has read the tenant and before anything is written (a lost lock stops here). */
   beforePublish?: () => void | Promise<void>;
+  /** Called after each step of the publication (tests stop a run there). */
+  onPublishStep?: (step: PublishStep) => void | Promise<void>;
 }
 
 export interface RunOutcome {
@@ -94,10 +102,10 @@ export class Composition {
     }
   }
 
-  private async previousState(hooks: RunHooks): Promise<{ previous: Finding[]; unreadable?: string }> {
+  private async previousState(): Promise<{ previous: Finding[]; unreadable?: string }> {
     if (this.storage) {
       try {
-        return { previous: await this.storage.loadState(hooks.resume ? hooks.runId : undefined) };
+        return { previous: await this.storage.loadState() };
       } catch (error) {
         // Storage down or refusing: the audit still runs, and its findings still reach --out.
         const unreadable = describeStorageError(error);
@@ -145,13 +153,12 @@ export class Composition {
       pending,
       ...(notify.dashboardUrl ? { dashboardUrl: notify.dashboardUrl } : {}),
       ...(hooks.resume?.digestPosted ? { alreadyPosted: true } : {}),
-      ...(this.storage && out ? { fallbackPending: localPendingDigests(out) } : {}),
     };
   }
 
   /** Reads the tenant, judges it, reconciles with the stored state and publishes the run. */
   async execute(hooks: RunHooks = {}): Promise<RunOutcome> {
-    const { previous, unreadable } = await this.previousState(hooks);
+    const { previous, unreadable } = await this.previousState();
     const { connection, emulator } = await this.connect();
     // Only the archive needs the inventory: without storage nothing keeps it.
     const inventory = this.storage ? await InventorySpool.open() : undefined;
@@ -174,6 +181,7 @@ export class Composition {
         ...(this.storage ? { storage: this.storage } : {}),
         ...(inventory ? { inventory } : {}),
         ...(notify ? { notify } : {}),
+        ...(hooks.onPublishStep ? { onStep: hooks.onPublishStep } : {}),
       });
       const result = { ...audited, summary: publication.summary };
       if (this.config.out) await writeRun(this.config.out, result);

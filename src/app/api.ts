@@ -251,7 +251,7 @@ export async function listFindings(
   const { storage } = services(env, options);
   let page: Awaited<ReturnType<typeof queryFindings>> = { findings: [] };
   try {
-    page = await queryFindings(storage.findingsTable, query);
+    page = await queryFindings(storage.findingsTable, query, storage.ledger());
   } catch (error) {
     if (error instanceof ContinuationTokenError) tokenError(error);
     // A table nobody has written yet holds no findings.

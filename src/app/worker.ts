@@ -245,9 +245,11 @@ async function runMessage(
       },
     });
     const { summary } = outcome.result;
+    // Storage took the run's other writes but not its row: recorded here, as not committed.
     if (!outcome.publication.recorded)
       await runs.finish(summary, {
         ...(outcome.publication.digest ? { digest: outcome.publication.digest } : {}),
+        committed: false,
       });
     for (const error of outcome.publication.storageErrors)
       context.warn(`auditWorker: run ${runId}: Azure Storage: ${error}`);

@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Finding } from "../findings/finding.js";
 import { SEVERITIES, severityRank, type Severity } from "../policy/types.js";
+import { changedBy, effectiveState, withState, type CommitLedger } from "./row-state.js";
 import { fromEntity, type StoredStatus } from "./storage.js";
 
 export const STORED_STATUSES = ["open", "resolved", "exempted"] as const satisfies readonly StoredStatus[];
@@ -38,7 +39,9 @@ export class ContinuationTokenError extends Error {
 export function findingsFilter(query: Omit<FindingsQuery, "top" | "continuationToken">): string {
   const parts: string[] = [];
   if (query.subscription) parts.push(odata`PartitionKey eq ${query.subscription.toLowerCase()}`);
-  if (query.status) parts.push(odata`status eq ${query.status}`);
+  // The committed status or the one a run wrote on top of it: which is the row's depends on whether that
+  // run committed, known only after the read (row-state.ts).
+  if (query.status) parts.push(odata`(status eq ${query.status} or nextStatus eq ${query.status})`);
   if (query.ruleId) parts.push(odata`ruleId eq ${query.ruleId.toUpperCase()}`);
   if (query.workspace) parts.push(odata`workspace eq ${query.workspace}`);
   if (query.severity) {
@@ -98,6 +101,7 @@ const MAX_PAGES_PER_ANSWER = 20;
 export async function queryFindings(
   table: TableClient,
   query: FindingsQuery,
+  ledger: CommitLedger,
 ): Promise<{ findings: FeedFinding[]; continuationToken?: string }> {
   const filter = findingsFilter(query);
   let token = query.continuationToken ? unwrapToken(filter, query.continuationToken) : undefined;
@@ -111,7 +115,13 @@ export async function queryFindings(
       token = undefined;
       break;
     }
-    for (const entity of first.value) findings.push(feedFindingOf(entity));
+    // Each row as the committed runs left it: a change by a run that did not commit is not shown.
+    await ledger.learn(first.value.map((row) => changedBy(row)));
+    for (const entity of first.value) {
+      const state = effectiveState(entity, ledger.committed);
+      if (state.status === "" || (query.status && state.status !== query.status)) continue;
+      findings.push(feedFindingOf(withState(entity, state)));
+    }
     token = first.value.continuationToken;
     if (!token) break;
   }

@@ -7,7 +7,7 @@ import type { InventorySpool } from "./inventory-spool.js";
 import type { Summary } from "../findings/summary.js";
 import type { DigestState } from "./runs.js";
 import { isUnavailable, type AuditStorage } from "./storage.js";
-import { buildDigest, shouldPost, type DigestMode } from "./teams-card.js";
+import { buildDigest, buildIncompleteNotice, shouldPost, type DigestMode } from "./teams-card.js";
 import { deliverDigests, type Delivery, type PendingDigests, type TeamsWebhook } from "./teams-webhook.js";
 
 export interface Notify {
@@ -18,8 +18,6 @@ export interface Notify {
   dashboardUrl?: string;
   /** An earlier attempt of this run posted its digest already: it is not posted again. */
   alreadyPosted?: boolean;
-  /** Where an undelivered digest waits when `pending` (blob storage) is unavailable: the local folder. */
-  fallbackPending?: PendingDigests;
 }
 
 export interface Publication {
@@ -32,6 +30,8 @@ export interface Publication {
   digest?: DigestState;
   /** The run's row in the `runs` table was written. */
   recorded?: boolean;
+  /** The run committed: its changes to the `findings` table are the state. */
+  committed?: boolean;
 }
 
 export function describeStorageError(error: unknown): string {
@@ -41,6 +41,20 @@ export function describeStorageError(error: unknown): string {
   );
 }
 
+/** The steps of a publication, in order; a test may stop a run at any of them. */
+export type PublishStep = "state" | "archive" | "digest" | "commit";
+
+/**
+ * Publishes a run, in an order that keeps it whole (DESIGN §6):
+ * 1. the `findings` table: this run's change to each row, not the state until the commit;
+ * 2. the run archive (`runs/…`);
+ * 3. the digest — only when 1 and 2 were written, so that a run that cannot commit announces no change
+ *    (it posts a short "run incomplete" card instead) and the next run that commits announces them;
+ * 4. the commit: the run's `runs` row, written last, says whether it committed;
+ * 5. `latest/`, once committed.
+ * A crash before 4 leaves the state as it was before the run: the next run reports the same changes, and at
+ * most repeats a digest posted in 3. A crash after 4 loses nothing but a stale `latest/`.
+ */
 export async function publishRun(
   result: AuditResult,
   sinks: {
@@ -49,24 +63,32 @@ export async function publishRun(
     inventory?: InventorySpool;
     notify?: Notify;
     stateUnreadable?: string;
+    /** Called after each step (tests stop a run there). */
+    onStep?: (step: PublishStep) => void | Promise<void>;
   },
 ): Promise<Publication> {
   let summary = result.summary;
   const storageErrors: string[] = [];
   const publication: Publication = { summary, storageErrors };
+  const step = async (name: PublishStep) => sinks.onStep?.(name);
 
   if (sinks.stateUnreadable !== undefined) {
     // Without the stored state this run's statuses are not the table's: writing them would reset every
     // finding's history, and a digest would announce old findings as new. The run is kept locally only.
     storageErrors.push(
-      `findings table: the state could not be read (${sinks.stateUnreadable}); nothing was written to Azure Storage and no digest was posted`,
+      `findings table: the state could not be read (${sinks.stateUnreadable}); nothing was written to Azure Storage and no change was announced`,
     );
     publication.summary = { ...summary, complete: false, storageErrors: [...storageErrors] };
+    publication.digest = await announceIncomplete(
+      sinks.notify,
+      publication,
+      "Azure Storage could not be read",
+    );
     return publication;
   }
 
-  if (sinks.storage) {
-    const storage = sinks.storage;
+  const storage = sinks.storage;
+  if (storage) {
     try {
       const written = await storage.writeState(
         result.findings,
@@ -83,9 +105,9 @@ export async function publishRun(
       storageErrors.push(...written.errors);
     } catch (error) {
       storageErrors.push(`findings table: not written (${describeStorageError(error)})`);
+      if (isUnavailable(error)) storage.unavailable ??= describeStorageError(error);
     }
-    if (storageErrors.length > 0)
-      summary = { ...summary, complete: false, storageErrors: [...storageErrors] };
+    await step("state");
     if (storage.unavailable === undefined) {
       try {
         if (sinks.inventory) await sinks.inventory.close(result.inventory);
@@ -95,27 +117,27 @@ export async function publishRun(
         if (isUnavailable(error)) storage.unavailable = describeStorageError(error);
       }
     }
-    if (storage.unavailable !== undefined) {
+    await step("archive");
+    if (storage.unavailable !== undefined)
       storageErrors.push(
-        `run archive, latest/ and the runs row: not attempted (Azure Storage is unavailable); this run's findings are in the local output`,
+        `run archive, the digest, the runs row and latest/: not attempted (Azure Storage is unavailable); this run's findings are in the local output, and the next run reports its changes`,
       );
+    if (storageErrors.length > 0)
       summary = { ...summary, complete: false, storageErrors: [...storageErrors] };
-    } else if (storageErrors.length > 0) {
-      summary = { ...summary, complete: false, storageErrors: [...storageErrors] };
-    } else {
-      try {
-        await storage.publishLatest(summary, result.findings);
-      } catch (error) {
-        storageErrors.push(`latest/: not replaced (${describeStorageError(error)})`);
-        summary = { ...summary, complete: false, storageErrors: [...storageErrors] };
-      }
-    }
   }
   publication.summary = summary;
+  // Without storage the CLI's state.json is the state, and it is renamed into place after this.
+  const committable = storage === undefined || storageErrors.length === 0;
 
   let digest: DigestState = "none";
-  if (sinks.notify && sinks.notify.alreadyPosted) {
+  if (sinks.notify?.alreadyPosted) {
     digest = "posted";
+  } else if (sinks.notify && !committable) {
+    digest = await announceIncomplete(
+      sinks.notify,
+      publication,
+      "its results could not be saved to Azure Storage",
+    );
   } else if (sinks.notify) {
     const { notify } = sinks;
     const card = shouldPost(notify.mode, summary)
@@ -125,13 +147,8 @@ export async function publishRun(
           ...(notify.dashboardUrl ? { dashboardUrl: notify.dashboardUrl } : {}),
         })
       : undefined;
-    // The digest needs no storage: with storage down it is still posted, and kept locally if it fails.
-    const pending =
-      sinks.storage?.unavailable !== undefined
-        ? (notify.fallbackPending ?? { load: () => Promise.resolve([]), save: () => Promise.resolve() })
-        : notify.pending;
     try {
-      publication.delivery = await deliverDigests(notify.webhook, card, pending);
+      publication.delivery = await deliverDigests(notify.webhook, card, notify.pending);
     } catch (error) {
       publication.delivery = {
         delivered: 0,
@@ -142,17 +159,58 @@ export async function publishRun(
     digest = card === undefined ? "not-needed" : publication.delivery.error ? "kept" : "posted";
   }
   publication.digest = digest;
+  await step("digest");
 
-  // Last, so that a run whose row says it ended has posted its digest: a worker that dies before this
-  // line runs again, and one that dies after it is never run twice.
-  if (sinks.storage && sinks.storage.unavailable === undefined) {
+  // The commit: last, so that a run whose row says it committed has written everything the state is, and
+  // posted (or kept) its digest.
+  if (storage && storage.unavailable === undefined) {
     try {
-      await sinks.storage.recordRun(summary, { digest });
+      await storage.recordRun(summary, { digest, committed: committable });
       publication.recorded = true;
+      publication.committed = committable;
     } catch (error) {
-      storageErrors.push(`runs table: not written (${describeStorageError(error)})`);
-      publication.summary = { ...summary, complete: false, storageErrors: [...storageErrors] };
+      storageErrors.push(
+        `runs table: not written (${describeStorageError(error)}); the next run reports this run's changes`,
+      );
+      summary = { ...summary, complete: false, storageErrors: [...storageErrors] };
     }
   }
+  await step("commit");
+
+  if (storage && publication.committed) {
+    try {
+      await storage.publishLatest(summary, result.findings);
+    } catch (error) {
+      storageErrors.push(`latest/: not replaced (${describeStorageError(error)}); the run itself is saved`);
+      summary = { ...summary, complete: false, storageErrors: [...storageErrors] };
+    }
+  }
+  publication.summary = summary;
   return publication;
+}
+
+/** The short card of a run that cannot commit: no change lists. Posted once, never kept. */
+async function announceIncomplete(
+  notify: Notify | undefined,
+  publication: Publication,
+  reason: string,
+): Promise<DigestState> {
+  if (!notify || notify.mode === "off" || notify.alreadyPosted)
+    return notify?.alreadyPosted ? "posted" : "none";
+  const card = buildIncompleteNotice({
+    summary: publication.summary,
+    reason,
+    ...(notify.dashboardUrl ? { dashboardUrl: notify.dashboardUrl } : {}),
+  });
+  try {
+    await notify.webhook.post(card);
+    publication.delivery = { delivered: 1, kept: 0 };
+  } catch (error) {
+    publication.delivery = {
+      delivered: 0,
+      kept: 0,
+      error: error instanceof Error ? error.message : String(error),
+    };
+  }
+  return "withheld";
 }

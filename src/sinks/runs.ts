@@ -25,7 +25,11 @@ export interface RunRequest {
 }
 
 /** The digest of a run: posted once; `posted` survives a crash of the worker that posted it. */
-export type DigestState = "none" | "posted" | "kept" | "not-needed";
+/**
+ * What became of a run's digest: `withheld` when the run could not commit (it announces no change; the next
+ * run that commits does).
+ */
+export type DigestState = "none" | "posted" | "kept" | "not-needed" | "withheld";
 
 export interface RunRecord {
   runId: string;
@@ -40,6 +44,11 @@ export interface RunRecord {
   progressAt?: string;
   /** The run holding the state lock while this one waits. */
   waitingFor?: string;
+  /**
+   * The run's changes to the `findings` table are the state (its last write). Undefined on rows written
+   * before commits were recorded, whose finished runs count as committed.
+   */
+  committed?: boolean;
   digest: DigestState;
   error?: string;
   complete?: boolean;
@@ -129,6 +138,7 @@ export function recordOf(row: RunRow): RunRecord {
     waitingFor: text("waitingFor"),
     error: text("error"),
     complete: typeof row.complete === "boolean" ? row.complete : undefined,
+    committed: typeof row.committed === "boolean" ? row.committed : undefined,
     new: typeof row.new === "number" ? row.new : undefined,
     resolved: typeof row.resolved === "number" ? row.resolved : undefined,
     summary,
@@ -221,8 +231,19 @@ export class RunStore {
     await this.update(runId, { progress: JSON.stringify(progress), progressAt: at.toISOString() });
   }
 
-  /** How a run ended, with its summary; creates the row for a run nobody queued (the CLI's). */
-  async finish(summary: Summary, extra: { digest?: DigestState } = {}): Promise<void> {
+  /** Whether this run's changes to the `findings` table are the state: its row says it committed. */
+  async isCommitted(runId: string): Promise<boolean> {
+    const run = await this.get(runId);
+    if (!run) return false;
+    if (run.committed !== undefined) return run.committed;
+    return run.status === "succeeded" || run.status === "incomplete";
+  }
+
+  /**
+   * How a run ended, with its summary; creates the row for a run nobody queued (the CLI's). With
+   * `committed`, this write is the run's commit: its changes to the `findings` table become the state.
+   */
+  async finish(summary: Summary, extra: { digest?: DigestState; committed: boolean }): Promise<void> {
     await this.table.upsertEntity(
       {
         partitionKey: "run",
@@ -237,6 +258,7 @@ export class RunStore {
         summary: summaryText(summary),
         error: "",
         waitingFor: "",
+        committed: extra.committed,
         ...(extra.digest ? { digest: extra.digest } : {}),
       },
       "Merge",
@@ -280,7 +302,9 @@ export class RunStore {
     // Bounded: a table of nothing but failed or queued runs must not be read whole for a summary.
     for (let pages = 0; pages < 10 && found.length < count; pages += 1) {
       const page = await this.page(100, token);
-      for (const run of page.runs) if (run.summary && found.length < count) found.push(run);
+      // A run that did not commit changed nothing anyone reads: its summary is not the trend's.
+      for (const run of page.runs)
+        if (run.summary && run.committed !== false && found.length < count) found.push(run);
       token = page.continuationToken;
       if (!token) break;
     }

@@ -13,6 +13,15 @@ import { prettyJsonStream } from "./json-stream.js";
 import type { TeamsMessage } from "./teams-card.js";
 import type { PendingDigests } from "./teams-webhook.js";
 import { RunStore, type DigestState } from "./runs.js";
+import {
+  ABSENT,
+  changedBy,
+  CommitLedger,
+  effectiveState,
+  rowStateProperties,
+  withState,
+  type RowState,
+} from "./row-state.js";
 import { blobService, tableClient, type StorageRetry, type StorageTarget } from "./storage-target.js";
 
 /** Blocks of 4 MiB, two in flight: what an upload holds in memory, whatever the size of the run. */
@@ -88,12 +97,11 @@ function storageError(error: unknown): string {
   return [e.name, e.statusCode, e.code].filter((v) => v !== undefined).join(" ") || "storage error";
 }
 
-/** A finding as a `findings` row: PartitionKey = subscription, RowKey = finding id. */
-export function toEntity(
-  finding: Finding,
-  status: StoredStatus,
-  extra: Record<string, string> = {},
-): TableEntity {
+/**
+ * A finding as a `findings` row: PartitionKey = subscription, RowKey = finding id. Its status fields are the
+ * caller's (see row-state.ts): what the run read as committed, and its own change.
+ */
+export function toEntity(finding: Finding, state: Record<string, string> = {}): TableEntity {
   const entity: TableEntity<Record<string, string | boolean>> = {
     partitionKey: finding.subscriptionId.toLowerCase(),
     rowKey: finding.id,
@@ -101,7 +109,6 @@ export function toEntity(
     slug: finding.slug,
     title: finding.title,
     severity: finding.severity,
-    status,
     resourceId: fit(finding.resourceId),
     resourceType: finding.resourceType,
     subscriptionName: fit(finding.subscriptionName),
@@ -115,10 +122,9 @@ export function toEntity(
     seed: finding.seed.join(","),
     evidence: fit(JSON.stringify(finding.evidence)),
     exemption: finding.exemption ? fit(JSON.stringify(finding.exemption)) : "",
-    firstSeen: finding.firstSeen,
     lastSeen: finding.lastSeen,
     lastRunId: finding.runId,
-    ...extra,
+    ...state,
   };
   const properties = Object.keys(entity).length;
   const bytes = Buffer.byteLength(JSON.stringify(entity), "utf8") * 2; // strings are stored as UTF-16
@@ -219,48 +225,42 @@ export class AuditStorage {
     return this.ready;
   }
 
-  /** Resolved rows seen by `loadState`: a finding that comes back keeps this history. */
-  private resolvedHistory = new Map<string, { firstSeen: string; reopenedCount: number }>();
+  /** The effective state of every row `loadState` read: what this run's writes fold in as committed. */
+  private readState = new Map<string, RowState>();
+
+  /** Whether a run's changes are the state: its `runs` row says it committed (row-state.ts). */
+  ledger(): CommitLedger {
+    return new CommitLedger((runId) => this.runs.isCommitted(runId));
+  }
 
   /**
-   * The open and exempted findings of the last runs: what this run reconciles against. One listing of
-   * the table; resolved rows are remembered for their history rather than read again one by one.
-   *
-   * `runId` is given when this run may have been started before by a worker that died after writing
-   * part of the table: what that attempt changed is read as it was before it, so that the run, done
-   * again, finds the same new and resolved findings.
+   * The open and exempted findings as the last committed runs left them: what this run reconciles
+   * against. One listing of the table; a row changed by a run that did not commit — one killed or cut off
+   * before its `runs` row, this very run's earlier attempt included — reads as it was before that run, so
+   * that the next run finds the same new and resolved findings.
    */
-  async loadState(runId?: string): Promise<Finding[]> {
+  async loadState(): Promise<Finding[]> {
     this.unavailable = undefined; // a new run: storage gets another chance
     await this.prepare();
     const state: Finding[] = [];
-    this.resolvedHistory = new Map();
-    for await (const entity of this.findings.listEntities<Record<string, unknown>>()) {
-      const reopenedCount = Number(entity.reopenedCount ?? 0) || 0;
-      if (entity.status === "resolved") {
-        if (runId !== undefined && entity.resolvedInRunId === runId) state.push(fromEntity(entity));
-        else
-          this.resolvedHistory.set(entity.rowKey ?? "", {
-            firstSeen: String(entity.firstSeen),
-            reopenedCount,
-          });
-      } else if (runId !== undefined && entity.newInRunId === runId) {
-        // New in this very run: absent before it, or resolved if this run reopened it.
-        if (reopenedCount > 0)
-          this.resolvedHistory.set(entity.rowKey ?? "", {
-            firstSeen: String(entity.firstSeen),
-            reopenedCount: reopenedCount - 1,
-          });
-      } else {
-        state.push(fromEntity(entity));
+    const ledger = this.ledger();
+    this.readState = new Map();
+    for await (const page of this.findings.listEntities<Record<string, unknown>>().byPage()) {
+      await ledger.learn(page.map((row) => changedBy(row)));
+      for (const row of page) {
+        const effective = effectiveState(row, ledger.committed);
+        this.readState.set(row.rowKey ?? "", effective);
+        if (effective.status === "open" || effective.status === "exempted")
+          state.push(fromEntity(withState(row, effective)));
       }
     }
     return state;
   }
 
   /**
-   * Upserts what this run saw and marks `resolved` what reconcile resolved, in same-partition
-   * transactions within Table's limits (100 rows, 4 MiB). A row resolved earlier that comes back keeps its history (`resolvedAt`, `reopenedCount`).
+   * Writes what this run saw and what reconcile resolved as this run's change to each row, in same-partition
+   * transactions within Table's limits (100 rows, 4 MiB). Nothing of it is the state until the run commits.
+   * A finding that comes back after it was resolved keeps its history (`firstSeen`, `reopenedCount`).
    */
   async writeState(
     findings: readonly Finding[],
@@ -278,30 +278,24 @@ export class AuditStorage {
     };
     for (const f of findings) {
       if (f.stale) continue; // not seen this run: its row stays as the run that saw it wrote it
-      const earlier = f.status === "new" ? this.resolvedHistory.get(f.id) : undefined;
-      add(
-        toEntity(f, f.status === "exempted" ? "exempted" : "open", {
-          resolvedAt: "",
-          ...(f.status === "new" ? { newInRunId: runId } : {}),
-          ...(earlier
-            ? {
-                reopenedAt: f.lastSeen,
-                reopenedCount: String(earlier.reopenedCount + 1),
-                firstSeen: earlier.firstSeen,
-              }
-            : {}),
-        }),
-        "upserted",
-      );
+      const read = this.readState.get(f.id) ?? ABSENT;
+      const reopened = read.status === "resolved";
+      const change: RowState = {
+        status: f.status === "exempted" ? "exempted" : "open",
+        resolvedAt: "",
+        firstSeen: read.status === "" ? f.firstSeen : read.firstSeen,
+        reopenedAt: reopened ? f.lastSeen : read.reopenedAt,
+        reopenedCount: reopened ? read.reopenedCount + 1 : read.reopenedCount,
+      };
+      add(toEntity(f, rowStateProperties(read, change, runId)), "upserted");
     }
     for (const f of resolved) {
+      const read = this.readState.get(f.id) ?? { ...ABSENT, status: "open", firstSeen: f.firstSeen };
       add(
         {
           partitionKey: f.subscriptionId.toLowerCase(),
           rowKey: f.id,
-          status: "resolved",
-          resolvedAt,
-          resolvedInRunId: runId,
+          ...rowStateProperties(read, { ...read, status: "resolved", resolvedAt }, runId),
         },
         "resolved",
       );
@@ -373,7 +367,8 @@ export class AuditStorage {
       .uploadStream(jsonStream(summary), UPLOAD_BLOCK, UPLOAD_CONCURRENCY, options);
   }
 
-  async recordRun(summary: Summary, extra: { digest?: DigestState } = {}): Promise<void> {
+  /** The run's row, written last: with `committed`, the run's changes become the state (row-state.ts). */
+  async recordRun(summary: Summary, extra: { digest?: DigestState; committed: boolean }): Promise<void> {
     await this.prepare();
     await this.runs.finish(summary, extra);
   }

@@ -226,3 +226,56 @@ export function buildDigest(input: DigestInput): TeamsMessage {
   }
   return message(body);
 }
+
+/**
+ * What a run that could not commit posts instead of its digest: no change lists (they are not the state
+ * yet, and the next run that commits announces them), only that the run is incomplete and why.
+ */
+export function buildIncompleteNotice(input: {
+  summary: Summary;
+  reason: string;
+  dashboardUrl?: string;
+}): TeamsMessage {
+  const { summary } = input;
+  return {
+    type: "message",
+    attachments: [
+      {
+        contentType: "application/vnd.microsoft.card.adaptive",
+        contentUrl: null,
+        content: {
+          type: "AdaptiveCard",
+          $schema: "http://adaptivecards.io/schemas/adaptive-card.json",
+          version: "1.4",
+          body: [
+            {
+              type: "TextBlock",
+              size: "Large",
+              weight: "Bolder",
+              wrap: true,
+              text: "Azure ML isolation audit",
+            },
+            {
+              type: "TextBlock",
+              isSubtle: true,
+              spacing: "None",
+              wrap: true,
+              text: `Run ${summary.runId} · ${summary.finishedAt.slice(0, 16).replace("T", " ")} UTC`,
+            },
+            {
+              type: "TextBlock",
+              wrap: true,
+              color: "Attention",
+              weight: "Bolder",
+              text: `Run incomplete: ${escapeMarkdown(input.reason)}. Its changes will be reported by the next run.`,
+            },
+          ],
+          ...(input.dashboardUrl
+            ? { actions: [{ type: "Action.OpenUrl", title: "Open the dashboard", url: input.dashboardUrl }] }
+            : {}),
+          msteams: { width: "Full" },
+        },
+      },
+    ],
+  };
+}

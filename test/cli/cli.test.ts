@@ -8,13 +8,13 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { TableClient } from "@azure/data-tables";
 import type { Finding } from "../../src/findings/finding.js";
 import type { Summary } from "../../src/findings/summary.js";
 import type { TeamsMessage } from "../../src/sinks/teams-card.js";
 import { LOOPBACK_SETTING } from "../../src/sinks/teams-webhook.js";
 import { startAzurite, useAzurite } from "../helpers/azurite.js";
 import { startReceiver } from "../helpers/receiver.js";
+import { findingRows } from "../helpers/state.js";
 import { SUB, SUB2, connection, tenant, workspace, workspaceId } from "../helpers/tenant.js";
 
 const root = join(__dirname, "../..");
@@ -548,7 +548,7 @@ describe("--storage and --notify", () => {
 });
 
 describe("Azure Storage that cannot be reached", () => {
-  it("still audits into --out, writes nothing to storage, posts nothing, and exits 3", async () => {
+  it("still audits into --out, writes nothing to storage, announces no change, and exits 3", async () => {
     const closed = await new Promise<number>((resolve) => {
       const server = createServer().listen(0, "127.0.0.1", () => {
         const { port } = server.address() as AddressInfo;
@@ -579,7 +579,10 @@ describe("Azure Storage that cannot be reached", () => {
       const summary = readJson<Summary>(join(out, "summary.json"));
       expect(summary.complete).toBe(false);
       expect(summary.storageErrors).toHaveLength(1);
-      expect(receiver.received).toHaveLength(0);
+      // Only that the run is incomplete: without the stored state it cannot tell new findings from old.
+      expect(receiver.received).toHaveLength(1);
+      expect(receiver.received[0]?.body).toMatch(/Run incomplete: Azure Storage could not be read\./);
+      expect(receiver.received[0]?.body).not.toMatch(/New findings/);
     } finally {
       await receiver.close();
     }
@@ -587,7 +590,7 @@ describe("Azure Storage that cannot be reached", () => {
 });
 
 describe("Azure Storage that stops answering mid-run", () => {
-  it("stops writing at the first failure past the SDK's retries, posts the digest anyway, and loses nothing", async () => {
+  it("stops writing at the first failure past the SDK's retries, announces nothing, and the next run reports every change", async () => {
     const location = mkdtempSync(join(tmpdir(), "azurite-"));
     const debugLog = join(location, "debug.log");
     let azurite = await startAzurite({ location, debugLog });
@@ -633,7 +636,10 @@ describe("Azure Storage that stops answering mid-run", () => {
       expect(run.stderr).toMatch(/1900 rows in 19 transactions not attempted \(Azure Storage is unavailable/);
       expect(run.stdout).toMatch(/WARNING: Azure Storage is behind this run/);
       expect(run.stdout).not.toMatch(/coverage is incomplete/);
-      expect(receiver.received).toHaveLength(1); // the digest needs no storage
+      // The run could not commit: a short card says so, and no change is announced.
+      expect(receiver.received).toHaveLength(1);
+      expect(receiver.received[0]?.body).toMatch(/Run incomplete: its results could not be saved/);
+      expect(receiver.received[0]?.body).not.toMatch(/New findings/);
       expect(readJson<Finding[]>(join(out, "findings.json"))).toHaveLength(2000);
 
       azurite = await startAzurite({ location, ports });
@@ -642,11 +648,13 @@ describe("Azure Storage that stops answering mid-run", () => {
         env,
       );
       expect(next.code).toBe(0);
-      const table = TableClient.fromConnectionString(azurite.connectionString, "findings", {
-        allowInsecureConnection: true,
-      });
-      let open = 0;
-      for await (const row of table.listEntities<{ status: string }>()) if (row.status === "open") open += 1;
+      // The half-written run did not commit: the next one finds all 2,000 new, and announces them once.
+      expect(readJson<Summary>(join(dir, "next", "summary.json")).new).toBe(2000);
+      expect(receiver.received).toHaveLength(2);
+      expect(receiver.received[1]?.body).toMatch(/New findings \(2000\)/);
+      const open = [...(await findingRows(azurite.connectionString)).values()].filter(
+        (row) => row.status === "open",
+      ).length;
       expect(open).toBe(2000);
     } finally {
       await receiver.close();

@@ -30,6 +30,7 @@ import { startAzurite, type Azurite } from "../helpers/azurite.js";
 import { context, QueueHost, request, type LogLine } from "../helpers/functions-host.js";
 import { AUTHORIZATION_FAILURE, startFaultProxy } from "../helpers/fault-proxy.js";
 import { startReceiver } from "../helpers/receiver.js";
+import { findingRows } from "../helpers/state.js";
 
 const DEMO = join(__dirname, "../../examples/demo-tenant.json");
 const KEY_FRAGMENT = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsu";
@@ -163,7 +164,9 @@ describe("the Functions app", () => {
     expect(summary.complete).toBe(false);
     expect(summary.coverage.subscriptions.failed).toBe(2);
 
-    const findings = (await tableRows("findings")).filter((r) => r.status === "open");
+    const findings = [...(await findingRows(azurite.connectionString)).values()].filter(
+      (r) => r.status === "open",
+    );
     expect(findings.length).toBeGreaterThan(10);
     const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(
       "audit",
@@ -294,7 +297,9 @@ describe("the Functions app", () => {
     const [earlier, later] = String(a.finishedAt) < String(b.finishedAt) ? [a, b] : [b, a];
     // One after the other: the later one started only once the earlier one had finished.
     expect(String(later.startedAt) >= String(earlier.finishedAt)).toBe(true);
-    const open = (await tableRows("findings")).filter((r) => r.status === "open");
+    const open = [...(await findingRows(azurite.connectionString)).values()].filter(
+      (r) => r.status === "open",
+    );
     expect(open.length).toBeGreaterThan(0);
     for (const row of open) expect(row.lastRunId).toBe(later.runId);
   });
@@ -361,7 +366,7 @@ describe("the Functions app", () => {
       const dry = new Compose({ ...composition.config, storage: undefined, notify: undefined });
       const { result } = await dry.execute(hooks);
       const storage = composition.storage!;
-      await storage.loadState(runId);
+      await storage.loadState();
       await storage.writeState(result.findings, result.resolved, result.summary.finishedAt, runId);
       throw new Error("the worker died");
     };
@@ -370,7 +375,9 @@ describe("the Functions app", () => {
     const run = await audit(runId);
     expect(run).toMatchObject({ status: "incomplete", attempt: 2, digest: "posted" });
     const summary = run.summary as { new: number };
-    const open = (await tableRows("findings")).filter((r) => r.status === "open");
+    const open = [...(await findingRows(azurite.connectionString)).values()].filter(
+      (r) => r.status === "open",
+    );
     expect(summary.new).toBe(open.length); // a first run: every finding is new, as the dead attempt found
     expect(receiver.received).toHaveLength(1);
   });

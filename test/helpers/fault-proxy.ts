@@ -20,13 +20,21 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
+/**
+ * `decide` says, for each request, whether to refuse it (a Refusal), to hold it unanswered ("hold": a
+ * service that accepts a request and never answers), or to forward it (undefined).
+ */
 export async function startFaultProxy(
   targetPort: number,
-  refuse: (request: IncomingMessage) => Refusal | undefined,
+  decide: (request: IncomingMessage) => Refusal | "hold" | undefined,
 ): Promise<FaultProxy> {
   const state = { refused: 0 };
   const server = createServer((req, res) => {
-    const refusal = refuse(req);
+    const refusal = decide(req);
+    if (refusal === "hold") {
+      req.resume();
+      return;
+    }
     if (refusal) {
       state.refused += 1;
       req.resume();

@@ -8,10 +8,11 @@ export interface Received {
 
 /**
  * A local stand-in for a Teams Workflows webhook: answers each POST with the next scripted status
- * (the last one repeats) and keeps what it received.
+ * (the last one repeats), or holds it unanswered (`hang`), and keeps what it received.
  */
 export async function startReceiver(
-  script: { status: number; headers?: Record<string, string>; delayMs?: number }[],
+  script: { status: number; headers?: Record<string, string>; delayMs?: number; hang?: boolean }[],
+  options: { onReceive?: (received: Received) => void } = {},
 ) {
   const received: Received[] = [];
   let next = 0;
@@ -19,9 +20,12 @@ export async function startReceiver(
     let body = "";
     req.on("data", (c: Buffer) => (body += c.toString()));
     req.on("end", () => {
-      received.push({ headers: req.headers, body });
+      const entry = { headers: req.headers, body };
+      received.push(entry);
       const step = script[Math.min(next, script.length - 1)] ?? { status: 202 };
       next += 1;
+      options.onReceive?.(entry);
+      if (step.hang) return; // accepted, never answered
       const answer = () => {
         if (res.destroyed) return;
         res.writeHead(step.status, step.headers ?? {});

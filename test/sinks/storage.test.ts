@@ -2,7 +2,6 @@
  * The storage sinks on a real Azurite: reconcile across runs through the findings table, the run
  * archive, Table limits, and outages that must not lose findings.
  */
-import { TableClient } from "@azure/data-tables";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,7 +11,6 @@ import { describe, expect, it } from "vitest";
 import type { AuditRequest } from "../../src/audit.js";
 import { findingId, type Finding } from "../../src/findings/finding.js";
 import type { TenantFile } from "../../src/emulator/tenant-file.js";
-import { localPendingDigests } from "../../src/sinks/local-folder.js";
 import { InventorySpool } from "../../src/sinks/inventory-spool.js";
 import { publishRun } from "../../src/sinks/publish.js";
 import { AuditStorage, TABLE_LIMITS, toEntity } from "../../src/sinks/storage.js";
@@ -21,6 +19,7 @@ import { TeamsWebhook } from "../../src/sinks/teams-webhook.js";
 import { startAzurite, useAzurite, type Azurite } from "../helpers/azurite.js";
 import { auditThroughEmulator } from "../helpers/emulator.js";
 import { startReceiver } from "../helpers/receiver.js";
+import { findingRows } from "../helpers/state.js";
 import { SUB, SUB2, connection, tenant, workspace, workspaceId } from "../helpers/tenant.js";
 
 const FAST = { maxTries: 2, retryDelayInMs: 20, timeoutMs: 5_000 };
@@ -67,14 +66,7 @@ async function runWithStorage(
   }
 }
 
-async function rows(azurite: Azurite): Promise<Map<string, Record<string, unknown>>> {
-  const table = TableClient.fromConnectionString(azurite.connectionString, "findings", {
-    allowInsecureConnection: true,
-  });
-  const all = new Map<string, Record<string, unknown>>();
-  for await (const e of table.listEntities<Record<string, unknown>>()) all.set(e.rowKey ?? "", e);
-  return all;
-}
+const rows = (azurite: Azurite) => findingRows(azurite.connectionString);
 
 const idOf = (rule: string, name: string, sub: string) => findingId(rule, workspaceId(name, "rg", sub));
 
@@ -127,7 +119,7 @@ describe("Azure Storage on Azurite", () => {
     expect((await rows(azurite())).get(idOf("AMLNI003", "a", SUB))).toMatchObject({
       status: "open",
       firstSeen: "2026-11-20T02:00:00.000Z",
-      reopenedCount: "1",
+      reopenedCount: 1,
       resolvedAt: "",
     });
   });
@@ -169,7 +161,10 @@ describe("Azure Storage on Azurite", () => {
       { length: 2_000 },
       (_, i) => `findings table: 100 rows not written (RestError 503 ServerBusy) #${i}`,
     );
-    await storage.recordRun({ ...result.summary, finishedAt: "2026-11-28T03:00:00Z", storageErrors });
+    await storage.recordRun(
+      { ...result.summary, finishedAt: "2026-11-28T03:00:00Z", storageErrors },
+      { committed: true },
+    );
     const [latest] = await storage.recentRuns(1);
     expect(latest?.storageErrors).toHaveLength(21);
     expect(latest?.storageErrors?.at(-1)).toBe("…and 1980 more in the run archive's summary.json");
@@ -185,7 +180,7 @@ describe("Azure Storage on Azurite", () => {
       evidence: { blob: "x".repeat(100_000) },
       message: "m".repeat(40_000),
     };
-    const entity = toEntity(huge, "open");
+    const entity = toEntity(huge, { status: "open" });
     for (const value of Object.values(entity)) {
       if (typeof value === "string") expect(value.length).toBeLessThanOrEqual(TABLE_LIMITS.stringChars);
     }
@@ -299,10 +294,9 @@ describe("a digest Teams does not accept", () => {
     }
   });
 
-  it("is kept in the local folder when storage went down during the run", async () => {
+  it("is withheld when storage went down during the run: a short card says so, and no change list is posted", async () => {
     const azurite = await startAzurite();
-    const failing = await startReceiver([{ status: 500 }]);
-    const out = mkdtempSync(join(tmpdir(), "pending-"));
+    const receiver = await startReceiver([{ status: 202 }]);
     try {
       const storage = new AuditStorage(azurite.connectionString, FAST);
       const { result } = await auditThroughEmulator(
@@ -317,22 +311,27 @@ describe("a digest Teams does not accept", () => {
       const published = await publishRun(result, {
         storage,
         notify: {
-          webhook: new TeamsWebhook(failing.url, {
+          webhook: new TeamsWebhook(receiver.url, {
             allowLoopbackHttp: true,
             retryDelayInMs: 10,
             maxRetries: 1,
           }),
           mode: "changes",
           pending: storage.pendingDigests(),
-          fallbackPending: localPendingDigests(out),
         },
       });
       expect(storage.unavailable).toBeDefined();
-      expect(published.delivery).toMatchObject({ delivered: 0, kept: 1 });
-      expect(await localPendingDigests(out).load()).toHaveLength(1);
+      expect(published.digest).toBe("withheld");
+      expect(published.committed).toBeUndefined();
+      expect(receiver.received).toHaveLength(1);
+      const card = receiver.received[0]?.body ?? "";
+      expect(card).toMatch(
+        /Run incomplete: its results could not be saved to Azure Storage\. Its changes will be reported by the next run\./,
+      );
+      expect(card).not.toMatch(/New findings/);
       expect(published.storageErrors.at(-1)).toMatch(/not attempted \(Azure Storage is unavailable\)/);
     } finally {
-      await Promise.all([failing.close(), azurite.stop()]);
+      await Promise.all([receiver.close(), azurite.stop()]);
     }
   });
 });
