@@ -146,7 +146,7 @@ export class Composition {
       ? this.storage.pendingDigests()
       : out
         ? localPendingDigests(out)
-        : { load: () => Promise.resolve([]), save: () => Promise.resolve() };
+        : { load: () => Promise.resolve({ digests: [] }), save: () => Promise.resolve() };
     return {
       webhook: this.webhook,
       mode: notify.mode,

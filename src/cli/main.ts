@@ -169,6 +169,7 @@ async function run(config: CliConfig): Promise<number> {
   const { result, publication } = await composition.execute({ onProgress: progress.update });
   progress.done();
   for (const error of publication.storageErrors) process.stderr.write(`warning: Azure Storage: ${error}\n`);
+  for (const warning of publication.delivery?.warnings ?? []) process.stderr.write(`warning: ${warning}\n`);
   if (publication.delivery?.error) {
     process.stderr.write(
       `warning: Teams digest not delivered (${publication.delivery.error}); ${publication.delivery.kept} kept for the next run\n`,

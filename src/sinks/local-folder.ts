@@ -13,8 +13,7 @@ import type { Finding } from "../findings/finding.js";
 import { prettyJsonStream } from "./json-stream.js";
 import { formatIssues } from "../validation.js";
 import type { Summary } from "../findings/summary.js";
-import type { TeamsMessage } from "./teams-card.js";
-import type { PendingDigests } from "./teams-webhook.js";
+import { parsePendingDigests, type PendingDigests } from "./teams-webhook.js";
 
 export const STATE_FILE = "state.json";
 export const PENDING_DIGESTS_FILE = "pending-digests.json";
@@ -102,20 +101,27 @@ export function localPendingDigests(dir: string): PendingDigests {
   const path = join(dir, PENDING_DIGESTS_FILE);
   return {
     load: async () => {
+      let text: string;
       try {
-        return JSON.parse(await readFile(path, "utf8")) as TeamsMessage[];
+        text = await readFile(path, "utf8");
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return { digests: [] };
         throw error;
       }
+      const digests = parsePendingDigests(text);
+      if (digests) return { digests };
+      // Unreadable: kept aside for a person to look at, and this run's digest still goes out.
+      const aside = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, "")}`;
+      await rename(path, aside);
+      return { digests: [], setAside: aside };
     },
-    save: async (messages) => {
-      if (messages.length === 0) {
+    save: async (digests) => {
+      if (digests.length === 0) {
         await rm(path, { force: true });
         return;
       }
       await mkdir(dir, { recursive: true });
-      await writeFile(`${path}.tmp`, JSON.stringify(messages));
+      await writeFile(`${path}.tmp`, JSON.stringify(digests));
       await rename(`${path}.tmp`, path);
     },
   };

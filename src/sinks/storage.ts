@@ -10,8 +10,7 @@ import type { Finding, FindingStatus } from "../findings/finding.js";
 import type { Summary } from "../findings/summary.js";
 import type { InventorySpool } from "./inventory-spool.js";
 import { prettyJsonStream } from "./json-stream.js";
-import type { TeamsMessage } from "./teams-card.js";
-import type { PendingDigests } from "./teams-webhook.js";
+import { parsePendingDigests, type PendingDigests } from "./teams-webhook.js";
 import { RunStore, type DigestState } from "./runs.js";
 import {
   ABSENT,
@@ -384,15 +383,22 @@ export class AuditStorage {
     return {
       load: async () => {
         await this.prepare();
-        if (!(await blob().exists())) return [];
-        return JSON.parse((await blob().downloadToBuffer()).toString("utf8")) as TeamsMessage[];
+        if (!(await blob().exists())) return { digests: [] };
+        const bytes = await blob().downloadToBuffer();
+        const digests = parsePendingDigests(bytes.toString("utf8"));
+        if (digests) return { digests };
+        // Unreadable: kept aside for a person to look at, and this run's digest still goes out.
+        const aside = `teams/pending-digests.corrupt-${new Date().toISOString().replace(/[:.]/g, "")}.json`;
+        await this.container.getBlockBlobClient(aside).uploadData(bytes);
+        await blob().deleteIfExists();
+        return { digests: [], setAside: `blob ${CONTAINER}/${aside}` };
       },
-      save: async (messages) => {
-        if (messages.length === 0) {
+      save: async (digests) => {
+        if (digests.length === 0) {
           await blob().deleteIfExists();
           return;
         }
-        await blob().uploadData(Buffer.from(JSON.stringify(messages)), {
+        await blob().uploadData(Buffer.from(JSON.stringify(digests)), {
           blobHTTPHeaders: { blobContentType: "application/json" },
         });
       },

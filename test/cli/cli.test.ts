@@ -663,6 +663,60 @@ describe("Azure Storage that stops answering mid-run", () => {
   }, 120_000);
 });
 
+describe("Azure Storage that accepts connections and never answers", () => {
+  // STORAGE_DEADLINES: 10 s a try, three tries at most for blobs, one timed-out try for tables; the first call
+  // that fails so stops the run's later writes. Documented as "about 35 s after storage goes silent".
+  const BOUND_SECONDS = 35;
+
+  it.each(["before the run", "after the run read its state"])(
+    "frozen %s: the run ends within the documented bound, --out written, exit 3, no change announced",
+    async (when) => {
+      const location = mkdtempSync(join(tmpdir(), "azurite-"));
+      const debugLog = join(location, "debug.log");
+      const azurite = await startAzurite({ location, debugLog });
+      const receiver = await startReceiver([{ status: 202 }]);
+      const dir = tmp();
+      try {
+        const args = [
+          "--tenant",
+          demoTenant,
+          "--storage",
+          azurite.connectionString,
+          "--notify",
+          "--out",
+          dir,
+        ];
+        const env = { TEAMS_WEBHOOK_URL: receiver.url, [LOOPBACK_SETTING]: "true" };
+        let frozenAt = performance.now();
+        if (when === "before the run") azurite.freeze();
+        const running = audit(args, env);
+        if (when !== "before the run") {
+          let log = "";
+          for (let i = 0; i < 600 && !/GET RequestURL=\S*\/findings\(\)/.test(log); i += 1) {
+            await new Promise((r) => setTimeout(r, 50));
+            log = existsSync(debugLog) ? readFileSync(debugLog, "utf8") : "";
+          }
+          azurite.freeze();
+          frozenAt = performance.now();
+        }
+        const run = await running;
+        const seconds = (performance.now() - frozenAt) / 1000;
+        console.log(`storage frozen ${when}: exit after ${seconds.toFixed(1)} s`);
+        expect(run.code).toBe(3);
+        expect(seconds).toBeLessThan(BOUND_SECONDS + 10); // the documented bound, plus the audit's own seconds
+        expect(run.stderr).toMatch(/warning: Azure Storage: /);
+        expect(readJson<Finding[]>(join(dir, "findings.json")).length).toBeGreaterThan(10);
+        expect(readJson<Summary>(join(dir, "summary.json")).complete).toBe(false);
+        for (const card of receiver.received) expect(card.body).not.toMatch(/New findings/);
+      } finally {
+        await receiver.close();
+        await azurite.stop();
+      }
+    },
+    90_000,
+  );
+});
+
 describe("help and version", () => {
   it("prints usage and the version", async () => {
     const help = await audit(["--help"]);

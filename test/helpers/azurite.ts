@@ -14,6 +14,10 @@ const KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZ
 export interface Azurite {
   connectionString: string;
   ports: { blob: number; queue: number; table: number };
+  /** SIGSTOP: the ports still accept connections, and nothing answers (a storage account that hangs). */
+  freeze(): void;
+  /** SIGCONT. */
+  thaw(): void;
   stop(): Promise<void>;
 }
 
@@ -75,11 +79,14 @@ export async function startAzurite(
       `BlobEndpoint=${scheme}://127.0.0.1:${actual.blob}/${ACCOUNT};` +
       `QueueEndpoint=${scheme}://127.0.0.1:${actual.queue}/${ACCOUNT};` +
       `TableEndpoint=${scheme}://127.0.0.1:${actual.table}/${ACCOUNT};`,
+    freeze: () => child.kill("SIGSTOP"),
+    thaw: () => child.kill("SIGCONT"),
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.removeAllListeners("exit");
         child.once("exit", () => resolve());
+        child.kill("SIGCONT"); // a frozen Azurite takes no SIGTERM
         child.kill("SIGTERM");
       }),
   };

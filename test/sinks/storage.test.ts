@@ -272,7 +272,7 @@ describe("a digest Teams does not accept", () => {
         },
       });
       expect(first.delivery).toMatchObject({ delivered: 0, kept: 1 });
-      expect(await storage.pendingDigests().load()).toHaveLength(1);
+      expect((await storage.pendingDigests().load()).digests).toHaveLength(1);
 
       const again = await auditThroughEmulator(t, "arm", {}, { previous: await storage.loadState() });
       const second = await publishRun(again.result, {
@@ -288,7 +288,7 @@ describe("a digest Teams does not accept", () => {
       expect(sent[0]).toBe(
         JSON.stringify(buildDigest({ summary: first.summary, findings: result.findings })),
       );
-      expect(await storage.pendingDigests().load()).toEqual([]);
+      expect(await storage.pendingDigests().load()).toEqual({ digests: [] });
     } finally {
       await Promise.all([failing.close(), working.close(), azurite.stop()]);
     }

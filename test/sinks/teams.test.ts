@@ -1,10 +1,14 @@
 import { AzureLogger, setLogLevel } from "@azure/logger";
 import type * as AdaptiveCards from "adaptivecards";
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { findingId, type Finding } from "../../src/findings/finding.js";
 import type { Summary } from "../../src/findings/summary.js";
 import {
   buildDigest,
+  buildIncompleteNotice,
   CARD_BUDGET_BYTES,
   escapeMarkdown,
   shouldPost,
@@ -15,8 +19,10 @@ import {
   deliverDigests,
   TeamsWebhook,
   WebhookError,
+  type PendingDigest,
   type PendingDigests,
 } from "../../src/sinks/teams-webhook.js";
+import { localPendingDigests } from "../../src/sinks/local-folder.js";
 import { SUB, workspaceId } from "../helpers/tenant.js";
 import { startReceiver } from "../helpers/receiver.js";
 
@@ -90,17 +96,32 @@ function finding(name: string, severity: Finding["severity"] = "high"): Finding 
 }
 
 class MemoryPending implements PendingDigests {
-  stored: TeamsMessage[] = [];
+  stored: PendingDigest[] = [];
   load() {
-    return Promise.resolve([...this.stored]);
+    return Promise.resolve({ digests: [...this.stored] });
   }
-  save(messages: TeamsMessage[]) {
-    this.stored = [...messages];
+  save(digests: PendingDigest[]) {
+    this.stored = [...digests];
     return Promise.resolve();
   }
 }
 
 describe("the digest card", () => {
+  it("a run that could not commit sends a valid card that says so, with no change list", () => {
+    const message = buildIncompleteNotice({
+      summary: summary(),
+      reason: "its results could not be saved to Azure Storage",
+      dashboardUrl: "https://dash.example/aml",
+    });
+    expect(message.attachments[0].content.version).toBe("1.4");
+    expect(cardProblems(message)).toEqual([]);
+    const text = JSON.stringify(message);
+    expect(text).toContain(
+      "Run incomplete: its results could not be saved to Azure Storage. Its changes will be reported by the next run.",
+    );
+    expect(text).not.toMatch(/New findings|resolved/);
+  });
+
   it("is a valid Adaptive Card 1.4 with totals, new findings and portal links", () => {
     const message = buildDigest({
       summary: summary(),
@@ -258,13 +279,78 @@ describe("posting the digest", () => {
     expect(error).toBe("the Teams webhook answered 500 after retries");
   });
 
-  it("retries a post that times out", async () => {
+  it("retries a post that times out, once", async () => {
     const receiver = await startReceiver([{ status: 202, delayMs: 1_000 }, { status: 202 }]);
     try {
       await new TeamsWebhook(receiver.url, { ...FAST, timeoutMs: 200 }).post(
         buildDigest({ summary: summary(), findings: [] }),
       );
       expect(receiver.received).toHaveLength(2);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it("retries a 429 without Retry-After with backoff", async () => {
+    const receiver = await startReceiver([{ status: 429 }, { status: 429 }, { status: 202 }]);
+    try {
+      const delivery = await deliverDigests(
+        new TeamsWebhook(receiver.url, FAST),
+        buildDigest({ summary: summary(), findings: [] }),
+        new MemoryPending(),
+      );
+      expect(delivery).toEqual({ delivered: 1, kept: 0 });
+      expect(receiver.received).toHaveLength(3);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it("a receiver that takes the card and never answers gets it twice, and the next run posts it once more at most", async () => {
+    const receiver = await startReceiver([{ status: 202, hang: true }]);
+    const pending = new MemoryPending();
+    const webhook = new TeamsWebhook(receiver.url, { ...FAST, timeoutMs: 300 });
+    try {
+      const first = await deliverDigests(webhook, buildDigest({ summary: summary(), findings: [] }), pending);
+      expect(first).toMatchObject({
+        delivered: 0,
+        kept: 1,
+        error: "the Teams webhook could not be reached (timed out)",
+      });
+      expect(receiver.received).toHaveLength(2); // the try and one retry
+      expect(pending.stored).toEqual([{ message: expect.anything() as unknown, maybeDelivered: true }]);
+      // The next run posts it once, without a retry; timed out again, it is dropped, and its own card waits.
+      const next = buildDigest({ summary: summary({ runId: "next-run" }), findings: [] });
+      const second = await deliverDigests(webhook, next, pending);
+      expect(receiver.received).toHaveLength(3);
+      expect(second.warnings?.[0]).toMatch(/timed out again and was dropped/);
+      expect(pending.stored).toHaveLength(1);
+      expect(JSON.stringify(pending.stored[0]?.message)).toContain("next-run");
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it("sets a corrupt store of kept digests aside and still delivers this run's", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "pending-"));
+    writeFileSync(join(dir, "pending-digests.json"), '[{"type": "message", "attachments": [');
+    const receiver = await startReceiver([{ status: 202 }]);
+    try {
+      const delivery = await deliverDigests(
+        new TeamsWebhook(receiver.url, FAST),
+        buildDigest({ summary: summary(), findings: [] }),
+        localPendingDigests(dir),
+      );
+      expect(delivery.delivered).toBe(1);
+      expect(delivery.warnings?.[0]).toMatch(
+        /could not be read and were set aside as .*pending-digests\.json\.corrupt-/,
+      );
+      expect(receiver.received).toHaveLength(1);
+      expect(readdirSync(dir).filter((f) => f.startsWith("pending-digests.json.corrupt-"))).toHaveLength(1);
+      // A store written by an earlier version (bare messages) is still read.
+      const bare = buildDigest({ summary: summary({ runId: "older" }), findings: [] });
+      writeFileSync(join(dir, "pending-digests.json"), JSON.stringify([bare]));
+      expect(await localPendingDigests(dir).load()).toEqual({ digests: [{ message: bare }] });
     } finally {
       await receiver.close();
     }
