@@ -3,6 +3,8 @@
  * expected; nothing runs until the whole configuration is valid.
  */
 import { parseArgs } from "node:util";
+import { connectionStringProblem } from "./connection-string.js";
+import { shown } from "./text.js";
 import type { Source } from "./inventory/index.js";
 import { SEVERITIES, type Severity } from "./policy/types.js";
 import { DIGEST_MODES, type DigestMode } from "./sinks/teams-card.js";
@@ -72,7 +74,7 @@ function oneOf<T extends string>(
 ): T {
   if (value === undefined) return fallback;
   if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new UsageError(`${flag} must be one of ${allowed.join(", ")} (got "${value}")`);
+  throw new UsageError(`${flag} must be one of ${allowed.join(", ")} (got "${shown(value)}")`);
 }
 
 /**
@@ -91,6 +93,9 @@ export function checkDashboardUrl(name: string, value: string): string {
   return url.href;
 }
 
+/** Flags that may be given more than once. */
+const MULTIPLE = new Set(["subscription", "management-group"]);
+
 export function parseCli(argv: string[]): CliConfig {
   let parsed;
   try {
@@ -98,6 +103,7 @@ export function parseCli(argv: string[]): CliConfig {
       args: argv,
       strict: true,
       allowPositionals: false,
+      tokens: true,
       options: {
         tenant: { type: "string" },
         "arm-endpoint": { type: "string" },
@@ -118,7 +124,18 @@ export function parseCli(argv: string[]): CliConfig {
       },
     });
   } catch (error) {
-    throw new UsageError((error as Error).message.replace(/\. To specify a positional.*$/s, "."));
+    throw new UsageError(shown((error as Error).message.replace(/\. To specify a positional.*$/s, "."), 300));
+  }
+  // A flag that takes one value, given twice: the last would quietly win. The same value twice is harmless.
+  const seen = new Map<string, string>();
+  for (const token of parsed.tokens) {
+    if (token.kind !== "option" || token.value === undefined || MULTIPLE.has(token.name)) continue;
+    const earlier = seen.get(token.name);
+    if (earlier !== undefined && earlier !== token.value)
+      throw new UsageError(
+        `--${token.name} is given twice with different values ("${shown(earlier, 40)}", "${shown(token.value, 40)}"): give it once`,
+      );
+    seen.set(token.name, token.value);
   }
   const v = parsed.values;
   if (v.tenant !== undefined && v["arm-endpoint"] !== undefined) {
@@ -131,14 +148,14 @@ export function parseCli(argv: string[]): CliConfig {
   try {
     endpointUrl = new URL(armEndpoint);
   } catch {
-    throw new UsageError(`--arm-endpoint must be a URL (got "${armEndpoint}")`);
+    throw new UsageError(`--arm-endpoint must be a URL (got "${shown(armEndpoint)}")`);
   }
   if (endpointUrl.protocol !== "https:")
     throw new UsageError("--arm-endpoint must be an https URL: tokens are never sent in clear");
   const subscriptions = v.subscription ?? [];
   const bad = subscriptions.find((s) => !GUID.test(s));
   if (bad !== undefined)
-    throw new UsageError(`--subscription must be a subscription id (a GUID), got "${bad}"`);
+    throw new UsageError(`--subscription must be a subscription id (a GUID), got "${shown(bad)}"`);
   const managementGroups = v["management-group"] ?? [];
   if (managementGroups.some((g) => !/^[\w.()-]{1,90}$/.test(g))) {
     throw new UsageError(
@@ -147,6 +164,10 @@ export function parseCli(argv: string[]): CliConfig {
   }
   if (v.storage !== undefined && v.storage.trim() === "")
     throw new UsageError("--storage needs a connection string");
+  if (v.storage !== undefined) {
+    const problem = connectionStringProblem(v.storage);
+    if (problem) throw new UsageError(`--storage ${problem}`);
+  }
   if (v["teams-webhook"] !== undefined && !v.notify)
     throw new UsageError("--teams-webhook goes with --notify");
   if (v["dashboard-url"] !== undefined) {

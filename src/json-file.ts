@@ -16,7 +16,8 @@ export async function readJsonFile(
     throw fail(`cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
   try {
-    return JSON.parse(text) as unknown;
+    // Windows editors write a UTF-8 byte-order mark first; it is not part of the JSON.
+    return JSON.parse(text.replace(/^\uFEFF/, "")) as unknown;
   } catch (error) {
     throw fail(`${what} ${path} is not JSON: ${(error as Error).message}`);
   }

@@ -6,6 +6,7 @@
  */
 import type { TokenCredential } from "@azure/core-auth";
 import { checkDashboardUrl, UsageError } from "./config.js";
+import { connectionStringProblem } from "./connection-string.js";
 import type { Source } from "./inventory/index.js";
 import { DEFAULT_POLICY, parsePolicy, PolicyError } from "./policy/policy-file.js";
 import { PROFILES, type Policy, type Profile } from "./policy/types.js";
@@ -197,6 +198,8 @@ export function readStorageSetting(
       );
     if (!/(^|;)\s*(UseDevelopmentStorage=true|AccountName=|BlobEndpoint=)/i.test(connectionString))
       throw new SettingError("AUDIT_STORAGE", "AUDIT_STORAGE is not a storage connection string");
+    const problem = connectionStringProblem(connectionString);
+    if (problem) throw new SettingError("AUDIT_STORAGE", `AUDIT_STORAGE ${problem}`);
     return { kind: "connectionString", connectionString };
   }
   if (identitySet.length === 0)

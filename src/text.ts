@@ -10,3 +10,9 @@ const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g;
 export function visible(text: string): string {
   return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
+
+/** A value from the command line or a file, echoed in a message: control characters escaped, cut to a line. */
+export function shown(value: string, max = 80): string {
+  const escaped = visible(value);
+  return escaped.length <= max ? escaped : `${escaped.slice(0, max)}…(${value.length} characters)`;
+}

@@ -119,6 +119,11 @@ describe("app settings", () => {
     [{}, "AUDIT_STORAGE", /is not set/],
     [{ AUDIT_STORAGE: "AccountKey=SECRETKEY123;" }, "AUDIT_STORAGE", /not a storage connection string/],
     [
+      { AUDIT_STORAGE: "AccountName=a;AccountKey=not*base64;EndpointSuffix=core.windows.net" },
+      "AUDIT_STORAGE",
+      /^AUDIT_STORAGE has an AccountKey that is not base64/,
+    ],
+    [
       {
         AUDIT_STORAGE: "UseDevelopmentStorage=true",
         AUDIT_STORAGE__blobServiceUri: "https://a.blob.core.windows.net",

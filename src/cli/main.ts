@@ -40,6 +40,13 @@ const SIGN_IN_ERRORS = [
   "AuthenticationError",
 ];
 
+/**
+ * A sign-in that reached no server: Node's socket errors, and MSAL's codes for them (it reports an authority
+ * whose metadata it could not fetch as `endpoints_resolution_error`, hiding the socket error beneath).
+ */
+const NETWORK_ERROR =
+  /\b(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|getaddrinfo|socket hang up|endpoints_resolution_error|network_error)\b/;
+
 async function loadPolicy(path: string | undefined): Promise<Policy> {
   if (path === undefined) return DEFAULT_POLICY;
   const json = await readJsonFile(path, "policy file", (message) => new PolicyError(message));
@@ -218,11 +225,15 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (error instanceof Error && SIGN_IN_ERRORS.includes(error.name)) {
       const details = redactSecrets(error.message.split("\n").slice(0, 4).join("\n  "), process.env);
+      // A sign-in that never reached Microsoft Entra ID is a network problem, whatever the credential says.
+      const network = NETWORK_ERROR.exec(error.message)?.[0];
       const refused = error.name === "AuthenticationError";
       process.stderr.write(
-        refused
-          ? `error: cannot sign in to Azure: the credential was refused. Check AZURE_TENANT_ID, AZURE_CLIENT_ID and the secret or certificate (AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH) and that it has not expired; or unset them to use "az login" or a managed identity.\n  ${details}\n`
-          : `error: cannot sign in to Azure: no credential is available. Run "az login", or give the process a managed identity or AZURE_CLIENT_ID/AZURE_TENANT_ID with a secret or certificate; or use --tenant FILE to audit a tenant file offline.\n  ${details}\n`,
+        network !== undefined
+          ? `error: cannot sign in to Azure: Microsoft Entra ID could not be reached (${network}). Check the network, DNS and any proxy (HTTPS_PROXY) between this machine and login.microsoftonline.com; the credential itself was not refused.\n  ${details}\n`
+          : refused
+            ? `error: cannot sign in to Azure: the credential was refused. Check AZURE_TENANT_ID, AZURE_CLIENT_ID and the secret or certificate (AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH) and that it has not expired; or unset them to use "az login" or a managed identity.\n  ${details}\n`
+            : `error: cannot sign in to Azure: no credential is available. Run "az login", or give the process a managed identity or AZURE_CLIENT_ID/AZURE_TENANT_ID with a secret or certificate; or use --tenant FILE to audit a tenant file offline.\n  ${details}\n`,
       );
       return EXIT.usage;
     }

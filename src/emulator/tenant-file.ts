@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { parentId, parseResourceId, sameId } from "../arm-ids.js";
+import { shown } from "../text.js";
 import { readJsonFile } from "../json-file.js";
 import { formatIssues } from "../validation.js";
 import type { ArmResource, SubscriptionInfo } from "../snapshot.js";
@@ -139,13 +140,40 @@ export class TenantFileError extends Error {
   override name = "TenantFileError";
 }
 
+/**
+ * Why an id would not reach ARM as written, if it would not: ARM ids travel as URL paths, where `.` and `..`
+ * segments are resolved away, `?` and `#` end the path, `%` decodes, `\\` is a separator, and an empty segment
+ * or a space or control character is not a name.
+ */
+function pathProblem(id: string): string | undefined {
+  const segments = id.split("/").slice(1);
+  if (segments.some((s) => s === "." || s === ".."))
+    return "has a . or .. segment, which a URL path resolves away";
+  if (segments.some((s) => s === "")) return "has an empty segment (//, or a trailing /)";
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
+  if (/[?#%\\\s\u0000-\u001f\u007f]/.test(id))
+    return "holds a character that does not survive a URL path (? # % \\ a space or a control character)";
+  return undefined;
+}
+
 /** Checks what a schema cannot: ids that parse, types and names that match them, parents that exist. */
 function checkResources(tenant: z.infer<typeof tenantSchema>): string[] {
   const problems: string[] = [];
-  const subscriptions = new Set(tenant.subscriptions.map((s) => s.subscriptionId.toLowerCase()));
+  const subscriptions = new Set<string>();
+  tenant.subscriptions.forEach((s, i) => {
+    const id = s.subscriptionId.toLowerCase();
+    if (subscriptions.has(id))
+      problems.push(`subscriptions[${i}].subscriptionId: ${s.subscriptionId} is listed twice`);
+    subscriptions.add(id);
+  });
   const ids = new Set<string>();
   tenant.resources.forEach((r, i) => {
     const at = `resources[${i}]`;
+    const unsafe = pathProblem(r.id);
+    if (unsafe) {
+      problems.push(`${at}.id: "${shown(r.id)}" ${unsafe}`);
+      return;
+    }
     const parsed = parseResourceId(r.id);
     if (!parsed?.type) {
       problems.push(

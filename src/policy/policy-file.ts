@@ -26,12 +26,24 @@ const isoDate = z
 
 const ruleId = z.string().refine((id) => ruleById(id) !== undefined, "is not a rule id of the catalog");
 
+/**
+ * An exemption's resource: an id, or an id followed by `/*` for everything beneath it. A `*` anywhere else
+ * matches nothing (ids are compared as text), and a resource group's id alone names no finding.
+ */
 const armScope = z
   .string()
+  .refine((s) => !(s.endsWith("/*") ? s.slice(0, -2) : s).includes("*"), {
+    message: "may hold * only as a trailing /* (everything beneath an id)",
+    abort: true,
+  })
   .refine(
     (s) => parseResourceId(s.endsWith("/*") ? s.slice(0, -2) : s) !== undefined,
     "must be an ARM resource id (/subscriptions/...), or an id prefix ending in /*",
-  );
+  )
+  .refine((s) => {
+    const parsed = s.endsWith("/*") ? undefined : parseResourceId(s);
+    return !(parsed && parsed.resourceGroup !== undefined && parsed.names.length === 0);
+  }, "names a resource group, which has no finding of its own: end it with /* to exempt everything in it");
 
 const subscriptionId = z.string().regex(/^[0-9a-fA-F-]{36}$/, "must be a subscription id (a GUID)");
 

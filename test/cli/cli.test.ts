@@ -272,6 +272,23 @@ describe("bad input exits 2 with a message naming the problem, and writes nothin
       ["--notify", "--teams-webhook", "https://:pass@prod-01.westeurope.logic.azure.com/workflows/x?sig=S"],
       /must not carry a user name or password/,
     ],
+    [
+      ["--source", "arg", "--source", "arm"],
+      /--source is given twice with different values \("arg", "arm"\): give it once/,
+    ],
+    [["--format", "json", "--format", "json", "--source", "x"], /--source must be one of arg, arm/], // the same value twice is fine
+    [
+      [
+        "--storage",
+        "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=not base64!;EndpointSuffix=core.windows.net",
+      ],
+      /^error: --storage has an AccountKey that is not base64/m,
+    ],
+    [
+      ["--format", `x${"\u001b[31m".repeat(3)}${"y".repeat(500)}`],
+      /\(got "x\\u001b\[31m\\u001b\[31m.*…\(516 characters\)"\)/,
+    ],
+    [["--subscription", "\u001b]8;;https://evil\u0007click"], /got "\\u001b\]8;;https:\/\/evil\\u0007click"/],
   ])("%j", async (args, message) => {
     const out = join(tmp(), "out");
     const run = await audit([...args, "--out", out]);
@@ -348,6 +365,69 @@ describe("bad input exits 2 with a message naming the problem, and writes nothin
       /resources\[0\]\.properties\.a\.a.*: nested deeper than 64 levels/,
     ],
     ["a tenant file that is not JSON", "tenant", "not json", /tenant file .* is not JSON/],
+    [
+      "an exemption whose resource has a * that is not a trailing /*",
+      "policy",
+      {
+        exemptions: [
+          {
+            ruleId: "AMLNI003",
+            resource: `/subscriptions/${SUB}/resourceGroups/rg-*`,
+            reason: "r",
+            expires: "2027-01-01",
+          },
+        ],
+      },
+      /exemptions\[0\]\.resource: may hold \* only as a trailing \/\*/,
+    ],
+    [
+      "an exemption that names a resource group without /*",
+      "policy",
+      {
+        exemptions: [
+          {
+            ruleId: "AMLNI003",
+            resource: `/subscriptions/${SUB}/resourceGroups/rg`,
+            reason: "r",
+            expires: "2027-01-01",
+          },
+        ],
+      },
+      /exemptions\[0\]\.resource: names a resource group, which has no finding of its own: end it with \/\*/,
+    ],
+    [
+      "a tenant file that lists a subscription twice",
+      "tenant",
+      {
+        subscriptions: [
+          { subscriptionId: SUB, displayName: "P" },
+          { subscriptionId: SUB.toUpperCase(), displayName: "P again" },
+        ],
+      },
+      /subscriptions\[1\]\.subscriptionId: .* is listed twice/,
+    ],
+    [
+      "a resource named ..",
+      "tenant",
+      {
+        subscriptions: [{ subscriptionId: SUB, displayName: "P" }],
+        resources: [
+          { id: workspaceId(".."), name: "..", type: "Microsoft.MachineLearningServices/workspaces" },
+        ],
+      },
+      /resources\[0\]\.id: .* has a \. or \.\. segment/,
+    ],
+    [
+      "a resource id that does not survive a URL path",
+      "tenant",
+      {
+        subscriptions: [{ subscriptionId: SUB, displayName: "P" }],
+        resources: [
+          { id: workspaceId("ws?x=1"), name: "ws?x=1", type: "Microsoft.MachineLearningServices/workspaces" },
+        ],
+      },
+      /resources\[0\]\.id: .* holds a character that does not survive a URL path/,
+    ],
     ["a tenant file of the wrong shape", "tenant", { subscriptions: "all" }, /subscriptions: /],
     [
       "a resource without an id",
@@ -368,6 +448,17 @@ describe("bad input exits 2 with a message naming the problem, and writes nothin
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(message);
     expect(existsSync(out)).toBe(false);
+  });
+
+  it("takes a policy and a tenant file that start with a UTF-8 byte-order mark (Windows editors write one)", async () => {
+    const dir = tmp();
+    const tenantFile = join(dir, "tenant.json");
+    const policyFile = join(dir, "policy.json");
+    writeFileSync(tenantFile, `\uFEFF${readFileSync(demoTenant, "utf8")}`);
+    writeFileSync(policyFile, `\uFEFF${JSON.stringify({ profile: "baseline" })}`);
+    const run = await audit(["--tenant", tenantFile, "--policy", policyFile, "--out", join(dir, "out")]);
+    expect(run.code).toBe(3); // the demo tenant's coverage is incomplete by design
+    expect(readJson<Summary>(join(dir, "out", "summary.json")).profile).toBe("baseline");
   });
 
   it.each([
@@ -391,16 +482,19 @@ describe("bad input exits 2 with a message naming the problem, and writes nothin
     }
   });
 
-  it("a refused sign-in is a configuration problem (exit 2), never a crash, and the secret is not echoed", async () => {
+  it("a sign-in that cannot reach Microsoft Entra ID says so (exit 2), never a crash, and the secret is not echoed", async () => {
     const run = await audit(["--arm-endpoint", "https://127.0.0.1:9", "--out", join(tmp(), "out")], {
       AZURE_TENANT_ID: "11111111-1111-4111-8111-111111111111",
       AZURE_CLIENT_ID: "22222222-2222-4222-8222-222222222222",
       AZURE_CLIENT_SECRET: "not-the-real-secret-123",
-      // A closed port on this machine: the sign-in is refused without leaving it.
+      // A closed port on this machine: the sign-in fails without leaving it, as with no network.
       AZURE_AUTHORITY_HOST: "https://127.0.0.1:9",
     });
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/cannot sign in to Azure: the credential was refused\. Check AZURE_TENANT_ID/);
+    expect(run.stderr).toMatch(
+      /cannot sign in to Azure: Microsoft Entra ID could not be reached \((ECONNREFUSED|endpoints_resolution_error)\)\. Check the network, DNS and any proxy/,
+    );
+    expect(run.stderr).not.toMatch(/the credential was refused/);
     expect(run.stderr + run.stdout).not.toContain("not-the-real-secret-123");
   });
 
