@@ -88,7 +88,10 @@ class ArmError extends Error {
 }
 
 interface FaultState extends Fault {
+  /** Responses this fault has replaced. */
   hits: number;
+  /** Requests this fault has delayed. */
+  delayed: number;
 }
 
 class TokenBucket {
@@ -275,7 +278,7 @@ export async function startEmulator(
   const throttle = options.throttle === undefined ? { burst: 250, refillPerSecond: 25 } : options.throttle;
   const argQuota = options.argQuota === undefined ? { queries: 15, windowSeconds: 5 } : options.argQuota;
   const index = new TenantIndex(tenant);
-  const faults: FaultState[] = tenant.faults.map((f) => ({ ...f, hits: 0 }));
+  const faults: FaultState[] = tenant.faults.map((f) => ({ ...f, hits: 0, delayed: 0 }));
   const buckets = new Map<string, TokenBucket>();
   const quotaWindows = new Map<string, { start: number; used: number }>();
   let stats: EmulatorStats = { total: 0, byKind: {}, throttled: 0, faulted: 0, unauthorized: 0 };
@@ -284,7 +287,25 @@ export async function startEmulator(
   const grants: AccessGrant[] =
     tenant.access ??
     tenant.subscriptions.map((s) => ({ scope: `/subscriptions/${s.subscriptionId}`, actions: ["*/read"] }));
-  const denies = tenant.denyAssignments ?? [];
+  // A lasting 403 below a subscription is what a deny assignment there looks like in Azure, and a lasting 404
+  // a resource that is not there: the emulator serves both as such (in /denyAssignments, and absent from
+  // lists and Resource Graph), so that every source sees one world.
+  const lasting = (status: number) =>
+    faults.filter(
+      (f) => f.status === status && f.count === undefined && !/^\/subscriptions\/[^/]+\/?$/i.test(f.path),
+    );
+  const denies = [
+    ...(tenant.denyAssignments ?? []),
+    ...lasting(403).map((f, i) => ({
+      name: `injected-fault-${i}`,
+      scope: f.path,
+      // Reads of the faulted resource's provider at and below it (a resource group's path: every read).
+      actions: [/\/providers\//i.test(f.path) ? `${readOperationFor(f.path).split("/")[0]}/*/read` : "*/read"],
+      notActions: [] as string[],
+    })),
+  ];
+  const absent = lasting(404).map((f) => f.path);
+  const isAbsent = (id: string) => absent.some((p) => pathWithin(id, p));
 
   /** `path` is at or below `scope`: by prefix, or through a management group its subscription sits in. */
   function under(path: string, scope: string): boolean {
@@ -451,7 +472,10 @@ export async function startEmulator(
       const candidates =
         index.bySubscriptionType.get(`${subscription.subscriptionId}|${wanted}`.toLowerCase()) ?? [];
       const items = candidates.filter(
-        (r) => (group === undefined || sameId(parseResourceId(r.id)?.resourceGroup, group)) && mayRead(r.id),
+        (r) =>
+          (group === undefined || sameId(parseResourceId(r.id)?.resourceGroup, group)) &&
+          mayRead(r.id) &&
+          !isAbsent(r.id),
       );
       return page(items, url);
     }
@@ -473,7 +497,7 @@ export async function startEmulator(
         return page(rules, url);
       }
       const children = (index.children.get(parentResource.id.toLowerCase()) ?? []).filter(
-        (c) => sameId(c.type, `${parentResource.type}/${last}`) && mayRead(c.id),
+        (c) => sameId(c.type, `${parentResource.type}/${last}`) && mayRead(c.id) && !isAbsent(c.id),
       );
       return page(children, url);
     }
@@ -608,7 +632,7 @@ export async function startEmulator(
       fault.hits += 1;
       stats.faulted += 1;
       const headers: Record<string, string> = {};
-      if (fault.status === 429 || fault.status === 503)
+      if ((fault.status === 429 || fault.status === 503) && fault.retryAfterSeconds !== false)
         headers["Retry-After"] = String(fault.retryAfterSeconds ?? 1);
       const codes: Record<number, [string, string]> = {
         401: ["InvalidAuthenticationToken", "The access token is invalid."],
@@ -626,10 +650,16 @@ export async function startEmulator(
     }
   }
 
+  /** The added latency of the matching faults; a fault with `count` delays only its first `count` requests. */
   function faultLatency(path: string): number {
-    return faults
-      .filter((f) => f.latencyMs && pathWithin(path, f.path))
-      .reduce((sum, f) => sum + (f.latencyMs ?? 0), 0);
+    let total = 0;
+    for (const f of faults) {
+      if (!f.latencyMs || !pathWithin(path, f.path)) continue;
+      if (f.count !== undefined && f.delayed >= f.count) continue;
+      f.delayed += 1;
+      total += f.latencyMs;
+    }
+    return total;
   }
 
   function takeReadToken(principal: string, path: string): Record<string, string> {

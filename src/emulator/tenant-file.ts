@@ -19,8 +19,8 @@ export interface Fault {
   /** Fail only the first N matching requests. */
   count?: number;
   latencyMs?: number;
-  /** For 429 and 503: the Retry-After the emulator sends. */
-  retryAfterSeconds?: number;
+  /** For 429 and 503: the Retry-After the emulator sends (default 1); `false`: none, as some proxies answer. */
+  retryAfterSeconds?: number | false;
 }
 
 /** Where the auditing identity holds which actions (a role assignment's effective permissions). */
@@ -98,7 +98,7 @@ const tenantSchema = z.strictObject({
             .optional(),
           count: z.number().int().positive().optional(),
           latencyMs: z.number().int().nonnegative().optional(),
-          retryAfterSeconds: z.number().int().nonnegative().optional(),
+          retryAfterSeconds: z.union([z.number().int().nonnegative(), z.literal(false)]).optional(),
         })
         .refine(
           (f) => f.status !== undefined || f.latencyMs !== undefined,

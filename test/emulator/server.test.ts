@@ -195,4 +195,64 @@ describe("ARM's read throttle", () => {
       await emulator.close();
     }
   });
+
+  it("serves a lasting 403 below a subscription as the deny assignment it would be, and a lasting 404 as an absent resource", async () => {
+    const emulator = await startEmulator(
+      tenant(
+        [ws, ...eps],
+        [
+          { path: eps[1]!.id, status: 403 },
+          { path: eps[2]!.id, status: 404 },
+        ],
+      ),
+      { throttle: false },
+    );
+    try {
+      const denies = await call(
+        emulator,
+        `/subscriptions/${SUB}/providers/Microsoft.Authorization/denyAssignments?api-version=2022-04-01`,
+      );
+      const value = denies.body.value as {
+        properties: { scope: string; permissions: { actions: string[] }[] };
+      }[];
+      expect(value.map((d) => d.properties.scope)).toEqual([eps[1]!.id]);
+      expect(value[0]?.properties.permissions[0]?.actions).toEqual([
+        "Microsoft.MachineLearningServices/*/read",
+      ]);
+      const list = await call(emulator, `${ws.id}/onlineEndpoints?${API}`);
+      expect((list.body.value as { name: string }[]).map((e) => e.name)).toEqual(["ep0"]);
+      expect((await call(emulator, `${eps[2]!.id}?${API}`)).status).toBe(404);
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it("delays only the first requests of a latency fault with a count, and can answer 429 without Retry-After", async () => {
+    const emulator = await startEmulator(
+      tenant(
+        [ws],
+        [
+          { path: ws.id, latencyMs: 400, count: 1 },
+          { path: `${ws.id}/onlineEndpoints`, status: 429, count: 1, retryAfterSeconds: false },
+        ],
+      ),
+      { throttle: false },
+    );
+    try {
+      const timed = async () => {
+        const started = performance.now();
+        await call(emulator, `${ws.id}?${API}`);
+        return performance.now() - started;
+      };
+      const first = await timed();
+      const second = await timed();
+      expect(first).toBeGreaterThanOrEqual(390);
+      expect(second).toBeLessThan(first - 300);
+      const throttled = await call(emulator, `${ws.id}/onlineEndpoints?${API}`);
+      expect(throttled.status).toBe(429);
+      expect(throttled.headers["retry-after"]).toBeUndefined();
+    } finally {
+      await emulator.close();
+    }
+  });
 });

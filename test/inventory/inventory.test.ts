@@ -326,3 +326,29 @@ describe("hub-based projects", () => {
     expect(rules.filter((r) => /^AMLN/.test(r))).toEqual([]);
   });
 });
+
+describe("lasting faults below a subscription", () => {
+  it("look the same to both sources: a 403 is a deny assignment (AUDIT001 on its scope), a 404 an absent resource", async () => {
+    const ws = workspace({ publicNetworkAccess: "Enabled", managedNetwork: { isolationMode: "Disabled" } });
+    const open = endpoint(ws, { publicNetworkAccess: "Enabled" }, "open");
+    const denied = endpoint(ws, { publicNetworkAccess: "Enabled" }, "denied");
+    const gone = endpoint(ws, { publicNetworkAccess: "Enabled" }, "gone");
+    const t = tenant(
+      [ws, open, denied, gone],
+      [
+        { path: denied.id, status: 403 },
+        { path: gone.id, status: 404 },
+      ],
+    );
+    const seen = await Promise.all(
+      SOURCES.map(async (source) => {
+        const { result } = await auditThroughEmulator(t, source);
+        return result.findings.map((f) => `${f.ruleId} ${f.resourceId}`).sort();
+      }),
+    );
+    expect(seen[0]).toEqual(seen[1]);
+    expect(seen[0]).toContain(`AUDIT001 ${denied.id}`);
+    expect(seen[0]?.some((f) => f.includes(gone.id))).toBe(false);
+    expect(seen[0]).toContain(`AMLNI001 ${open.id}`);
+  });
+});
