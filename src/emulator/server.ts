@@ -300,7 +300,9 @@ export async function startEmulator(
       name: `injected-fault-${i}`,
       scope: f.path,
       // Reads of the faulted resource's provider at and below it (a resource group's path: every read).
-      actions: [/\/providers\//i.test(f.path) ? `${readOperationFor(f.path).split("/")[0]}/*/read` : "*/read"],
+      actions: [
+        /\/providers\//i.test(f.path) ? `${readOperationFor(f.path).split("/")[0]}/*/read` : "*/read",
+      ],
       notActions: [] as string[],
     })),
   ];
