@@ -382,6 +382,38 @@ describe("the Functions app", () => {
     expect(receiver.received).toHaveLength(1);
   });
 
+  it.each([
+    ["state", 1],
+    ["archive", 1],
+    ["digest", 2],
+  ] as const)(
+    "an attempt that fails after its publication's %s step: the retry reports the same findings, and %i digest(s) in all",
+    async (step, digests) => {
+      const runId = await start({ notify: true });
+      let attempts = 0;
+      const failsOnce = (composition: Composition, hooks: RunHooks) => {
+        attempts += 1;
+        return composition.execute({
+          ...hooks,
+          onPublishStep: (at) => {
+            if (attempts === 1 && at === step) throw new Error(`the worker died after ${at}`);
+          },
+        });
+      };
+      const runner = host(FAST, failsOnce);
+      await runner.drain();
+      const run = await audit(runId);
+      expect(run).toMatchObject({ status: "incomplete", attempt: 2, committed: true });
+      const summary = run.summary as { new: number; resolved: number };
+      const open = [...(await findingRows(azurite.connectionString)).values()].filter(
+        (r) => r.status === "open",
+      );
+      expect(summary.new).toBe(open.length); // as the first attempt found them: every finding new
+      expect(summary.resolved).toBe(0);
+      expect(receiver.received.filter((r) => /New findings/.test(r.body))).toHaveLength(digests);
+    },
+  );
+
   it("a worker that died holding the lease: the lease lapses, the message comes back, the run is done once", async () => {
     const runId = await start({ notify: true });
     const { runs, storage } = services(process.env, FAST);
