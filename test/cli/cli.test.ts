@@ -636,8 +636,19 @@ describe("--storage and --notify", () => {
       join(tmp(), "o"),
     ]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/--storage is not a valid storage connection string/);
+    expect(run.stderr).toMatch(/--storage has an AccountKey that is not base64/);
     expect(run.stderr).not.toContain("SECRET-KEY");
+    const other = await audit([
+      "--tenant",
+      demoTenant,
+      "--storage",
+      "nonsense;AccountKey=U0VDUkVU",
+      "--out",
+      join(tmp(), "o"),
+    ]);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/--storage is not a valid storage connection string/);
+    expect(other.stderr).not.toContain("U0VDUkVU");
   });
 });
 
