@@ -166,26 +166,7 @@ export function buildDigest(input: DigestInput): TeamsMessage {
   const fresh = input.findings
     .filter((f) => f.status === "new")
     .sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.ruleId.localeCompare(b.ruleId));
-  const actions = input.dashboardUrl
-    ? [{ type: "Action.OpenUrl", title: "Open the dashboard", url: input.dashboardUrl }]
-    : undefined;
-  const message = (items: Record<string, unknown>[]): TeamsMessage => ({
-    type: "message",
-    attachments: [
-      {
-        contentType: "application/vnd.microsoft.card.adaptive",
-        contentUrl: null,
-        content: {
-          type: "AdaptiveCard",
-          $schema: "http://adaptivecards.io/schemas/adaptive-card.json",
-          version: "1.4",
-          body: items,
-          ...(actions ? { actions } : {}),
-          msteams: { width: "Full" },
-        },
-      },
-    ],
-  });
+  const message = (items: Record<string, unknown>[]) => messageOf(items, input.dashboardUrl);
 
   if (fresh.length > 0) {
     body.push({
@@ -237,6 +218,30 @@ export function buildIncompleteNotice(input: {
   dashboardUrl?: string;
 }): TeamsMessage {
   const { summary } = input;
+  return messageOf(
+    [
+      { type: "TextBlock", size: "Large", weight: "Bolder", wrap: true, text: "Azure ML isolation audit" },
+      {
+        type: "TextBlock",
+        isSubtle: true,
+        spacing: "None",
+        wrap: true,
+        text: `Run ${summary.runId} · ${summary.finishedAt.slice(0, 16).replace("T", " ")} UTC`,
+      },
+      {
+        type: "TextBlock",
+        wrap: true,
+        color: "Attention",
+        weight: "Bolder",
+        text: `Run incomplete: ${escapeMarkdown(input.reason)}. Its changes will be reported by the next run.`,
+      },
+    ],
+    input.dashboardUrl,
+  );
+}
+
+/** A card in the Workflows envelope, with the dashboard's button when there is one. */
+function messageOf(body: Record<string, unknown>[], dashboardUrl: string | undefined): TeamsMessage {
   return {
     type: "message",
     attachments: [
@@ -247,31 +252,9 @@ export function buildIncompleteNotice(input: {
           type: "AdaptiveCard",
           $schema: "http://adaptivecards.io/schemas/adaptive-card.json",
           version: "1.4",
-          body: [
-            {
-              type: "TextBlock",
-              size: "Large",
-              weight: "Bolder",
-              wrap: true,
-              text: "Azure ML isolation audit",
-            },
-            {
-              type: "TextBlock",
-              isSubtle: true,
-              spacing: "None",
-              wrap: true,
-              text: `Run ${summary.runId} · ${summary.finishedAt.slice(0, 16).replace("T", " ")} UTC`,
-            },
-            {
-              type: "TextBlock",
-              wrap: true,
-              color: "Attention",
-              weight: "Bolder",
-              text: `Run incomplete: ${escapeMarkdown(input.reason)}. Its changes will be reported by the next run.`,
-            },
-          ],
-          ...(input.dashboardUrl
-            ? { actions: [{ type: "Action.OpenUrl", title: "Open the dashboard", url: input.dashboardUrl }] }
+          body,
+          ...(dashboardUrl
+            ? { actions: [{ type: "Action.OpenUrl", title: "Open the dashboard", url: dashboardUrl }] }
             : {}),
           msteams: { width: "Full" },
         },

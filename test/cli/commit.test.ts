@@ -21,28 +21,12 @@ import { startAzurite, type Azurite } from "../helpers/azurite.js";
 import { startFaultProxy, type FaultProxy } from "../helpers/fault-proxy.js";
 import { startReceiver } from "../helpers/receiver.js";
 import { findingRows } from "../helpers/state.js";
-import { SUB, SUB2, connection, tenant, workspace, workspaceId } from "../helpers/tenant.js";
+import { SUB, SUB2, privateWorkspace, publicWorkspace, tenant } from "../helpers/tenant.js";
 
 const CLI = join(__dirname, "../../dist/src/cli/main.js");
 
-const open = (name: string, sub: string) =>
-  workspace(
-    { publicNetworkAccess: "Enabled", managedNetwork: { isolationMode: "AllowOnlyApprovedOutbound" } },
-    name,
-    "rg",
-    sub,
-  );
-const closed = (name: string, sub: string) =>
-  workspace(
-    {
-      publicNetworkAccess: "Disabled",
-      privateEndpointConnections: [connection(workspaceId(name, "rg", sub), "Approved")],
-      managedNetwork: { isolationMode: "AllowOnlyApprovedOutbound" },
-    },
-    name,
-    "rg",
-    sub,
-  );
+const open = publicWorkspace;
+const closed = privateWorkspace;
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 /** T: 60 open workspaces in each subscription, two findings each. */

@@ -135,3 +135,25 @@ export function selectedIps(...ranges: string[]): Props {
     networkAcls: { defaultAction: "Deny", ipRules: ranges.map((value) => ({ value })) },
   };
 }
+
+/** A workspace open to the internet, with a managed network: AMLNI003 and AMLNI005, nothing outbound. */
+export const publicWorkspace = (name: string, sub = SUB): ArmResource =>
+  workspace(
+    { publicNetworkAccess: "Enabled", managedNetwork: { isolationMode: "AllowOnlyApprovedOutbound" } },
+    name,
+    "rg",
+    sub,
+  );
+
+/** The same workspace made private, with an approved private endpoint: no finding. */
+export const privateWorkspace = (name: string, sub = SUB): ArmResource =>
+  workspace(
+    {
+      publicNetworkAccess: "Disabled",
+      privateEndpointConnections: [connection(workspaceId(name, "rg", sub), "Approved")],
+      managedNetwork: { isolationMode: "AllowOnlyApprovedOutbound" },
+    },
+    name,
+    "rg",
+    sub,
+  );

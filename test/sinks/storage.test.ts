@@ -20,28 +20,12 @@ import { startAzurite, useAzurite, type Azurite } from "../helpers/azurite.js";
 import { auditThroughEmulator } from "../helpers/emulator.js";
 import { startReceiver } from "../helpers/receiver.js";
 import { findingRows } from "../helpers/state.js";
-import { SUB, SUB2, connection, tenant, workspace, workspaceId } from "../helpers/tenant.js";
+import { SUB, SUB2, privateWorkspace, publicWorkspace, tenant, workspaceId } from "../helpers/tenant.js";
 
 const FAST = { maxTries: 2, retryDelayInMs: 20, timeoutMs: 5_000 };
 
-const publicWs = (name: string, sub: string) =>
-  workspace(
-    { publicNetworkAccess: "Enabled", managedNetwork: { isolationMode: "AllowOnlyApprovedOutbound" } },
-    name,
-    "rg",
-    sub,
-  );
-const fixedWs = (name: string, sub: string) =>
-  workspace(
-    {
-      publicNetworkAccess: "Disabled",
-      privateEndpointConnections: [connection(workspaceId(name, "rg", sub), "Approved")],
-      managedNetwork: { isolationMode: "AllowOnlyApprovedOutbound" },
-    },
-    name,
-    "rg",
-    sub,
-  );
+const publicWs = publicWorkspace;
+const fixedWs = privateWorkspace;
 
 /** One run as the CLI does it with --storage: reconcile against the table, then publish. */
 async function runWithStorage(
