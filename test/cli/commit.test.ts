@@ -16,6 +16,8 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Summary } from "../../src/findings/summary.js";
 import type { ArmResource } from "../../src/snapshot.js";
+import { queryFindings } from "../../src/sinks/feed.js";
+import { AuditStorage } from "../../src/sinks/storage.js";
 import { LOOPBACK_SETTING } from "../../src/sinks/teams-webhook.js";
 import { startAzurite, type Azurite } from "../helpers/azurite.js";
 import { startFaultProxy, type FaultProxy } from "../helpers/fault-proxy.js";
@@ -182,6 +184,12 @@ describe("a run killed during its publication", () => {
       const rows = await findingRows(w.azurite.connectionString);
       expect([...rows.values()].filter((r) => r.status === "open")).toHaveLength(240);
       expect([...rows.values()].filter((r) => r.status === "resolved")).toHaveLength(0);
+      // The dashboard feed reads the same: what the killed run wrote is not shown.
+      const storage = new AuditStorage(w.azurite.connectionString);
+      const feed = (status: "open" | "resolved") =>
+        queryFindings(storage.findingsTable, { status, top: 1000 }, storage.ledger());
+      expect((await feed("open")).findings).toHaveLength(240);
+      expect((await feed("resolved")).findings).toHaveLength(0);
 
       const next = await run(w, after);
       expect(next.code).toBe(0);
