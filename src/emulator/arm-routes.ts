@@ -1,0 +1,123 @@
+/**
+ * ARM's GET paths over the tenant file: the subscription list, the Authorization API, a resource by id, lists
+ * of a subscription's (or resource group's) resources of a type, a parent's children and the collections ARM
+ * serves from a parent's properties, paged by `nextLink`. What the identity may not read answers 403; what it
+ * may not read, or what a lasting 404 says is gone, is left out of lists.
+ */
+import { parseResourceId, sameId } from "../arm-ids.js";
+import type { Access } from "./access.js";
+import { AUTHORIZATION_PATH } from "./access.js";
+import { embeddedCollection, getKindOf, listKindOf } from "./resource-types.js";
+import type { TenantIndex } from "./tenant-index.js";
+import { ArmError, type RequestKind } from "./types.js";
+
+/** How a request is counted in the emulator's stats. */
+export function kindOf(method: string, path: string): RequestKind {
+  if (method === "POST") return "resourceGraph";
+  const authorization = AUTHORIZATION_PATH.exec(path)?.[2]?.toLowerCase();
+  if (authorization) return authorization === "permissions" ? "get permissions" : "list denyAssignments";
+  const segments = path.split("/").filter(Boolean);
+  if (segments.length <= 2) return "subscriptions";
+  const parsed = parseResourceId(path);
+  return parsed?.type === undefined ? listKindOf(segments.at(-1)) : getKindOf(parsed.type);
+}
+
+export interface ArmRoutesOptions {
+  index: TenantIndex;
+  access: Access;
+  /** A lasting 404 says there is no resource here. */
+  absent: (id: string) => boolean;
+  pageSize: number;
+  /** The emulator's own URL, for `nextLink`s. */
+  baseUrl: () => string;
+}
+
+export class ArmRoutes {
+  constructor(private readonly o: ArmRoutesOptions) {}
+
+  private page<T>(items: T[], url: URL): { value: T[]; nextLink?: string } {
+    const { pageSize } = this.o;
+    const offset = Number(url.searchParams.get("$skipToken") ?? "0") || 0;
+    const value = items.slice(offset, offset + pageSize);
+    if (offset + pageSize >= items.length) return { value };
+    const next = new URL(url.pathname + url.search, this.o.baseUrl());
+    next.searchParams.set("$skipToken", String(offset + pageSize));
+    return { value, nextLink: next.toString() };
+  }
+
+  get(path: string, url: URL): unknown {
+    const { index, access } = this.o;
+    const listed = (id: string) => access.mayRead(id) && !this.o.absent(id);
+    const segments = path.split("/").filter(Boolean);
+    if (segments.length === 1 && segments[0]?.toLowerCase() === "subscriptions") {
+      return this.page(
+        index.tenant.subscriptions
+          .filter((s) => access.visible(s.subscriptionId))
+          .map((s) => index.subscriptionRow(s)),
+        url,
+      );
+    }
+    const authorizationPath = AUTHORIZATION_PATH.exec(path);
+    if (authorizationPath && index.subscription(authorizationPath[1] as string))
+      return access.authorization(
+        authorizationPath[1] as string,
+        (authorizationPath[2] as string).toLowerCase(),
+        url.searchParams.get("$filter"),
+      );
+    if (segments[0]?.toLowerCase() !== "subscriptions" || !segments[1]) {
+      throw new ArmError(404, "InvalidResourceType", `The emulator does not serve ${path}.`);
+    }
+    const subscription = index.subscription(segments[1]);
+    if (!subscription)
+      throw new ArmError(
+        404,
+        "SubscriptionNotFound",
+        `The subscription '${segments[1]}' could not be found.`,
+      );
+    if (segments.length === 2) {
+      if (!access.visible(subscription.subscriptionId)) throw access.forbidden(path);
+      return index.subscriptionRow(subscription);
+    }
+    if (!access.mayRead(path)) throw access.forbidden(path);
+
+    const resource = index.byId.get(path.toLowerCase());
+    if (resource) return resource;
+
+    const last = segments.at(-1) as string;
+    const parent = segments.slice(0, -1).join("/");
+    // `/subscriptions/{s}[/resourceGroups/{rg}]/providers/{ns}/{type}`: every top-level resource of that type.
+    const providerList = path.match(
+      /^\/subscriptions\/[^/]+(\/resourceGroups\/([^/]+))?\/providers\/([^/]+)\/([^/]+)$/i,
+    );
+    if (providerList) {
+      const [, , group, namespace, type] = providerList;
+      const candidates =
+        index.bySubscriptionType.get(`${subscription.subscriptionId}|${namespace}/${type}`.toLowerCase()) ??
+        [];
+      const items = candidates.filter(
+        (r) => (group === undefined || sameId(parseResourceId(r.id)?.resourceGroup, group)) && listed(r.id),
+      );
+      return this.page(items, url);
+    }
+    const parentResource = index.byId.get(`/${parent}`.toLowerCase());
+    if (parentResource) {
+      const embedded = embeddedCollection(parentResource, last);
+      if (embedded) {
+        const items = embedded.items(parentResource);
+        return embedded.onePage ? { value: items } : this.page(items, url);
+      }
+      const children = (index.children.get(parentResource.id.toLowerCase()) ?? []).filter(
+        (c) => sameId(c.type, `${parentResource.type}/${last}`) && listed(c.id),
+      );
+      return this.page(children, url);
+    }
+    const missingParent = parseResourceId(path)?.type === undefined;
+    throw new ArmError(
+      404,
+      missingParent ? "ParentResourceNotFound" : "ResourceNotFound",
+      missingParent
+        ? `Can not perform requested operation on nested resource. Parent resource '/${parent}' not found.`
+        : `The Resource '${path}' was not found.`,
+    );
+  }
+}
