@@ -19,7 +19,9 @@ export function kindOf(method: string, path: string): RequestKind {
   const segments = path.split("/").filter(Boolean);
   if (segments.length <= 2) return "subscriptions";
   const parsed = parseResourceId(path);
-  return parsed?.type === undefined ? listKindOf(segments.at(-1)) : getKindOf(parsed.type);
+  if (parsed?.type !== undefined) return getKindOf(parsed.type);
+  const parentType = parseResourceId(`/${segments.slice(0, -1).join("/")}`)?.type;
+  return listKindOf(segments.at(-1), parentType);
 }
 
 export interface ArmRoutesOptions {

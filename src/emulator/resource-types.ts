@@ -28,6 +28,13 @@ export interface EmbeddedCollection {
   items(parent: ArmResource): unknown[];
 }
 
+/** Foundry (Microsoft.CognitiveServices): an account of kind AIServices or OpenAI, its projects, its managed network. */
+export const FOUNDRY_TYPES = {
+  account: "Microsoft.CognitiveServices/accounts",
+  project: "Microsoft.CognitiveServices/accounts/projects",
+  managedNetwork: "Microsoft.CognitiveServices/accounts/managedNetworks",
+} as const;
+
 export const RESOURCE_TYPES: readonly ResourceTypeRegistration[] = [
   { type: TYPES.workspace, get: "get workspace", list: "list workspaces" },
   { type: TYPES.onlineEndpoint, list: "list onlineEndpoints" },
@@ -35,6 +42,9 @@ export const RESOURCE_TYPES: readonly ResourceTypeRegistration[] = [
   { type: TYPES.storageAccount, get: "get storageAccount" },
   { type: TYPES.containerRegistry, get: "get registry" },
   { type: TYPES.privateEndpoint, get: "get privateEndpoint" },
+  { type: FOUNDRY_TYPES.account, get: "get account", list: "list accounts" },
+  { type: FOUNDRY_TYPES.project, list: "list projects" },
+  { type: FOUNDRY_TYPES.managedNetwork, get: "get managedNetwork" },
 ];
 
 export const EMBEDDED_COLLECTIONS: readonly EmbeddedCollection[] = [
@@ -65,6 +75,24 @@ export const EMBEDDED_COLLECTIONS: readonly EmbeddedCollection[] = [
       }));
     },
   },
+  {
+    // `managedNetworks/default` holds its rules under `properties.managedNetwork` (api-version 2026-05-01,
+    // ManagedNetworkSettings_Get); the list serves them as resources of type `accounts/outboundRules`.
+    segment: "outboundRules",
+    kind: "list managedNetworkOutboundRules",
+    parentType: FOUNDRY_TYPES.managedNetwork,
+    onePage: false,
+    items: (parent) => {
+      const network = parent.properties?.managedNetwork as
+        { outboundRules?: Record<string, unknown> } | undefined;
+      return Object.entries(network?.outboundRules ?? {}).map(([name, properties]) => ({
+        id: `${parent.id}/outboundRules/${name}`,
+        name,
+        type: "accounts/outboundRules",
+        properties,
+      }));
+    },
+  },
 ];
 
 const lastSegment = (type: string) => type.split("/").at(-1) ?? type;
@@ -73,10 +101,15 @@ export function getKindOf(type: string | undefined): RequestKind {
   return RESOURCE_TYPES.find((r) => sameId(r.type, type))?.get ?? "get other";
 }
 
-export function listKindOf(segment: string | undefined): RequestKind {
+/** The kind of a list by its last segment, and the type of the parent it is under when it has one. */
+export function listKindOf(segment: string | undefined, parentType?: string): RequestKind {
   return (
     RESOURCE_TYPES.find((r) => r.list && sameId(lastSegment(r.type), segment))?.list ??
-    EMBEDDED_COLLECTIONS.find((c) => sameId(c.segment, segment))?.kind ??
+    EMBEDDED_COLLECTIONS.find(
+      (c) =>
+        sameId(c.segment, segment) &&
+        (c.parentType === undefined || sameId(c.parentType, parentType ?? c.parentType)),
+    )?.kind ??
     "list other"
   );
 }

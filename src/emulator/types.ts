@@ -23,6 +23,11 @@ export type RequestKind =
   | "get other"
   | "get permissions"
   | "list denyAssignments"
+  | "list accounts"
+  | "list projects"
+  | "get account"
+  | "get managedNetwork"
+  | "list managedNetworkOutboundRules"
   | "resourceGraph";
 
 export interface EmulatorStats {

@@ -15,6 +15,7 @@ const ws = workspace({
   managedNetwork: { outboundRules: { pypi: { type: "FQDN", destination: "pypi.org" } } },
 });
 const ep = endpoint(ws);
+const FOUNDRY = `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/ai`;
 
 describe("resource types", () => {
   it.each([
@@ -41,6 +42,12 @@ describe("resource types", () => {
       "list denyAssignments",
     ],
     ["POST", "/providers/Microsoft.ResourceGraph/resources", "resourceGraph"],
+    ["GET", `/subscriptions/${SUB}/providers/Microsoft.CognitiveServices/accounts`, "list accounts"],
+    ["GET", `${FOUNDRY}/projects`, "list projects"],
+    ["GET", FOUNDRY, "get account"],
+    ["GET", `${FOUNDRY}/managedNetworks/default`, "get managedNetwork"],
+    ["GET", `${FOUNDRY}/managedNetworks/default/outboundRules`, "list managedNetworkOutboundRules"],
+    ["GET", `${FOUNDRY}/privateEndpointConnections`, "list privateEndpointConnections"],
   ])("%s %s is counted as %s", (method, path, kind) => {
     expect(kindOf(method, path)).toBe(kind);
   });
