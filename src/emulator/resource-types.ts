@@ -47,6 +47,21 @@ export const RESOURCE_TYPES: readonly ResourceTypeRegistration[] = [
   { type: FOUNDRY_TYPES.managedNetwork, get: "get managedNetwork" },
 ];
 
+/**
+ * A managed network's outbound rules, an object keyed by rule name under `properties.managedNetwork` (an ML
+ * workspace's, and a Foundry account's `managedNetworks/default`), as the resources their list returns.
+ */
+function outboundRulesOf(parent: ArmResource, type: string): unknown[] {
+  const network = parent.properties?.managedNetwork as
+    { outboundRules?: Record<string, unknown> } | undefined;
+  return Object.entries(network?.outboundRules ?? {}).map(([name, properties]) => ({
+    id: `${parent.id}/outboundRules/${name}`,
+    name,
+    type,
+    properties,
+  }));
+}
+
 export const EMBEDDED_COLLECTIONS: readonly EmbeddedCollection[] = [
   {
     // Full objects inside the workspace (or any resource with private link); one page.
@@ -64,16 +79,7 @@ export const EMBEDDED_COLLECTIONS: readonly EmbeddedCollection[] = [
     kind: "list outboundRules",
     parentType: TYPES.workspace,
     onePage: false,
-    items: (parent) => {
-      const network = parent.properties?.managedNetwork as
-        { outboundRules?: Record<string, unknown> } | undefined;
-      return Object.entries(network?.outboundRules ?? {}).map(([name, properties]) => ({
-        id: `${parent.id}/outboundRules/${name}`,
-        name,
-        type: TYPES.outboundRule,
-        properties,
-      }));
-    },
+    items: (parent) => outboundRulesOf(parent, TYPES.outboundRule),
   },
   {
     // `managedNetworks/default` holds its rules under `properties.managedNetwork` (api-version 2026-05-01,
@@ -82,16 +88,7 @@ export const EMBEDDED_COLLECTIONS: readonly EmbeddedCollection[] = [
     kind: "list managedNetworkOutboundRules",
     parentType: FOUNDRY_TYPES.managedNetwork,
     onePage: false,
-    items: (parent) => {
-      const network = parent.properties?.managedNetwork as
-        { outboundRules?: Record<string, unknown> } | undefined;
-      return Object.entries(network?.outboundRules ?? {}).map(([name, properties]) => ({
-        id: `${parent.id}/outboundRules/${name}`,
-        name,
-        type: "accounts/outboundRules",
-        properties,
-      }));
-    },
+    items: (parent) => outboundRulesOf(parent, "accounts/outboundRules"),
   },
 ];
 
