@@ -13,6 +13,11 @@ export const TYPES = {
   privateEndpoint: "Microsoft.Network/privateEndpoints",
   subscription: "Microsoft.Resources/subscriptions",
   outboundRule: "Microsoft.MachineLearningServices/workspaces/outboundRules",
+  foundryAccount: "Microsoft.CognitiveServices/accounts",
+  foundryProject: "Microsoft.CognitiveServices/accounts/projects",
+  foundryManagedNetwork: "Microsoft.CognitiveServices/accounts/managedNetworks",
+  foundryOutboundRule: "Microsoft.CognitiveServices/accounts/managedNetworks/outboundRules",
+  foundryPrivateEndpointConnection: "Microsoft.CognitiveServices/accounts/privateEndpointConnections",
 } as const;
 
 const canonicalByLower = new Map<string, string>(Object.values(TYPES).map((t) => [t.toLowerCase(), t]));
@@ -86,9 +91,29 @@ export function lastName(id: string): string {
   return id.split("/").filter(Boolean).at(-1) ?? id;
 }
 
+/**
+ * `/subscriptions/{s}/providers/{namespace}/{type}`: every resource of that type (and beneath one) in the
+ * subscription, whatever its resource group — the scope of a list ARM refused (the Foundry accounts of a
+ * subscription whose ML resources were read).
+ */
+const TYPE_SCOPE = /^\/subscriptions\/([^/]+)\/providers\/([^/]+\/[^/]+)$/i;
+
 /** True when `id` is `scope` or lies beneath it. */
 export function isWithin(id: string, scope: string): boolean {
   const a = id.toLowerCase();
   const b = scope.toLowerCase().replace(/\/+$/, "");
-  return a === b || a.startsWith(`${b}/`);
+  if (a === b || a.startsWith(`${b}/`)) return true;
+  const typeScope = TYPE_SCOPE.exec(b);
+  if (!typeScope) return false;
+  const type = parseResourceId(a)?.type;
+  return (
+    subscriptionOf(a) === typeScope[1] &&
+    type !== undefined &&
+    (type === typeScope[2] || type.startsWith(`${typeScope[2]}/`))
+  );
+}
+
+/** The scope of every resource of `type` in a subscription (see `isWithin`). */
+export function typeScope(subscriptionId: string, type: string): string {
+  return `/subscriptions/${subscriptionId}/providers/${type}`;
 }

@@ -24,7 +24,15 @@ export interface SubscriptionInfo {
   managementGroups?: string[];
 }
 
-export type ScopeType = "subscription" | "resourceGroup" | "workspace" | "endpoint" | "resource";
+export type ScopeType =
+  | "subscription"
+  | "resourceGroup"
+  | "workspace"
+  | "endpoint"
+  | "account"
+  | "resource"
+  /** Every resource of a type in a subscription (`/subscriptions/{s}/providers/{namespace}/{type}`). */
+  | "resourceType";
 
 /** Something an audit could not read. Every failure becomes an AUDIT001 finding. */
 export interface ScopeFailure {
@@ -121,6 +129,10 @@ export class SnapshotView {
   /** Whether the resource `id` itself was read in full (it may be listed but a follow-up read failed). */
   propertiesKnown(id: string): boolean {
     return !this.snapshot.failures.some((f) => f.scopeType === "resource" && sameId(f.scope, id));
+  }
+
+  childrenOf(id: string, type: string): ArmResource[] {
+    return this.childrenOfType(id, type);
   }
 
   private childrenOfType(id: string, type: string): ArmResource[] {

@@ -11,9 +11,13 @@ export interface Location {
   workspace?: string;
   endpoint?: string;
   deployment?: string;
+  /** A Foundry or Azure OpenAI account (`Microsoft.CognitiveServices/accounts`), and the project beneath it. */
+  account?: string;
+  project?: string;
 }
 
 const ML_NAMESPACE = "microsoft.machinelearningservices";
+const COGNITIVE_NAMESPACE = "microsoft.cognitiveservices";
 
 /** Where a resource sits, read from its id (names keep the id's spelling). */
 export function locate(view: SnapshotView, id: string): Location {
@@ -32,6 +36,10 @@ export function locate(view: SnapshotView, id: string): Location {
       if (segments[3]?.toLowerCase() === "deployments") location.deployment = parsed?.names[2];
     }
   }
+  if (segments[0]?.toLowerCase() === COGNITIVE_NAMESPACE && segments[1]?.toLowerCase() === "accounts") {
+    location.account = parsed?.names[0];
+    if (segments[2]?.toLowerCase() === "projects") location.project = parsed?.names[1];
+  }
   return location;
 }
 
@@ -43,7 +51,14 @@ const NOUNS: Record<string, string> = {
   [TYPES.outboundRule]: "Outbound rule",
   [TYPES.storageAccount]: "Storage account",
   [TYPES.containerRegistry]: "Container registry",
+  [TYPES.foundryAccount]: "Account",
+  [TYPES.foundryProject]: "Foundry project",
+  [TYPES.foundryManagedNetwork]: "Managed network",
+  [TYPES.foundryOutboundRule]: "Outbound rule",
+  [TYPES.foundryPrivateEndpointConnection]: "Private endpoint connection",
 };
+
+const TYPE_SCOPE = /^\/subscriptions\/[^/]+\/providers\/microsoft\.cognitiveservices\/accounts$/i;
 
 function nounFor(id: string): string {
   const type = parseResourceId(id)?.type;
@@ -61,14 +76,18 @@ export function phrase(view: SnapshotView, id: string): string {
   const noun = nounFor(id);
   const subscription = `(subscription \`${where.subscriptionName}\`)`;
   if (noun === "Scope") {
+    if (TYPE_SCOPE.test(id))
+      return `The Foundry and Azure OpenAI accounts of subscription \`${where.subscriptionName}\``;
     return /^\/subscriptions\/[^/]+$/i.test(id)
       ? `Subscription \`${where.subscriptionName}\``
       : `Scope \`${id}\``;
   }
   if (noun === "Workspace") return `Workspace \`${where.workspace ?? lastName(id)}\` ${subscription}`;
+  if (noun === "Account") return `Account \`${where.account ?? lastName(id)}\` ${subscription}`;
   const parts = [`${noun} \`${lastName(id)}\``];
   if (where.deployment && where.endpoint) parts.push(`of endpoint \`${where.endpoint}\``);
   if (where.workspace) parts.push(`in workspace \`${where.workspace}\``);
+  else if (where.account) parts.push(`of account \`${where.account}\``);
   else if (where.resourceGroup) parts.push(`in resource group \`${where.resourceGroup}\``);
   parts.push(subscription);
   return parts.join(" ");
@@ -127,5 +146,30 @@ export function networkRuleCommands(view: SnapshotView, workspaceId: string): st
     `Review the ranges (az ml workspace network-rule list ${ws} --query ipRules) and remove those not needed ` +
     `(az ml workspace network-rule remove ${ws} --ip-address <range>); or, once clients use the private endpoint, ` +
     workspaceUpdateCommand(view, workspaceId, "--public-network-access Disabled")
+  );
+}
+
+/** `--name … --resource-group … --subscription …` of a Foundry or Azure OpenAI account. */
+export function accountArgs(view: SnapshotView, accountId: string): string {
+  const where = locate(view, accountId);
+  return `--name ${where.account ?? lastName(accountId)} --resource-group ${where.resourceGroup} --subscription ${where.subscriptionId}`;
+}
+
+/** The api-version the auditor reads Foundry accounts at, and the one its `az rest` remediations write with. */
+export const FOUNDRY_API_VERSION = "2026-05-01";
+
+/** A PATCH of the account's properties (no `az cognitiveservices` flag sets them in every CLI release). */
+export function accountPatchCommand(accountId: string, properties: Record<string, unknown>): string {
+  return `az rest --method PATCH --url "https://management.azure.com${accountId}?api-version=${FOUNDRY_API_VERSION}" --body '${JSON.stringify({ properties })}'`;
+}
+
+export function accountPrivateEndpointCommand(view: SnapshotView, accountId: string): string {
+  const where = locate(view, accountId);
+  const name = where.account ?? lastName(accountId);
+  return (
+    `az network private-endpoint create --name ${name}-pe --resource-group <network-resource-group> ` +
+    `--vnet-name <vnet> --subnet <subnet> --private-connection-resource-id ${accountId} ` +
+    `--group-id account --connection-name ${name}-pe --subscription ${where.subscriptionId}` +
+    ` (then link the account's private DNS zones to the network)`
   );
 }

@@ -18,6 +18,15 @@ import workspaceInternetOutbound from "./rules/workspace-internet-outbound.js";
 import workspacePublicInbound from "./rules/workspace-public-inbound.js";
 import workspacePublicSelectedIps from "./rules/workspace-public-selected-ips.js";
 import workspaceWithoutPrivateLink from "./rules/workspace-without-private-link.js";
+import foundryAgentsOutsideNetwork from "./rules/foundry-agents-outside-network.js";
+import foundryBroadOutboundRule from "./rules/foundry-broad-outbound-rule.js";
+import foundryInternetOutbound from "./rules/foundry-internet-outbound.js";
+import foundryOutboundRuleInactive from "./rules/foundry-outbound-rule-inactive.js";
+import foundryPrivateEndpointNotApproved from "./rules/foundry-private-endpoint-not-approved.js";
+import foundryPrivateUnreachable from "./rules/foundry-private-unreachable.js";
+import foundryPublicInbound from "./rules/foundry-public-inbound.js";
+import foundryPublicSelectedNetworks from "./rules/foundry-public-selected-networks.js";
+import foundryWithoutPrivateLink from "./rules/foundry-without-private-link.js";
 import type { Rule } from "./types.js";
 
 /** Every rule, in catalog order (DESIGN §3). */
@@ -40,6 +49,15 @@ export const RULES: readonly Rule[] = [
   endpointPublicSelectedIps,
   workspacePublicSelectedIps,
   deploymentFailsSelectedIps,
+  foundryPublicInbound,
+  foundryPublicSelectedNetworks,
+  foundryWithoutPrivateLink,
+  foundryPrivateUnreachable,
+  foundryPrivateEndpointNotApproved,
+  foundryAgentsOutsideNetwork,
+  foundryInternetOutbound,
+  foundryBroadOutboundRule,
+  foundryOutboundRuleInactive,
   scopeUnreadable,
   exemptionExpired,
 ];

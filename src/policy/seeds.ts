@@ -1,4 +1,4 @@
-/** The Azure Machine Learning documentation the rules come from, kept in docs/sources/. */
+/** The Azure Machine Learning and Microsoft Foundry documentation the rules come from, kept in docs/sources/. */
 export const SEEDS = {
   "000": {
     file: "000_6cab3da97ee44327.txt",
@@ -23,6 +23,18 @@ export const SEEDS = {
   "configure-private-link": {
     file: "configure-private-link.md",
     title: "Configure a private endpoint for an Azure Machine Learning workspace",
+  },
+  "foundry-private-link": {
+    file: "foundry-private-link.md",
+    title: "How to configure network isolation for Microsoft Foundry",
+  },
+  "foundry-managed-network": {
+    file: "foundry-managed-network.md",
+    title: "How to configure a managed virtual network for Foundry",
+  },
+  "foundry-agent-network": {
+    file: "foundry-agent-network.md",
+    title: "Foundry Agent Service and virtual networks",
   },
 } as const;
 

@@ -17,6 +17,7 @@ export type Posture = "private-inbound" | "private-workspace" | "secure-outbound
 
 export type FindingSubject =
   | "workspace"
+  | "account"
   | "endpoint"
   | "deployment"
   | "private endpoint connection"

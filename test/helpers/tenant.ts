@@ -157,3 +157,70 @@ export const privateWorkspace = (name: string, sub = SUB): ArmResource =>
     "rg",
     sub,
   );
+
+const COGNITIVE = "Microsoft.CognitiveServices";
+
+export function accountId(name = "ai", rg = "rg", sub = SUB): string {
+  return `/subscriptions/${sub}/resourceGroups/${rg}/providers/${COGNITIVE}/accounts/${name}`;
+}
+
+/** A Foundry resource (kind `AIServices`), or an Azure OpenAI account with `kind: "OpenAI"`. */
+export function account(
+  props: Props = {},
+  name = "ai",
+  kind = "AIServices",
+  rg = "rg",
+  sub = SUB,
+): ArmResource {
+  return {
+    id: accountId(name, rg, sub),
+    name,
+    type: `${COGNITIVE}/accounts`,
+    kind,
+    location: "swedencentral",
+    sku: { name: "S0" },
+    properties: props,
+  };
+}
+
+export function foundryProject(parent: ArmResource, name = "chat"): ArmResource {
+  return {
+    id: `${parent.id}/projects/${name}`,
+    name: `${parent.name}/${name}`,
+    type: `${COGNITIVE}/accounts/projects`,
+    location: parent.location ?? "swedencentral",
+    properties: {},
+  };
+}
+
+/** `managedNetworks/default` of an account, with its outbound rules. */
+export function foundryManagedNetwork(
+  parent: ArmResource,
+  isolationMode: string,
+  outboundRules: Record<string, unknown> = {},
+): ArmResource {
+  return {
+    id: `${parent.id}/managedNetworks/default`,
+    name: "default",
+    type: `${COGNITIVE}/accounts/managedNetworks`,
+    properties: { managedNetwork: { isolationMode, outboundRules } },
+  };
+}
+
+/** The account's agents in the Microsoft managed network (so its managed network is read). */
+export const MANAGED_AGENTS = {
+  networkInjections: [{ scenario: "agent", subnetArmId: "", useMicrosoftManagedNetwork: true }],
+};
+
+/** A private Foundry resource: public access off, an approved private endpoint. */
+export function privateAccount(extra: Props = {}, name = "ai", kind = "AIServices"): ArmResource {
+  return account(
+    {
+      publicNetworkAccess: "Disabled",
+      privateEndpointConnections: [connection(accountId(name), "Approved")],
+      ...extra,
+    },
+    name,
+    kind,
+  );
+}

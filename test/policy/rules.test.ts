@@ -23,6 +23,12 @@ import {
   storageAccount,
   workspace,
   workspaceId,
+  account,
+  accountId,
+  foundryManagedNetwork,
+  foundryProject,
+  MANAGED_AGENTS,
+  privateAccount,
 } from "../helpers/tenant.js";
 
 const NOW = new Date("2026-11-23T12:00:00Z");
@@ -327,6 +333,7 @@ const tables: RuleTable[] = (() => {
         },
       };
     })(),
+    ...foundryTables(),
     {
       id: "AUDIT001",
       fires: { snapshot: snapshot([], [subFailure]), on: SUBSCRIPTION },
@@ -357,6 +364,176 @@ const tables: RuleTable[] = (() => {
     },
   ];
 })();
+
+/** The Foundry rules (DESIGN §3, "Foundry resources"): an account and what it exposes. */
+function foundryTables(): RuleTable[] {
+  const accountFailure = (a = account()) => failure(a.id, "resource");
+  const networkFailure = (a: ReturnType<typeof account>) =>
+    failure(`${a.id}/managedNetworks/default`, "resource");
+  const withNetwork = (mode: string, rules: Record<string, unknown> = {}) => {
+    const a = privateAccount(MANAGED_AGENTS);
+    return { a, mn: foundryManagedNetwork(a, mode, rules), p: foundryProject(a) };
+  };
+  const broad = withNetwork("AllowOnlyApprovedOutbound", {
+    wild: { type: "FQDN", category: "UserDefined", destination: "*.example.com", status: "Active" },
+  });
+  const narrow = withNetwork("AllowOnlyApprovedOutbound", {
+    exact: { type: "FQDN", category: "UserDefined", destination: "api.example.com", status: "Active" },
+  });
+  const pending = withNetwork("AllowOnlyApprovedOutbound", {
+    storage: {
+      type: "PrivateEndpoint",
+      category: "UserDefined",
+      destination: {
+        serviceResourceId: `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st`,
+        subresourceTarget: "blob",
+      },
+      status: "Inactive",
+    },
+  });
+  const active = withNetwork("AllowOnlyApprovedOutbound", {
+    storage: {
+      type: "PrivateEndpoint",
+      category: "UserDefined",
+      destination: {
+        serviceResourceId: `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st`,
+        subresourceTarget: "blob",
+      },
+      status: "Active",
+    },
+  });
+  const internet = withNetwork("AllowInternetOutbound");
+  const approved = withNetwork("AllowOnlyApprovedOutbound");
+  const noInjection = privateAccount();
+  const injected = privateAccount({
+    networkInjections: [
+      {
+        scenario: "agent",
+        subnetArmId: `/subscriptions/${SUB}/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/hub/subnets/agents`,
+        useMicrosoftManagedNetwork: false,
+      },
+    ],
+  });
+  return [
+    {
+      id: "AIFNI001",
+      fires: { snapshot: snapshot([account()]), on: accountId() },
+      near: {
+        snapshot: snapshot([
+          account({
+            publicNetworkAccess: "Enabled",
+            networkAcls: { defaultAction: "Deny", ipRules: [] },
+            privateEndpointConnections: [connection(accountId(), "Approved")],
+          }),
+        ]),
+      },
+      unknown: { snapshot: snapshot([account()], [accountFailure()]), scope: accountId() },
+    },
+    {
+      id: "AIFNI002",
+      fires: {
+        snapshot: snapshot([
+          account({ networkAcls: { defaultAction: "Deny", ipRules: [{ value: "203.0.113.0/24" }] } }),
+        ]),
+        on: accountId(),
+      },
+      near: {
+        snapshot: snapshot([
+          privateAccount({ networkAcls: { defaultAction: "Deny", ipRules: [{ value: "203.0.113.0/24" }] } }),
+        ]),
+      },
+      unknown: {
+        snapshot: snapshot(
+          [account({ networkAcls: { defaultAction: "Deny", ipRules: [{ value: "203.0.113.0/24" }] } })],
+          [accountFailure()],
+        ),
+        scope: accountId(),
+      },
+    },
+    {
+      id: "AIFNI003",
+      fires: { snapshot: snapshot([account({}, "oai", "OpenAI")]), on: accountId("oai") },
+      near: {
+        snapshot: snapshot([
+          account({
+            privateEndpointConnections: [connection(accountId(), "Approved")],
+            networkAcls: { defaultAction: "Deny" },
+          }),
+        ]),
+      },
+      unknown: { snapshot: snapshot([account()], [accountFailure()]), scope: accountId() },
+    },
+    {
+      id: "AIFNI004",
+      fires: { snapshot: snapshot([account({ publicNetworkAccess: "Disabled" })]), on: accountId() },
+      near: { snapshot: snapshot([privateAccount()]) },
+      unknown: {
+        snapshot: snapshot([account({ publicNetworkAccess: "Disabled" })], [accountFailure()]),
+        scope: accountId(),
+      },
+    },
+    {
+      id: "AIFNI005",
+      fires: {
+        snapshot: snapshot([
+          privateAccount({
+            privateEndpointConnections: [
+              connection(accountId(), "Approved"),
+              connection(accountId(), "Rejected"),
+            ],
+          }),
+        ]),
+        on: `${accountId()}/privateEndpointConnections/pe-rejected`,
+      },
+      near: { snapshot: snapshot([privateAccount()]) },
+      unknown: {
+        snapshot: snapshot(
+          [privateAccount({ privateEndpointConnections: [connection(accountId(), "Pending")] })],
+          [accountFailure()],
+        ),
+        scope: accountId(),
+      },
+    },
+    {
+      id: "AIFNO001",
+      fires: { snapshot: snapshot([noInjection, foundryProject(noInjection)]), on: noInjection.id },
+      near: { snapshot: snapshot([injected, foundryProject(injected)]) },
+      // Its projects could not be listed: whether agents run under it is unknown.
+      unknown: {
+        snapshot: snapshot([noInjection], [failure(noInjection.id, "account")]),
+        scope: noInjection.id,
+      },
+    },
+    {
+      id: "AIFNO002",
+      fires: { snapshot: snapshot([internet.a, internet.mn, internet.p]), on: internet.a.id },
+      near: { snapshot: snapshot([approved.a, approved.mn, approved.p]) },
+      // Resource Graph showed the account; its managed network could not be read: unknown, not clear.
+      unknown: {
+        snapshot: snapshot([internet.a, internet.p], [networkFailure(internet.a)]),
+        scope: internet.a.id,
+      },
+    },
+    {
+      id: "AIFNO003",
+      fires: { snapshot: snapshot([broad.a, broad.mn, broad.p]), on: `${broad.mn.id}/outboundRules/wild` },
+      near: { snapshot: snapshot([narrow.a, narrow.mn, narrow.p]) },
+      unknown: { snapshot: snapshot([broad.a, broad.p], [networkFailure(broad.a)]), scope: broad.a.id },
+    },
+    {
+      id: "AIFNO004",
+      fires: {
+        snapshot: snapshot([pending.a, pending.mn, pending.p]),
+        on: `${pending.mn.id}/outboundRules/storage`,
+      },
+      near: { snapshot: snapshot([active.a, active.mn, active.p]) },
+      unknown: {
+        snapshot: snapshot([pending.a, pending.p], [networkFailure(pending.a)]),
+        scope: pending.a.id,
+      },
+    },
+  ];
+}
 
 function run(c: Case) {
   return evaluate(c.snapshot, c.policy ?? DEFAULT_POLICY, NOW);

@@ -1,31 +1,7 @@
 import { TYPES, sameValue } from "../../arm-ids.js";
 import { phrase, locate } from "../describe.js";
-import { managedNetworkUnknown, modeIs, ownsIsolation } from "../terms.js";
+import { broadness, outboundRulesOf, managedNetworkUnknown, modeIs, ownsIsolation } from "../terms.js";
 import { defineRule } from "../types.js";
-
-function record(value: unknown): Record<string, unknown> | undefined {
-  return value !== null && typeof value === "object" && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
-}
-
-const BROAD_TAGS = ["Internet", "AzureCloud"];
-
-/** Why an outbound rule opens more than it names, or undefined when it is narrow. */
-function broadness(rule: Record<string, unknown>): string | undefined {
-  const destination = rule.destination;
-  if (sameValue(rule.type, "FQDN") && typeof destination === "string" && destination.startsWith("*")) {
-    return `its FQDN destination \`${destination}\` is a wildcard`;
-  }
-  if (sameValue(rule.type, "ServiceTag")) {
-    const d = record(destination);
-    const tag = d?.serviceTag;
-    if (BROAD_TAGS.some((t) => sameValue(tag, t))) return `its service tag is ${String(tag)}`;
-    if (typeof d?.portRanges === "string" && d.portRanges.trim() === "*")
-      return "it opens every port (port range *)";
-  }
-  return undefined;
-}
 
 export default defineRule({
   id: "AMLNO009",
@@ -47,10 +23,10 @@ export default defineRule({
         continue;
       }
       if (!modeIs(workspace, "AllowOnlyApprovedOutbound")) continue;
-      const rules = record(record(workspace.properties?.managedNetwork)?.outboundRules) ?? {};
+      const rules = outboundRulesOf(workspace.properties?.managedNetwork);
       for (const [name, value] of Object.entries(rules)) {
-        const rule = record(value);
-        if (!rule || !sameValue(rule.category, "UserDefined")) continue;
+        const rule = value;
+        if (!sameValue(rule.category, "UserDefined")) continue;
         const why = broadness(rule);
         if (!why) continue;
         const id = `${workspace.id}/outboundRules/${name}`;

@@ -1,0 +1,167 @@
+/**
+ * The Foundry terms of DESIGN §3 ("Foundry resources"), read from ARM JSON at api-version 2026-05-01 with
+ * ARM's defaults (docs/sources/foundry-rest.md): an account F of kind `AIServices` (a Foundry resource, with
+ * projects) or `OpenAI` (Azure OpenAI: inbound only), its network rule set, its agents' network injection and
+ * the managed network `{F}/managedNetworks/default`.
+ */
+import { TYPES, lastName, sameId, sameValue } from "../arm-ids.js";
+import type { ArmResource, SnapshotView } from "../snapshot.js";
+import { isDisabled, outboundRulesOf, publicNetworkAccess } from "./terms.js";
+import type { Unknown } from "./types.js";
+
+export const FOUNDRY_KINDS = ["AIServices", "OpenAI"] as const;
+
+function record(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === "object" && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+/** An account the Foundry rules judge: `Microsoft.CognitiveServices/accounts` of kind `AIServices` or `OpenAI`. */
+export function isFoundryAccount(resource: ArmResource): boolean {
+  return (
+    sameId(resource.type, TYPES.foundryAccount) && FOUNDRY_KINDS.some((k) => sameValue(resource.kind, k))
+  );
+}
+
+/** A Foundry resource (kind `AIServices`): it has projects, agents and a managed network. */
+export function isFoundryResource(resource: ArmResource): boolean {
+  return sameId(resource.type, TYPES.foundryAccount) && sameValue(resource.kind, "AIServices");
+}
+
+export function foundryAccounts(view: SnapshotView): ArmResource[] {
+  return view.ofType(TYPES.foundryAccount).filter(isFoundryAccount);
+}
+
+/** `F.acl`: `networkAcls`, `defaultAction` missing ⇒ `Allow`. */
+export interface FoundryAcl {
+  defaultAction: string;
+  ipRules: string[];
+  virtualNetworkRules: string[];
+}
+
+export function foundryAcl(account: ArmResource): FoundryAcl {
+  const acls = record(account.properties?.networkAcls);
+  const list = (name: string, field: string) =>
+    (Array.isArray(acls?.[name]) ? (acls[name] as unknown[]) : []).flatMap((r) => {
+      const value = str(record(r)?.[field]);
+      return value ? [value] : [];
+    });
+  return {
+    defaultAction: str(acls?.defaultAction) ?? "Allow",
+    ipRules: list("ipRules", "value"),
+    virtualNetworkRules: list("virtualNetworkRules", "id"),
+  };
+}
+
+export type FoundryInbound = "internet" | "selected networks" | "private";
+
+/**
+ * Public to the internet when `F.pna ≠ Disabled` and the rule set does not deny by default; public from
+ * selected networks when it denies by default but lists an IP or virtual network rule; otherwise private
+ * (only its private endpoints, and the trusted services a `bypass` admits, reach it).
+ */
+export function foundryInbound(account: ArmResource): FoundryInbound {
+  if (isDisabled(publicNetworkAccess(account))) return "private";
+  const acl = foundryAcl(account);
+  if (!sameValue(acl.defaultAction, "Deny")) return "internet";
+  return acl.ipRules.length + acl.virtualNetworkRules.length > 0 ? "selected networks" : "private";
+}
+
+/** `F.injection`: the agent scenario's network injection — a customer subnet, or the Microsoft managed network. */
+export interface AgentInjection {
+  subnetArmId?: string;
+  microsoftManaged: boolean;
+}
+
+export function agentInjection(account: ArmResource): AgentInjection | undefined {
+  const raw = account.properties?.networkInjections;
+  const items = Array.isArray(raw) ? raw : [];
+  for (const item of items) {
+    const injection = record(item);
+    if (!injection || !sameValue(injection.scenario, "agent")) continue;
+    const subnetArmId = str(injection.subnetArmId)?.trim();
+    const microsoftManaged = injection.useMicrosoftManagedNetwork === true;
+    if (!subnetArmId && !microsoftManaged) continue;
+    return { ...(subnetArmId ? { subnetArmId } : {}), microsoftManaged };
+  }
+  return undefined;
+}
+
+/**
+ * Whether the account's agents use a Microsoft managed network: then, and only then, the inventory reads
+ * `managedNetworks/default` (the account carries no other sign of one, and the managed network is set at
+ * creation together with the injection — Learn, "Managed virtual network for Foundry", limitations).
+ */
+export function usesManagedNetwork(account: ArmResource): boolean {
+  return isFoundryResource(account) && agentInjection(account)?.microsoftManaged === true;
+}
+
+export function managedNetworkId(account: ArmResource): string {
+  return `${account.id}/managedNetworks/default`;
+}
+
+/** `F.mode` and the rules of its managed network, or unknown when it exists but could not be read. */
+export type FoundryNetwork =
+  | { state: "known"; mode: string; outboundRules: Record<string, Record<string, unknown>> }
+  | { state: "unknown"; unknown: Unknown };
+
+export function foundryNetwork(view: SnapshotView, account: ArmResource): FoundryNetwork {
+  if (!view.propertiesKnown(account.id))
+    return {
+      state: "unknown",
+      unknown: { kind: "unknown", scope: account.id, reason: "its network settings could not be read" },
+    };
+  if (!usesManagedNetwork(account)) return { state: "known", mode: "Disabled", outboundRules: {} };
+  const id = managedNetworkId(account);
+  if (!view.propertiesKnown(id) || view.listingFailure(id))
+    return {
+      state: "unknown",
+      unknown: {
+        kind: "unknown",
+        scope: account.id,
+        reason: "its managed network (managedNetworks/default) could not be read",
+      },
+    };
+  // No managed network resource (ARM answered 404): the injection asks for one that was never created.
+  const network = view.get(id)?.properties?.managedNetwork;
+  return {
+    state: "known",
+    mode: str(record(network)?.isolationMode) ?? "Disabled",
+    outboundRules: outboundRulesOf(network),
+  };
+}
+
+/** The account's projects as read, or undefined when they could not be listed. */
+export function projectsOf(view: SnapshotView, account: ArmResource): ArmResource[] | undefined {
+  if (!isFoundryResource(account)) return [];
+  if (view.listingFailure(account.id)) return undefined;
+  return view.childrenOf(account.id, TYPES.foundryProject);
+}
+
+/** The names of the account's projects, for evidence and messages (`null` when they could not be listed). */
+export function projectNames(view: SnapshotView, account: ArmResource): string[] | null {
+  const projects = projectsOf(view, account);
+  return projects ? projects.map((p) => lastName(p.id)).sort() : null;
+}
+
+/** "3 projects inherit this: `fraud`, `chat`, `ops`." — what a finding on the account exposes. */
+export function projectsSentence(view: SnapshotView, account: ArmResource): string {
+  if (!isFoundryResource(account)) return "";
+  const names = projectNames(view, account);
+  if (names === null) return " Its projects could not be listed: every one of them inherits this.";
+  if (names.length === 0) return "";
+  const shown = names.slice(0, 5).map((n) => `\`${n}\``);
+  const more = names.length > 5 ? `, and ${names.length - 5} more` : "";
+  return ` ${names.length} project${names.length === 1 ? " inherits" : "s inherit"} this: ${shown.join(", ")}${more}.`;
+}
+
+/** An account whose own record was not read whole is judged by no Foundry rule. */
+export function accountUnknown(view: SnapshotView, account: ArmResource): Unknown | undefined {
+  if (view.propertiesKnown(account.id)) return undefined;
+  return { kind: "unknown", scope: account.id, reason: "its network settings could not be read" };
+}

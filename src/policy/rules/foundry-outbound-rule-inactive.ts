@@ -1,0 +1,66 @@
+import { TYPES, sameValue } from "../../arm-ids.js";
+import { accountArgs, phrase } from "../describe.js";
+import {
+  foundryAccounts,
+  foundryNetwork,
+  isFoundryResource,
+  managedNetworkId,
+  projectNames,
+  projectsSentence,
+} from "../foundry-terms.js";
+import { defineRule } from "../types.js";
+
+function destinationOf(rule: Record<string, unknown>): string | undefined {
+  const d = rule.destination;
+  if (typeof d === "string") return d;
+  if (d !== null && typeof d === "object") {
+    const id = (d as Record<string, unknown>).serviceResourceId;
+    return typeof id === "string" ? id : undefined;
+  }
+  return undefined;
+}
+
+export default defineRule({
+  id: "AIFNO004",
+  slug: "foundry-outbound-rule-inactive",
+  title: "Foundry managed network private endpoint rule is not active",
+  severity: "medium",
+  subject: "outbound rule",
+  rationale:
+    "A private endpoint outbound rule gives the agents a private path to a dependency (Storage, Cosmos DB, AI Search) only once its managed private endpoint is approved and active; until then what it points at is unreachable from the managed network.",
+  remediation:
+    "Approve the managed private endpoint on the destination (the account's identity needs Azure AI Enterprise Network Connection Approver there), or recreate the rule.",
+  seeds: ["foundry-managed-network"],
+  *evaluate({ view }) {
+    for (const account of foundryAccounts(view)) {
+      if (!isFoundryResource(account)) continue;
+      const network = foundryNetwork(view, account);
+      if (network.state === "unknown") {
+        yield network.unknown;
+        continue;
+      }
+      for (const [name, rule] of Object.entries(network.outboundRules)) {
+        if (!sameValue(rule.type, "PrivateEndpoint")) continue;
+        const status = typeof rule.status === "string" ? rule.status : undefined;
+        if (status !== undefined && sameValue(status, "Active")) continue;
+        const id = `${managedNetworkId(account)}/outboundRules/${name}`;
+        const destination = destinationOf(rule);
+        const args = accountArgs(view, account.id);
+        yield {
+          kind: "violation",
+          resourceId: id,
+          resourceType: TYPES.foundryOutboundRule,
+          evidence: {
+            type: rule.type,
+            category: rule.category ?? null,
+            status: status ?? null,
+            destination: rule.destination ?? null,
+            projects: projectNames(view, account),
+          },
+          message: `${phrase(view, id)} is ${status ?? "without a status"}: the agents cannot reach ${destination ? `\`${destination}\`` : "its destination"} through the managed network.${projectsSentence(view, account)}`,
+          remediation: `Approve the pending connection on ${destination ?? "the destination resource"} (az network private-endpoint-connection list --id ${destination ?? "<destination-id>"}, then az network private-endpoint-connection approve --id <connection-id>), or recreate the rule (az cognitiveservices account managed-network outbound-rule set ${args} --rule ${name} --type privateendpoint --destination ${destination ?? "<destination-id>"} --subresource-target <group>), then az cognitiveservices account managed-network provision-network ${args}.`,
+        };
+      }
+    }
+  },
+});

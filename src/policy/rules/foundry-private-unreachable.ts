@@ -1,0 +1,42 @@
+import { TYPES } from "../../arm-ids.js";
+import { accountPrivateEndpointCommand, phrase } from "../describe.js";
+import { foundryAccounts, projectNames, projectsSentence } from "../foundry-terms.js";
+import { approvedConnections, isDisabled, publicNetworkAccess } from "../terms.js";
+import { accountUnknown } from "../foundry-terms.js";
+import { defineRule } from "../types.js";
+
+export default defineRule({
+  id: "AIFNI004",
+  slug: "foundry-private-unreachable",
+  title: "Private Foundry or Azure OpenAI account has no approved private endpoint",
+  severity: "medium",
+  subject: "account",
+  rationale:
+    "Public network access is disabled and no private endpoint connection is approved: no client can reach the account or any of its projects.",
+  remediation:
+    "Create (or approve) a private endpoint to the account, group `account`, in the clients' virtual network.",
+  seeds: ["foundry-private-link"],
+  *evaluate({ view }) {
+    for (const account of foundryAccounts(view)) {
+      const unread = accountUnknown(view, account);
+      if (unread) {
+        yield unread;
+        continue;
+      }
+      if (!isDisabled(publicNetworkAccess(account)) || approvedConnections(account) > 0) continue;
+      yield {
+        kind: "violation",
+        resourceId: account.id,
+        resourceType: TYPES.foundryAccount,
+        evidence: {
+          kind: account.kind ?? null,
+          publicNetworkAccess: "Disabled",
+          approvedPrivateEndpoints: 0,
+          projects: projectNames(view, account),
+        },
+        message: `${phrase(view, account.id)} has public access disabled and no approved private endpoint: no client can reach it.${projectsSentence(view, account)}`,
+        remediation: accountPrivateEndpointCommand(view, account.id),
+      };
+    }
+  },
+});
