@@ -92,11 +92,11 @@ export function lastName(id: string): string {
 }
 
 /**
- * `/subscriptions/{s}/providers/{namespace}/{type}`: every resource of that type (and beneath one) in the
- * subscription, whatever its resource group — the scope of a list ARM refused (the Foundry accounts of a
- * subscription whose ML resources were read).
+ * `/subscriptions/{s}[/resourceGroups/{rg}]/providers/{namespace}/{type}`: every resource of that type (and
+ * beneath one) in the subscription or resource group — the scope of a list ARM refused, or of reads a deny
+ * assignment keeps (the Foundry accounts of a subscription whose ML resources were read).
  */
-const TYPE_SCOPE = /^\/subscriptions\/([^/]+)\/providers\/([^/]+\/[^/]+)$/i;
+const TYPE_SCOPE = /^\/subscriptions\/([^/]+)(?:\/resourcegroups\/([^/]+))?\/providers\/([^/]+\/[^/]+)$/i;
 
 /** True when `id` is `scope` or lies beneath it. */
 export function isWithin(id: string, scope: string): boolean {
@@ -105,15 +105,18 @@ export function isWithin(id: string, scope: string): boolean {
   if (a === b || a.startsWith(`${b}/`)) return true;
   const typeScope = TYPE_SCOPE.exec(b);
   if (!typeScope) return false;
-  const type = parseResourceId(a)?.type;
+  const parsed = parseResourceId(a);
+  const [, subscription, group, type] = typeScope;
   return (
-    subscriptionOf(a) === typeScope[1] &&
-    type !== undefined &&
-    (type === typeScope[2] || type.startsWith(`${typeScope[2]}/`))
+    parsed !== undefined &&
+    parsed.subscriptionId === subscription &&
+    (group === undefined || parsed.resourceGroup === group) &&
+    parsed.type !== undefined &&
+    (parsed.type === type || parsed.type.startsWith(`${type ?? ""}/`))
   );
 }
 
-/** The scope of every resource of `type` in a subscription (see `isWithin`). */
-export function typeScope(subscriptionId: string, type: string): string {
-  return `/subscriptions/${subscriptionId}/providers/${type}`;
+/** The scope of every resource of `type` in a subscription, or in one of its resource groups (see `isWithin`). */
+export function typeScope(subscriptionId: string, type: string, resourceGroup?: string): string {
+  return `/subscriptions/${subscriptionId}${resourceGroup ? `/resourceGroups/${resourceGroup}` : ""}/providers/${type}`;
 }

@@ -48,6 +48,17 @@ export const ML_READ_OPERATIONS = [
   "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments/read",
 ] as const;
 
+/**
+ * The read operations an audit of Foundry and Azure OpenAI accounts needs at a subscription. `accounts/read` and
+ * `accounts/projects/read` are the provider's operations; the managed network's follows ARM's `{type}/read`
+ * convention for the proxy resource `accounts/managedNetworks`.
+ */
+export const FOUNDRY_READ_OPERATIONS = [
+  "Microsoft.CognitiveServices/accounts/read",
+  "Microsoft.CognitiveServices/accounts/projects/read",
+  "Microsoft.CognitiveServices/accounts/managedNetworks/read",
+] as const;
+
 /** The read operation for an ARM path: a resource id, or a list of a type (`…/workspaces`). */
 export function readOperationFor(path: string): string {
   const segments = path.split("/").filter(Boolean);

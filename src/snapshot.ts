@@ -64,6 +64,12 @@ export interface Coverage {
   workspaces: CoverageCount;
   endpoints: CoverageCount;
   deployments: CoverageCount;
+  /**
+   * Foundry and Azure OpenAI accounts (`Microsoft.CognitiveServices/accounts`), and Foundry projects: every
+   * run counts them; summaries of earlier versions lack them.
+   */
+  accounts?: CoverageCount;
+  projects?: CoverageCount;
 }
 
 /** An index over a snapshot for the lookups rules make; ids are matched case-insensitively. */
@@ -146,6 +152,8 @@ export class CoverageTally {
     workspaces: { total: 0, read: 0, failed: 0 },
     endpoints: { total: 0, read: 0, failed: 0 },
     deployments: { total: 0, read: 0, failed: 0 },
+    accounts: { total: 0, read: 0, failed: 0 },
+    projects: { total: 0, read: 0, failed: 0 },
   };
 
   add(view: SnapshotView): void {
@@ -160,6 +168,8 @@ export class CoverageTally {
     count(this.counts.workspaces, view.workspaces());
     count(this.counts.endpoints, view.ofType(TYPES.onlineEndpoint));
     count(this.counts.deployments, view.ofType(TYPES.onlineDeployment));
+    count(this.counts.accounts, view.ofType(TYPES.foundryAccount));
+    count(this.counts.projects, view.ofType(TYPES.foundryProject));
   }
 
   result(subscriptions: readonly SubscriptionInfo[], failures: readonly ScopeFailure[]): Coverage {

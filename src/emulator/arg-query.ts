@@ -1,6 +1,7 @@
 /**
  * The small part of the Kusto query language the emulator's Resource Graph understands: enough for
- * the inventory's queries (`where` on type or id, `project`, `order by`). Anything else is refused
+ * the inventory's queries (`where` on type, kind or id with `in~`, `=~`, `!~` joined by `or`, `project`,
+ * `order by`). Anything else is refused
  * with 400, as a query the emulator cannot answer truthfully.
  */
 
@@ -8,9 +9,17 @@ export type Row = Record<string, unknown>;
 
 export interface ParsedQuery {
   table: "resources" | "resourcecontainers";
-  filters: { column: string; values: string[] }[];
+  /** Every filter must hold; a filter holds when one of its clauses does. */
+  filters: { clauses: Clause[] }[];
   project?: string[];
   orderBy?: { column: string; descending: boolean };
+}
+
+/** `column in~ (values)` / `column =~ value` (`negated`: `!~`), compared case-insensitively. */
+export interface Clause {
+  column: string;
+  values: string[];
+  negated: boolean;
 }
 
 export class QueryError extends Error {
@@ -38,10 +47,8 @@ export function parseQuery(query: string): ParsedQuery {
   const parsed: ParsedQuery = { table, filters: [] };
   for (const stage of stages) {
     let m: RegExpMatchArray | null;
-    if ((m = stage.match(/^where\s+(\w+)\s+in~\s*\(([\s\S]*)\)$/i))) {
-      parsed.filters.push({ column: (m[1] as string).toLowerCase(), values: stringLiterals(m[2] as string) });
-    } else if ((m = stage.match(/^where\s+(\w+)\s+=~\s*(['"][\s\S]*['"])$/i))) {
-      parsed.filters.push({ column: (m[1] as string).toLowerCase(), values: stringLiterals(m[2] as string) });
+    if ((m = stage.match(/^where\s+([\s\S]+)$/i))) {
+      parsed.filters.push({ clauses: (m[1] as string).split(/\s+or\s+/i).map(parseClause) });
     } else if ((m = stage.match(/^project\s+([\w\s,]+)$/i))) {
       parsed.project = (m[1] as string)
         .split(",")
@@ -56,17 +63,36 @@ export function parseQuery(query: string): ParsedQuery {
   return parsed;
 }
 
+function parseClause(text: string): Clause {
+  const trimmed = text
+    .trim()
+    .replace(/^\(([\s\S]*)\)$/, "$1")
+    .trim();
+  let m: RegExpMatchArray | null;
+  if ((m = trimmed.match(/^(\w+)\s+in~\s*\(([\s\S]*)\)$/i)))
+    return { column: (m[1] as string).toLowerCase(), values: stringLiterals(m[2] as string), negated: false };
+  if ((m = trimmed.match(/^(\w+)\s+(=~|!~)\s*(['"][\s\S]*['"])$/i)))
+    return {
+      column: (m[1] as string).toLowerCase(),
+      values: stringLiterals(m[3] as string),
+      negated: m[2] === "!~",
+    };
+  throw new QueryError(`unsupported where clause "${trimmed}"`);
+}
+
+function holds(clause: Clause, row: Row): boolean {
+  const value = row[clause.column];
+  const matches =
+    typeof value === "string" && clause.values.some((v) => v.toLowerCase() === value.toLowerCase());
+  return clause.negated ? !matches : matches;
+}
+
 function cell(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value ?? "");
 }
 
 export function runQuery(parsed: ParsedQuery, rows: Row[]): Row[] {
-  let result = rows.filter((row) =>
-    parsed.filters.every((f) => {
-      const value = row[f.column];
-      return typeof value === "string" && f.values.some((v) => v.toLowerCase() === value.toLowerCase());
-    }),
-  );
+  let result = rows.filter((row) => parsed.filters.every((f) => f.clauses.some((c) => holds(c, row))));
   if (parsed.orderBy) {
     const { column, descending } = parsed.orderBy;
     result = [...result].sort((a, b) => {

@@ -14,6 +14,8 @@ export interface ResourceTypeRegistration {
   get?: RequestKind;
   /** The request kind of a list of them (a path ending in the type's last segment). */
   list?: RequestKind;
+  /** False for proxy resources Resource Graph does not index (a Foundry managed network). */
+  indexed?: boolean;
 }
 
 /** A list ARM answers from its parent's properties (the tenant file holds no resources for it). */
@@ -44,8 +46,13 @@ export const RESOURCE_TYPES: readonly ResourceTypeRegistration[] = [
   { type: TYPES.privateEndpoint, get: "get privateEndpoint" },
   { type: FOUNDRY_TYPES.account, get: "get account", list: "list accounts" },
   { type: FOUNDRY_TYPES.project, list: "list projects" },
-  { type: FOUNDRY_TYPES.managedNetwork, get: "get managedNetwork" },
+  { type: FOUNDRY_TYPES.managedNetwork, get: "get managedNetwork", indexed: false },
 ];
+
+/** Whether Resource Graph has rows of this type. */
+export function indexedByResourceGraph(type: string): boolean {
+  return RESOURCE_TYPES.find((r) => sameId(r.type, type))?.indexed ?? true;
+}
 
 /**
  * A managed network's outbound rules, an object keyed by rule name under `properties.managedNetwork` (an ML

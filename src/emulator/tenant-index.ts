@@ -6,6 +6,7 @@
 import { parentId, parseResourceId, sameId } from "../arm-ids.js";
 import type { ArmResource } from "../snapshot.js";
 import type { Row } from "./arg-query.js";
+import { indexedByResourceGraph } from "./resource-types.js";
 import type { TenantFile } from "./tenant-file.js";
 
 /** Lists and lookups over the tenant's resources, by lower-cased id. */
@@ -36,7 +37,7 @@ export class TenantIndex {
     // there, and some properties may be left out of its rows.
     const lagging = new Set((tenant.argLag ?? []).map((id) => id.toLowerCase()));
     this.argRows = [
-      ...tenant.resources.filter((r) => !lagging.has(r.id.toLowerCase())),
+      ...tenant.resources.filter((r) => !lagging.has(r.id.toLowerCase()) && indexedByResourceGraph(r.type)),
       ...(tenant.argStale ?? []),
     ]
       .map((r) => this.argRow(r))

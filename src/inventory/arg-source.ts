@@ -8,18 +8,36 @@ import type { FullOperationResponse } from "@azure/core-client";
 import { setTimeout as sleep } from "node:timers/promises";
 import { TYPES, isWithin, parseResourceId, sameId, sameValue, subscriptionOf } from "../arm-ids.js";
 import type { ArmResource, SubscriptionInfo } from "../snapshot.js";
-import { readEndpointChildren, readSubscriptionWhole, readWorkspaceChildren } from "./arm-source.js";
+import { FOUNDRY_KINDS } from "../foundry.js";
+import {
+  readAccountChildren,
+  readEndpointChildren,
+  readFoundryWhole,
+  readSubscriptionWhole,
+  readWorkspaceChildren,
+} from "./arm-source.js";
 import { SUBSCRIPTION_READ, type Collector } from "./collector.js";
 import { ML_API_VERSION } from "./connection.js";
 import { proveReadable, type ReadProof } from "./proof.js";
 
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-const ML_TYPES = [TYPES.workspace, TYPES.onlineEndpoint, TYPES.onlineDeployment].map(
-  (t) => `'${t.toLowerCase()}'`,
-);
+const quoted = (values: readonly string[]) => values.map((v) => `'${v.toLowerCase()}'`).join(", ");
+const ML_TYPES = [TYPES.workspace, TYPES.onlineEndpoint, TYPES.onlineDeployment];
+const FOUNDRY_TYPES = [TYPES.foundryAccount, TYPES.foundryProject];
 const COLUMNS = "id, name, type, location, kind, sku, tags, properties, subscriptionId";
-export const ML_QUERY = `resources | where type in~ (${ML_TYPES.join(", ")}) | project ${COLUMNS} | order by id asc`;
+/**
+ * The ML resources, and the Foundry and Azure OpenAI accounts with their projects, in one query: the other kinds
+ * of Cognitive Services account are not audited, so Resource Graph leaves them out rather than paging them in.
+ * Managed networks are proxy resources Resource Graph does not index: they are read from ARM.
+ */
+export const ML_QUERY =
+  `resources | where type in~ (${quoted([...ML_TYPES, ...FOUNDRY_TYPES])})` +
+  ` | where type !~ '${TYPES.foundryAccount.toLowerCase()}' or kind in~ (${quoted(FOUNDRY_KINDS)})` +
+  ` | project ${COLUMNS} | order by id asc`;
+
+const isFoundryRow = (type: unknown) =>
+  typeof type === "string" && FOUNDRY_TYPES.some((t) => sameId(t, type));
 
 /** Resource Graph allows under 300 subscriptions per request. */
 export const DEFAULT_BATCH_SIZE = 200;
@@ -79,6 +97,7 @@ async function readBatch(
   gate: QuotaGate,
   batch: string[],
   finish: (subscriptionId: string) => Promise<void>,
+  foundryUntrusted: ReadonlySet<string>,
 ): Promise<void> {
   const left = new Map(batch.map((id) => [id.toLowerCase(), id]));
   const finishing: Promise<void>[] = [];
@@ -110,15 +129,17 @@ async function readBatch(
           { onResponse: (response) => (answered = response) },
         )
         .finally(() => gate.done(answered));
-      for (const row of page.data as { id?: unknown }[]) {
+      for (const row of page.data as { id?: unknown; type?: unknown }[]) {
         const key = typeof row.id === "string" ? subscriptionOf(row.id)?.toLowerCase() : undefined;
         if (key === undefined) continue;
         if (key !== current) {
           if (current !== undefined) close(current);
           current = key;
         }
-        if (left.has(key)) collector.add(row);
-        else if (inBatch.has(key) && !late.has(key)) {
+        if (left.has(key)) {
+          // Where Cognitive Services reads are not proven, Resource Graph may have left accounts out: ARM lists them.
+          if (!(foundryUntrusted.has(key) && isFoundryRow(row.type))) collector.add(row);
+        } else if (inBatch.has(key) && !late.has(key)) {
           // Judged already on rows that were not all of its rows: what it holds is unknown.
           late.add(key);
           collector.failures.push({
@@ -142,8 +163,8 @@ async function readBatch(
       finishing.push(collector.settle(id));
     } else if (rest.length > 1) {
       const half = Math.ceil(rest.length / 2);
-      await readBatch(collector, gate, rest.slice(0, half), finish);
-      await readBatch(collector, gate, rest.slice(half), finish);
+      await readBatch(collector, gate, rest.slice(0, half), finish, foundryUntrusted);
+      await readBatch(collector, gate, rest.slice(half), finish, foundryUntrusted);
     }
   }
   await Promise.all(finishing);
@@ -161,6 +182,8 @@ function missingProperties(resource: ArmResource): boolean {
     return lacks("managedNetwork") || lacks("publicNetworkAccess");
   }
   if (sameId(resource.type, TYPES.onlineEndpoint)) return lacks("publicNetworkAccess");
+  // An account's row is taken whole: `publicNetworkAccess`, `networkAcls` and `networkInjections` are absent
+  // from accounts that never set them, in ARM as in Resource Graph, and mean their defaults.
   if (sameId(resource.type, TYPES.onlineDeployment))
     return lacks("egressPublicNetworkAccess") || lacks("endpointComputeType");
   return false;
@@ -216,7 +239,7 @@ async function completeFromArm(collector: Collector, subscriptionId: string): Pr
 }
 
 const ML_RESOURCE =
-  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+(\/onlineEndpoints\/[^/]+(\/deployments\/[^/]+)?)?/i;
+  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/(Microsoft\.MachineLearningServices\/workspaces\/[^/]+(\/onlineEndpoints\/[^/]+(\/deployments\/[^/]+)?)?|Microsoft\.CognitiveServices\/accounts\/[^/]+)/i;
 
 /**
  * Before a finding is resolved because Resource Graph no longer returns its resource, ARM is asked: 404
@@ -238,9 +261,10 @@ async function confirmMissing(collector: Collector, ids: ReadonlyMap<string, str
         const outcome = await collector.confirm(id, "confirm a resource Resource Graph no longer returns");
         if (outcome === "gone") gone.push(id);
         if (outcome !== "found") return;
-        if (sameId(parseResourceId(id)?.type, TYPES.workspace)) await readWorkspaceChildren(collector, id);
-        else if (sameId(parseResourceId(id)?.type, TYPES.onlineEndpoint))
-          await readEndpointChildren(collector, id);
+        const type = parseResourceId(id)?.type;
+        if (sameId(type, TYPES.workspace)) await readWorkspaceChildren(collector, id);
+        else if (sameId(type, TYPES.onlineEndpoint)) await readEndpointChildren(collector, id);
+        else if (sameId(type, TYPES.foundryAccount)) await readAccountChildren(collector, id);
       }),
     );
   }
@@ -288,6 +312,7 @@ export async function readWithArg(
         proven: false,
         reason: describe(error),
         denied: [],
+        foundry: { proven: false, reason: describe(error), denied: [] },
       }));
       return [s.subscriptionId, proof] as const;
     }),
@@ -297,10 +322,23 @@ export async function readWithArg(
   for (let i = 0; i < subscriptions.length; i += size)
     batches.push(subscriptions.slice(i, i + size).map((s) => s.subscriptionId));
 
+  /** Subscriptions whose ML resources Resource Graph shows whole but whose accounts it may not, and their proofs. */
+  const foundryUntrusted = new Map<string, ReadProof>();
   const finish = async (subscriptionId: string) => {
     const unread = collector.failures.some(
       (f) => f.scopeType === "subscription" && sameId(f.scope, `/subscriptions/${subscriptionId}`),
     );
+    const untrusted = foundryUntrusted.get(subscriptionId.toLowerCase());
+    if (!unread && untrusted) {
+      collector.armFallback.push({
+        subscriptionId,
+        reason: `Foundry and Azure OpenAI accounts: ${untrusted.foundry.reason ?? ""}`,
+      });
+      await readFoundryWhole(collector, subscriptionId, {
+        denied: untrusted.foundry.denied,
+        ...(untrusted.denyFailure ? { failure: untrusted.denyFailure } : {}),
+      });
+    }
     if (!unread) {
       await completeFromArm(collector, subscriptionId);
       await confirmMissing(collector, earlier.get(subscriptionId.toLowerCase()) ?? new Map());
@@ -325,10 +363,13 @@ export async function readWithArg(
       const proven: string[] = [];
       for (const id of batch) {
         const proof = await (proofs.get(id) as Promise<ReadProof>);
-        if (proof.proven) proven.push(id);
-        else fallbacks.push(readUnproven(id, proof));
+        if (proof.proven) {
+          proven.push(id);
+          if (!proof.foundry.proven) foundryUntrusted.set(id.toLowerCase(), proof);
+        } else fallbacks.push(readUnproven(id, proof));
       }
-      if (proven.length > 0) await readBatch(collector, gate, proven, finish);
+      if (proven.length > 0)
+        await readBatch(collector, gate, proven, finish, new Set(foundryUntrusted.keys()));
     }
   };
   await Promise.all(Array.from({ length: Math.min(PARALLEL_BATCHES, batches.length) }, worker));

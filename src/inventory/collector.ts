@@ -4,6 +4,7 @@
  */
 import { createPipelineRequest } from "@azure/core-rest-pipeline";
 import { TYPES, isWithin, parseResourceId, sameId, sameValue, subscriptionOf } from "../arm-ids.js";
+import { FOUNDRY_API_VERSION, managedNetworkId, usesManagedNetwork } from "../foundry.js";
 import type { ArmResource, ScopeFailure, ScopeType } from "../snapshot.js";
 import { ML_API_VERSION, type ArmClients } from "./connection.js";
 import { responseFailure, toFailure } from "./failures.js";
@@ -18,6 +19,9 @@ const GET_API_VERSIONS: Record<string, string> = {
   [TYPES.storageAccount]: "2023-05-01",
   [TYPES.containerRegistry]: "2023-07-01",
   [TYPES.privateEndpoint]: "2024-05-01",
+  [TYPES.foundryAccount]: FOUNDRY_API_VERSION,
+  [TYPES.foundryProject]: FOUNDRY_API_VERSION,
+  [TYPES.foundryManagedNetwork]: FOUNDRY_API_VERSION,
 };
 
 /** How both sources name a subscription they could not read, so that their findings are the same. */
@@ -28,16 +32,27 @@ export interface Progress {
   workspaces: number;
   endpoints: number;
   deployments: number;
+  /** Foundry and Azure OpenAI accounts, and Foundry projects. */
+  accounts: number;
+  projects: number;
 }
 
-/** What a settled subscription hands to evaluation: its ML resources, read whole (or its failures say not). */
+/** What a settled subscription hands to evaluation: its audited resources, read whole (or its failures say not). */
 export interface InventoryUnit {
   /** Undefined for the last unit: ML resources read by id outside the audited subscriptions (a hub). */
   subscriptionId?: string;
   resources: ArmResource[];
 }
 
-const ML_TYPES = [TYPES.workspace, TYPES.onlineEndpoint, TYPES.onlineDeployment];
+/** The audited types: held per subscription until it settles (the rest is context, kept for the run). */
+const ML_TYPES = [
+  TYPES.workspace,
+  TYPES.onlineEndpoint,
+  TYPES.onlineDeployment,
+  TYPES.foundryAccount,
+  TYPES.foundryProject,
+  TYPES.foundryManagedNetwork,
+];
 const isMlType = (type: string) => ML_TYPES.some((t) => sameId(t, type));
 const byId = (a: ArmResource, b: ArmResource) => a.id.toLowerCase().localeCompare(b.id.toLowerCase());
 
@@ -60,6 +75,8 @@ export class Collector {
     workspaces: 0,
     endpoints: 0,
     deployments: 0,
+    accounts: 0,
+    projects: 0,
   };
 
   constructor(
@@ -87,6 +104,8 @@ export class Collector {
       if (sameId(resource.type, TYPES.workspace)) this.progress.workspaces += 1;
       else if (sameId(resource.type, TYPES.onlineEndpoint)) this.progress.endpoints += 1;
       else if (sameId(resource.type, TYPES.onlineDeployment)) this.progress.deployments += 1;
+      else if (sameId(resource.type, TYPES.foundryAccount)) this.progress.accounts += 1;
+      else if (sameId(resource.type, TYPES.foundryProject)) this.progress.projects += 1;
     }
     if (unit) unit.set(key, resource);
     else this.context.set(key, resource);
@@ -165,7 +184,7 @@ export class Collector {
   ): Promise<{ status: number; body?: string } | { unreadable: string } | { error: unknown }> {
     const subscriptionId = subscriptionOf(id);
     const type = parseResourceId(id)?.type ?? "";
-    const apiVersion = Object.entries(GET_API_VERSIONS).find(([t]) => sameId(t, type))?.[1];
+    const apiVersion = GET_API_VERSIONS[Object.keys(GET_API_VERSIONS).find((t) => sameId(t, type)) ?? ""];
     if (!subscriptionId || !apiVersion) return { unreadable: `not a resource id the auditor reads: ${id}` };
     const client = this.clients.ml(subscriptionId);
     try {
@@ -291,7 +310,11 @@ export class Collector {
    */
   pendingPrivateEndpointIds(subscriptionId: string): string[] {
     const ids = new Map<string, string>();
-    for (const workspace of this.ofType(TYPES.workspace, subscriptionId)) {
+    const withPrivateLink = [
+      ...this.ofType(TYPES.workspace, subscriptionId),
+      ...this.ofType(TYPES.foundryAccount, subscriptionId),
+    ];
+    for (const workspace of withPrivateLink) {
       const connections = workspace.properties?.privateEndpointConnections;
       if (!Array.isArray(connections)) continue;
       for (const connection of connections as { properties?: Record<string, unknown> }[]) {
@@ -325,12 +348,36 @@ export class Collector {
     );
   }
 
-  /** Reads what the subscription's workspaces point at and is not read yet: hubs, dependencies, pending private endpoints. */
+  /**
+   * The managed networks of the subscription's Foundry resources whose agents use one (the only accounts that
+   * can have one in use): a GET each, in the subscription's bucket — Resource Graph does not index them. 404 means
+   * none was created (its mode is `Disabled`); any other failure makes that managed network unknown.
+   */
+  private async readManagedNetworks(subscriptionId: string): Promise<void> {
+    const wanted = this.ofType(TYPES.foundryAccount, subscriptionId)
+      .filter(usesManagedNetwork)
+      .map(managedNetworkId)
+      .filter((id) => !this.has(id) && !this.failures.some((f) => isWithin(id, f.scope)));
+    await Promise.all(
+      wanted.map(async (id) => {
+        const fetched = await this.fetchById(id);
+        if ("status" in fetched && fetched.status === 404) return;
+        if ("status" in fetched && fetched.status === 200) this.add(JSON.parse(fetched.body ?? "null"));
+        else this.record(id, "read the managed network of a Foundry resource", fetched);
+      }),
+    );
+  }
+
+  /**
+   * Reads what the subscription's workspaces and accounts point at and is not read yet: hubs, dependencies,
+   * managed networks, pending private endpoints.
+   */
   async readDependencies(subscriptionId: string): Promise<void> {
     const missing = (ids: string[]) => ids.filter((id) => !this.has(id));
     // Hubs first: their storage accounts and registries are the projects' dependencies too.
     await this.readHubs(subscriptionId);
     await Promise.all([
+      this.readManagedNetworks(subscriptionId),
       ...missing(this.dependencyIds(subscriptionId)).map((id) =>
         this.getById(id, "read the workspace's dependency"),
       ),

@@ -17,16 +17,32 @@
  *
  * A subscription that cannot be shown readable (or whose authorization reads fail) is read with ARM lists
  * instead; a deny below it also names its scope, which becomes AUDIT001.
+ *
+ * The proof is made per family of resources — Azure ML, and Foundry and Azure OpenAI accounts — from the same
+ * two reads: a role that reads ML but not Cognitive Services leaves Resource Graph trusted for the ML resources
+ * and sends only the accounts to ARM, where a refusal makes them, not the subscription, unknown.
  */
-import { isWithin } from "../arm-ids.js";
-import { covers, ML_READ_OPERATIONS, type Permission } from "../rbac.js";
+import { TYPES, isWithin, typeScope } from "../arm-ids.js";
+import { covers, FOUNDRY_READ_OPERATIONS, ML_READ_OPERATIONS, type Permission } from "../rbac.js";
 import type { ScopeFailure } from "../snapshot.js";
 import type { Collector } from "./collector.js";
 
 export const AUTHORIZATION_API_VERSION = "2022-04-01";
 
+export type Family = "ml" | "foundry";
+
+const OPERATIONS: Record<Family, readonly string[]> = {
+  ml: ML_READ_OPERATIONS,
+  foundry: FOUNDRY_READ_OPERATIONS,
+};
+
+const NOUNS: Record<Family, string> = {
+  ml: "Azure ML resources",
+  foundry: "Foundry and Azure OpenAI accounts",
+};
+
 export interface ReadProof {
-  /** Resource Graph's rows can be trusted for this subscription. */
+  /** Resource Graph's rows of Azure ML resources can be trusted for this subscription. */
   proven: boolean;
   /** Why not, in a few words. */
   reason?: string;
@@ -34,6 +50,8 @@ export interface ReadProof {
   denied: ScopeFailure[];
   /** Why the deny assignments could not be read, when they could not. */
   denyFailure?: string;
+  /** The same for the Foundry and Azure OpenAI accounts, with the scopes denied to their reads. */
+  foundry: { proven: boolean; reason?: string; denied: ScopeFailure[] };
 }
 
 interface DenyAssignmentJson {
@@ -56,11 +74,16 @@ function asPermissions(items: unknown[]): Permission[] {
   });
 }
 
-/** The scopes deny assignments keep ML reads from, within or above the subscription. */
-export async function deniedScopes(
-  collector: Collector,
-  subscriptionId: string,
-): Promise<{ denied: ScopeFailure[]; failure?: string }> {
+/** The scopes deny assignments keep reads from, per family, within or above the subscription. */
+export interface Denies {
+  /** Every denied scope, once (a deny of both families below the subscription is one scope). */
+  denied: ScopeFailure[];
+  /** The scopes denied to each family's reads. */
+  denies: Record<Family, ScopeFailure[]>;
+  failure?: string;
+}
+
+export async function deniedScopes(collector: Collector, subscriptionId: string): Promise<Denies> {
   const root = `/subscriptions/${subscriptionId}`;
   const path = `${root}/providers/Microsoft.Authorization/denyAssignments`;
   // The plain list holds the subscription's own deny assignments and those below it; `atScope()` those at
@@ -77,11 +100,13 @@ export async function deniedScopes(
     if (answer.status !== 200 || !("items" in answer))
       return {
         denied: [],
+        denies: { ml: [], foundry: [] },
         failure: `its deny assignments could not be read (${answer.status || "network"})`,
       };
     for (const item of answer.items) items.push({ item: item as DenyAssignmentJson, above: index === 1 });
   }
-  const denied: ScopeFailure[] = [];
+  const denied = new Map<string, ScopeFailure>();
+  const denies: Record<Family, ScopeFailure[]> = { ml: [], foundry: [] };
   const seen = new Set<string>();
   for (const { item, above } of items) {
     const key = `${item.properties?.scope ?? ""}|${item.name ?? ""}`.toLowerCase();
@@ -89,25 +114,52 @@ export async function deniedScopes(
     seen.add(key);
     const scope = item.properties?.scope;
     const permissions = asPermissions(item.properties?.permissions ?? []);
-    if (!scope || !ML_READ_OPERATIONS.some((op) => permissions.some((p) => covers(p, op)))) continue;
+    if (!scope) continue;
     const name = item.properties?.denyAssignmentName ?? item.name ?? "a deny assignment";
     // A deny at or above the subscription (a management group's scope is no prefix of it) covers all of it.
     const whole = above || isWithin(root, scope) || !isWithin(scope, root);
-    const where = whole ? root : scope;
-    denied.push({
-      scope: where,
-      scopeType: whole
-        ? "subscription"
-        : /\/resourceGroups\/[^/]+$/i.test(where)
-          ? "resourceGroup"
-          : "resource",
-      operation: "read Azure ML resources",
-      status: 403,
-      code: "DenyAssignment",
-      message: `deny assignment ${name} at ${scope} denies reading Azure ML resources`,
-    });
+    for (const family of ["ml", "foundry"] as const) {
+      if (!OPERATIONS[family].some((op) => permissions.some((p) => covers(p, op)))) continue;
+      // The accounts of a subscription or resource group are a scope of their own: its ML resources stay known.
+      const group = /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)$/i.exec(scope)?.[1];
+      const where =
+        family === "ml"
+          ? whole
+            ? root
+            : scope
+          : whole
+            ? typeScope(subscriptionId, TYPES.foundryAccount)
+            : group
+              ? typeScope(subscriptionId, TYPES.foundryAccount, group)
+              : scope;
+      const known = denied.get(where.toLowerCase());
+      if (known) {
+        denies[family].push(known);
+        continue;
+      }
+      const failure: ScopeFailure = {
+        scope: where,
+        scopeType:
+          whole && family === "ml"
+            ? "subscription"
+            : family === "foundry" && (whole || group)
+              ? "resourceType"
+              : /\/resourceGroups\/[^/]+$/i.test(where)
+                ? "resourceGroup"
+                : "resource",
+        operation: `read ${NOUNS[family]}`,
+        status: 403,
+        code: "DenyAssignment",
+        message: `deny assignment ${name} at ${scope} denies reading ${NOUNS[family]}`,
+      };
+      denied.set(where.toLowerCase(), failure);
+      denies[family].push(failure);
+    }
   }
-  return { denied };
+  // A deny of the whole subscription's ML reads hides everything in it: the narrower scopes say nothing more.
+  const all = [...denied.values()];
+  const wholeSubscription = all.find((f) => f.scopeType === "subscription");
+  return { denied: wholeSubscription ? [wholeSubscription] : all, denies };
 }
 
 export async function proveReadable(collector: Collector, subscriptionId: string): Promise<ReadProof> {
@@ -122,28 +174,28 @@ export async function proveReadable(collector: Collector, subscriptionId: string
       .catch(() => ({ status: 0 }) as const),
     deniedScopes(collector, subscriptionId),
   ]);
-  if (permissions.status !== 200 || !("items" in permissions))
+  const base = { denied: denies.denied, ...(denies.failure ? { denyFailure: denies.failure } : {}) };
+  if (permissions.status !== 200 || !("items" in permissions)) {
+    const reason = `its permissions could not be read (${permissions.status || "network"})`;
     return {
+      ...base,
       proven: false,
-      reason: `its permissions could not be read (${permissions.status || "network"})`,
-      denied: denies.denied,
-      ...(denies.failure ? { denyFailure: denies.failure } : {}),
+      reason,
+      foundry: { proven: false, reason, denied: denies.denies.foundry },
     };
+  }
   const granted = asPermissions(permissions.items);
-  const missing = ML_READ_OPERATIONS.filter((op) => !granted.some((p) => covers(p, op)));
-  if (missing.length > 0)
-    return {
-      proven: false,
-      reason: `the identity is not granted ${missing.join(", ")} at the subscription`,
-      denied: denies.denied,
-    };
-  if (denies.failure)
-    return { proven: false, reason: denies.failure, denied: [], denyFailure: denies.failure };
-  if (denies.denied.length > 0)
-    return {
-      proven: false,
-      reason: "a deny assignment keeps Azure ML resources from the identity",
-      denied: denies.denied,
-    };
-  return { proven: true, denied: [] };
+  const judge = (family: Family): { proven: boolean; reason?: string } => {
+    const missing = OPERATIONS[family].filter((op) => !granted.some((p) => covers(p, op)));
+    if (missing.length > 0)
+      return {
+        proven: false,
+        reason: `the identity is not granted ${missing.join(", ")} at the subscription`,
+      };
+    if (denies.failure) return { proven: false, reason: denies.failure };
+    if (denies.denies[family].length > 0)
+      return { proven: false, reason: `a deny assignment keeps ${NOUNS[family]} from the identity` };
+    return { proven: true };
+  };
+  return { ...base, ...judge("ml"), foundry: { ...judge("foundry"), denied: denies.denies.foundry } };
 }

@@ -2,6 +2,7 @@
  * Names, sentences and commands for findings: what a security engineer pastes into a ticket.
  */
 import { TYPES, lastName, parseResourceId, sameId } from "../arm-ids.js";
+import { FOUNDRY_API_VERSION } from "../foundry.js";
 import type { SnapshotView } from "../snapshot.js";
 
 export interface Location {
@@ -58,7 +59,8 @@ const NOUNS: Record<string, string> = {
   [TYPES.foundryPrivateEndpointConnection]: "Private endpoint connection",
 };
 
-const TYPE_SCOPE = /^\/subscriptions\/[^/]+\/providers\/microsoft\.cognitiveservices\/accounts$/i;
+const TYPE_SCOPE =
+  /^\/subscriptions\/[^/]+(\/resourceGroups\/([^/]+))?\/providers\/microsoft\.cognitiveservices\/accounts$/i;
 
 function nounFor(id: string): string {
   const type = parseResourceId(id)?.type;
@@ -156,7 +158,7 @@ export function accountArgs(view: SnapshotView, accountId: string): string {
 }
 
 /** The api-version the auditor reads Foundry accounts at, and the one its `az rest` remediations write with. */
-export const FOUNDRY_API_VERSION = "2026-05-01";
+export { FOUNDRY_API_VERSION } from "../foundry.js";
 
 /** A PATCH of the account's properties (no `az cognitiveservices` flag sets them in every CLI release). */
 export function accountPatchCommand(accountId: string, properties: Record<string, unknown>): string {

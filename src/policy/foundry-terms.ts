@@ -4,12 +4,19 @@
  * projects) or `OpenAI` (Azure OpenAI: inbound only), its network rule set, its agents' network injection and
  * the managed network `{F}/managedNetworks/default`.
  */
-import { TYPES, lastName, sameId, sameValue } from "../arm-ids.js";
+import { TYPES, lastName, sameValue } from "../arm-ids.js";
+import { isFoundryAccount, isFoundryResource, managedNetworkId, usesManagedNetwork } from "../foundry.js";
 import type { ArmResource, SnapshotView } from "../snapshot.js";
 import { isDisabled, outboundRulesOf, publicNetworkAccess } from "./terms.js";
 import type { Unknown } from "./types.js";
 
-export const FOUNDRY_KINDS = ["AIServices", "OpenAI"] as const;
+export {
+  agentInjection,
+  isFoundryAccount,
+  isFoundryResource,
+  managedNetworkId,
+  usesManagedNetwork,
+} from "../foundry.js";
 
 function record(value: unknown): Record<string, unknown> | undefined {
   return value !== null && typeof value === "object" && !Array.isArray(value)
@@ -19,18 +26,6 @@ function record(value: unknown): Record<string, unknown> | undefined {
 
 function str(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;
-}
-
-/** An account the Foundry rules judge: `Microsoft.CognitiveServices/accounts` of kind `AIServices` or `OpenAI`. */
-export function isFoundryAccount(resource: ArmResource): boolean {
-  return (
-    sameId(resource.type, TYPES.foundryAccount) && FOUNDRY_KINDS.some((k) => sameValue(resource.kind, k))
-  );
-}
-
-/** A Foundry resource (kind `AIServices`): it has projects, agents and a managed network. */
-export function isFoundryResource(resource: ArmResource): boolean {
-  return sameId(resource.type, TYPES.foundryAccount) && sameValue(resource.kind, "AIServices");
 }
 
 export function foundryAccounts(view: SnapshotView): ArmResource[] {
@@ -70,39 +65,6 @@ export function foundryInbound(account: ArmResource): FoundryInbound {
   const acl = foundryAcl(account);
   if (!sameValue(acl.defaultAction, "Deny")) return "internet";
   return acl.ipRules.length + acl.virtualNetworkRules.length > 0 ? "selected networks" : "private";
-}
-
-/** `F.injection`: the agent scenario's network injection — a customer subnet, or the Microsoft managed network. */
-export interface AgentInjection {
-  subnetArmId?: string;
-  microsoftManaged: boolean;
-}
-
-export function agentInjection(account: ArmResource): AgentInjection | undefined {
-  const raw = account.properties?.networkInjections;
-  const items = Array.isArray(raw) ? raw : [];
-  for (const item of items) {
-    const injection = record(item);
-    if (!injection || !sameValue(injection.scenario, "agent")) continue;
-    const subnetArmId = str(injection.subnetArmId)?.trim();
-    const microsoftManaged = injection.useMicrosoftManagedNetwork === true;
-    if (!subnetArmId && !microsoftManaged) continue;
-    return { ...(subnetArmId ? { subnetArmId } : {}), microsoftManaged };
-  }
-  return undefined;
-}
-
-/**
- * Whether the account's agents use a Microsoft managed network: then, and only then, the inventory reads
- * `managedNetworks/default` (the account carries no other sign of one, and the managed network is set at
- * creation together with the injection — Learn, "Managed virtual network for Foundry", limitations).
- */
-export function usesManagedNetwork(account: ArmResource): boolean {
-  return isFoundryResource(account) && agentInjection(account)?.microsoftManaged === true;
-}
-
-export function managedNetworkId(account: ArmResource): string {
-  return `${account.id}/managedNetworks/default`;
 }
 
 /** `F.mode` and the rules of its managed network, or unknown when it exists but could not be read. */
