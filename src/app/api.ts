@@ -4,6 +4,7 @@
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext, Timer } from "@azure/functions";
 import { z } from "zod";
+import { TYPES, canonicalType } from "../arm-ids.js";
 import { newRunId } from "../audit.js";
 import { formatCsv } from "../findings/format-csv.js";
 import type { Finding } from "../findings/finding.js";
@@ -224,6 +225,8 @@ export async function listAudits(
   });
 }
 
+const REPORTED_TYPES: ReadonlySet<string> = new Set(Object.values(TYPES));
+
 const listFindingsQuery = z.strictObject({
   status: z.enum(STORED_STATUSES, { error: `must be one of ${STORED_STATUSES.join(", ")}` }).optional(),
   severity: z.enum(SEVERITIES, { error: `must be one of ${SEVERITIES.join(", ")}` }).optional(),
@@ -235,6 +238,16 @@ const listFindingsQuery = z.strictObject({
   workspace: z
     .string()
     .regex(/^[\w.-]{1,260}$/, "must be a workspace name (letters, digits, - _ .)")
+    .optional(),
+  account: z
+    .string()
+    .regex(/^[\w.-]{1,64}$/, "must be a Foundry or Azure OpenAI account name (letters, digits, - _ .)")
+    .optional(),
+  // Rows hold the type as the auditor spells it; any spelling of a known type finds them.
+  resourceType: z
+    .string()
+    .transform(canonicalType)
+    .refine((type) => REPORTED_TYPES.has(type), `must be one of ${[...REPORTED_TYPES].join(", ")}`)
     .optional(),
   top: pageQuery(MAX_TOP, 100),
   continuationToken: z.string().max(4096).optional(),

@@ -24,6 +24,9 @@ export const CSV_COLUMNS = [
   "firstSeen",
   "lastSeen",
   "runId",
+  // Appended, so that a reader that takes columns by position keeps working.
+  "account",
+  "project",
 ] as const satisfies readonly (keyof Finding)[];
 
 function cell(value: unknown): string {

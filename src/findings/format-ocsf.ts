@@ -102,7 +102,9 @@ export function toOcsf(finding: Finding, options: OcsfOptions): OcsfComplianceFi
       uid: finding.id,
       title: finding.title,
       desc: finding.message,
-      types: ["Azure Machine Learning network isolation"],
+      types: [
+        finding.account ? "Microsoft Foundry network isolation" : "Azure Machine Learning network isolation",
+      ],
       first_seen_time: Date.parse(finding.firstSeen),
       last_seen_time: seen,
     },

@@ -29,6 +29,8 @@ function resourceLabel(f: Finding): string {
   if (/\/outboundRules\//i.test(f.resourceId)) return `outbound rule ${lastName(f.resourceId)}`;
   if (/\/privateEndpointConnections\//i.test(f.resourceId)) return `pe-connection ${lastName(f.resourceId)}`;
   if (f.workspace) return `workspace ${f.workspace}`;
+  if (f.project) return `project ${f.project}`;
+  if (f.account) return `account ${f.account}`;
   if (/^\/subscriptions\/[^/]+$/i.test(f.resourceId)) return "subscription";
   return lastName(f.resourceId);
 }
@@ -53,12 +55,12 @@ export function formatTable(findings: readonly Finding[], summary: Summary, opti
         f.ruleId,
         f.stale ? `${f.status}*` : f.status,
         resourceLabel(f),
-        f.workspace ?? (f.resourceGroup || "-"),
+        f.workspace ?? f.account ?? (f.resourceGroup || "-"),
         f.subscriptionName,
         f.title,
       ].map(visible),
     }));
-  const header = ["SEVERITY", "RULE", "STATUS", "RESOURCE", "WORKSPACE", "SUBSCRIPTION", "TITLE"];
+  const header = ["SEVERITY", "RULE", "STATUS", "RESOURCE", "WORKSPACE/ACCOUNT", "SUBSCRIPTION", "TITLE"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r.cells[i] ?? "").length)));
   const line = (cells: string[]): string => {
     const text = cells.map((c, i) => (i === cells.length - 1 ? c : pad(c, widths[i] ?? 0))).join("  ");

@@ -1,9 +1,9 @@
 /**
  * Names, sentences and commands for findings: what a security engineer pastes into a ticket.
  */
-import { TYPES, lastName, parseResourceId, sameId } from "../arm-ids.js";
+import { TYPES, lastName, parseResourceId, sameId, sameValue } from "../arm-ids.js";
 import { FOUNDRY_API_VERSION } from "../foundry.js";
-import type { SnapshotView } from "../snapshot.js";
+import type { ArmResource, SnapshotView } from "../snapshot.js";
 
 export interface Location {
   subscriptionId: string;
@@ -62,6 +62,13 @@ const NOUNS: Record<string, string> = {
 const TYPE_SCOPE =
   /^\/subscriptions\/[^/]+(\/resourceGroups\/([^/]+))?\/providers\/microsoft\.cognitiveservices\/accounts$/i;
 
+/** What Learn calls an account of this kind: the Foundry resource (AIServices), or Azure OpenAI. */
+function accountNoun(account: ArmResource | undefined): string {
+  if (sameValue(account?.kind, "AIServices")) return "Foundry resource";
+  if (sameValue(account?.kind, "OpenAI")) return "Azure OpenAI account";
+  return "Account";
+}
+
 function nounFor(id: string): string {
   const type = parseResourceId(id)?.type;
   if (!type) return "Scope";
@@ -78,14 +85,18 @@ export function phrase(view: SnapshotView, id: string): string {
   const noun = nounFor(id);
   const subscription = `(subscription \`${where.subscriptionName}\`)`;
   if (noun === "Scope") {
-    if (TYPE_SCOPE.test(id))
-      return `The Foundry and Azure OpenAI accounts of subscription \`${where.subscriptionName}\``;
+    const typed = TYPE_SCOPE.exec(id);
+    if (typed)
+      return typed[2]
+        ? `The Foundry and Azure OpenAI accounts of resource group \`${typed[2]}\` ${subscription}`
+        : `The Foundry and Azure OpenAI accounts of subscription \`${where.subscriptionName}\``;
     return /^\/subscriptions\/[^/]+$/i.test(id)
       ? `Subscription \`${where.subscriptionName}\``
       : `Scope \`${id}\``;
   }
   if (noun === "Workspace") return `Workspace \`${where.workspace ?? lastName(id)}\` ${subscription}`;
-  if (noun === "Account") return `Account \`${where.account ?? lastName(id)}\` ${subscription}`;
+  if (noun === "Account")
+    return `${accountNoun(view.get(id))} \`${where.account ?? lastName(id)}\` ${subscription}`;
   const parts = [`${noun} \`${lastName(id)}\``];
   if (where.deployment && where.endpoint) parts.push(`of endpoint \`${where.endpoint}\``);
   if (where.workspace) parts.push(`in workspace \`${where.workspace}\``);

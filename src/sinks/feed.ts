@@ -21,6 +21,10 @@ export interface FindingsQuery {
   ruleId?: string;
   subscription?: string;
   workspace?: string;
+  /** A Foundry or Azure OpenAI account's name. */
+  account?: string;
+  /** The ARM type of the finding's resource, spelled as the auditor writes it (see `canonicalType`). */
+  resourceType?: string;
   top: number;
   continuationToken?: string;
 }
@@ -44,6 +48,8 @@ export function findingsFilter(query: Omit<FindingsQuery, "top" | "continuationT
   if (query.status) parts.push(odata`(status eq ${query.status} or nextStatus eq ${query.status})`);
   if (query.ruleId) parts.push(odata`ruleId eq ${query.ruleId.toUpperCase()}`);
   if (query.workspace) parts.push(odata`workspace eq ${query.workspace}`);
+  if (query.account) parts.push(odata`account eq ${query.account}`);
+  if (query.resourceType) parts.push(odata`resourceType eq ${query.resourceType}`);
   if (query.severity) {
     const floor = query.severity;
     const atOrAbove = SEVERITIES.filter((s) => severityRank(s) >= severityRank(floor));

@@ -113,6 +113,8 @@ export function toEntity(finding: Finding, state: Record<string, string> = {}): 
     subscriptionName: fit(finding.subscriptionName),
     resourceGroup: finding.resourceGroup,
     workspace: finding.workspace ?? "",
+    account: finding.account ?? "",
+    project: finding.project ?? "",
     endpoint: finding.endpoint ?? "",
     deployment: finding.deployment ?? "",
     configuration: finding.configuration ?? "",
@@ -128,7 +130,7 @@ export function toEntity(finding: Finding, state: Record<string, string> = {}): 
   const properties = Object.keys(entity).length;
   const bytes = Buffer.byteLength(JSON.stringify(entity), "utf8") * 2; // strings are stored as UTF-16
   if (properties > TABLE_LIMITS.properties || bytes > TABLE_LIMITS.entityBytes) {
-    // Cannot happen with the fields above (23 properties of at most 32K chars each), but the limit is the service's.
+    // Cannot happen with the fields above (25 properties of at most 32K chars each), but the limit is the service's.
     throw new Error(`entity ${finding.id} exceeds Table limits (${properties} properties, ~${bytes} bytes)`);
   }
   return entity;
@@ -167,7 +169,8 @@ export function fromEntity(
     lastSeen: s("lastSeen"),
     runId: s("lastRunId"),
   };
-  for (const key of ["workspace", "endpoint", "deployment"] as const) if (s(key)) finding[key] = s(key);
+  for (const key of ["workspace", "account", "project", "endpoint", "deployment"] as const)
+    if (s(key)) finding[key] = s(key);
   if (s("configuration")) finding.configuration = s("configuration") as Finding["configuration"];
   if (s("exemption")) finding.exemption = parse(s("exemption")) as Finding["exemption"];
   return finding;

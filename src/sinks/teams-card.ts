@@ -70,6 +70,7 @@ function subjectOf(f: Finding): string {
   if (f.endpoint) return `endpoint ${escapeMarkdown(f.endpoint)}`;
   if (f.workspace && /\/workspaces\/[^/]+$/i.test(f.resourceId))
     return `workspace ${escapeMarkdown(f.workspace)}`;
+  if (f.account && /\/accounts\/[^/]+$/i.test(f.resourceId)) return `account ${escapeMarkdown(f.account)}`;
   if (/^\/subscriptions\/[^/]+$/i.test(f.resourceId)) return "subscription";
   return escapeMarkdown(lastName(f.resourceId));
 }
@@ -86,6 +87,7 @@ function findingItem(f: Finding): Record<string, unknown> {
   const subject = subjectOf(f);
   const where = [
     f.workspace && !subject.startsWith("workspace ") ? `workspace ${escapeMarkdown(f.workspace)}` : undefined,
+    f.account && !subject.startsWith("account ") ? `account ${escapeMarkdown(f.account)}` : undefined,
     escapeMarkdown(f.subscriptionName),
   ]
     .filter(Boolean)

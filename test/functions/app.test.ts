@@ -230,18 +230,26 @@ describe("the Functions app", () => {
       every.filter((f) => severityRank(f.severity as Severity) >= severityRank("high")).length,
     );
     expect(high.length).toBeGreaterThan(0);
-    const first = every[0] as Body;
     for (const [param, field] of [
       ["status", "status"],
       ["ruleId", "ruleId"],
       ["subscription", "subscriptionId"],
       ["workspace", "workspace"],
+      ["account", "account"],
+      ["resourceType", "resourceType"],
     ] as const) {
+      const first = every.find((f) => typeof f[field] === "string" && f[field] !== "") as Body;
       const value = String(first[field]);
       const got = await filtered({ [param]: value });
       expect(got.length, param).toBe(every.filter((f) => String(f[field]) === value).length);
       expect(got.length, param).toBeGreaterThan(0);
     }
+    // The type as a user would type it; the Foundry findings, and only they, under their account's type.
+    const accounts = await filtered({ resourceType: "microsoft.cognitiveservices/accounts" });
+    expect(accounts.length).toBe(
+      every.filter((f) => f.resourceType === "Microsoft.CognitiveServices/accounts").length,
+    );
+    expect(accounts.map((f) => f.ruleId)).toEqual(expect.arrayContaining(["AIFNI001", "AIFNO001"]));
 
     const seen: string[] = [];
     let token: string | undefined;
@@ -474,6 +482,8 @@ describe("the Functions app", () => {
     expectError(await findings({ ruleId: "XYZ001" }), 400, "ruleId");
     expectError(await findings({ subscription: "nope" }), 400, "subscription");
     expectError(await findings({ workspace: "a'b" }), 400, "workspace");
+    expectError(await findings({ account: "a'b" }), 400, "account");
+    expectError(await findings({ resourceType: "Microsoft.Compute/virtualMachines" }), 400, "resourceType");
     expectError(await findings({ top: "1001" }), 400, "top");
     expectError(await findings({ format: "xml" }), 400, "format");
     expectError(await findings({ continuationToken: "eyJ4IjoxfQ" }), 400, "continuationToken");

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { parseTenant } from "../../src/emulator/tenant-file.js";
 import type { Source } from "../../src/inventory/index.js";
 import { parsePolicy } from "../../src/policy/policy-file.js";
+import { RULES } from "../../src/policy/registry.js";
 import { auditThroughEmulator } from "../helpers/emulator.js";
 import {
   SUB,
@@ -168,7 +169,7 @@ describe("both sources", () => {
     };
     expect(arg.result.findings.map(comparable)).toEqual(arm.result.findings.map(comparable));
     expect(arg.snapshot.resources).toEqual(arm.snapshot.resources);
-    expect(new Set(arg.result.findings.map((f) => f.ruleId)).size).toBe(20);
+    expect(new Set(arg.result.findings.map((f) => f.ruleId)).size).toBe(RULES.length);
     expect(arg.stats.total).toBeLessThan(arm.stats.total);
   });
 

@@ -40,7 +40,7 @@ export default defineRule({
           defaultAction: foundryAcl(account).defaultAction,
           projects: projectNames(view, account),
         },
-        message: `${phrase(view, account.id)} (${account.kind ?? "account"}) accepts connections from any internet address.${projectsSentence(view, account)}`,
+        message: `${phrase(view, account.id)} accepts connections from any internet address.${projectsSentence(view, account)}`,
         remediation: `Once clients reach it through a private endpoint: ${accountPatchCommand(account.id, { publicNetworkAccess: "Disabled" })}`,
       };
     }

@@ -1,4 +1,4 @@
-import { TYPES, parseResourceId, sameId } from "../../arm-ids.js";
+import { TYPES, canonicalType, parseResourceId, sameId } from "../../arm-ids.js";
 import type { ScopeFailure, SnapshotView } from "../../snapshot.js";
 import { phrase } from "../describe.js";
 import { defineRule, type Violation } from "../types.js";
@@ -10,9 +10,13 @@ export interface Unread {
   neededBy: { ruleId: string; reason: string }[];
 }
 
+/** A subscription's (or a resource group's) resources of one type, as a Foundry deny leaves unknown. */
+const TYPE_SCOPE = /^\/subscriptions\/[^/]+(?:\/resourceGroups\/[^/]+)?\/providers\/([^/]+\/[^/]+)$/i;
+
 function scopeType(scope: string): string {
-  const type = parseResourceId(scope)?.type;
-  return type ?? TYPES.subscription;
+  const typed = TYPE_SCOPE.exec(scope)?.[1];
+  if (typed) return canonicalType(typed);
+  return parseResourceId(scope)?.type ?? TYPES.subscription;
 }
 
 function describeFailure(f: ScopeFailure): string {
@@ -27,7 +31,17 @@ export function unreadableScope(view: SnapshotView, unread: Unread): Violation {
     ...unread.neededBy.map((n) => `${n.ruleId} could not be judged: ${n.reason}`),
   ];
   const isSubscription = sameId(scopeType(unread.scope), TYPES.subscription);
-  const grant = `az role assignment create --assignee <auditor-principal-id> --role Reader --scope ${unread.scope}`;
+  // A role is assigned at the subscription or resource group, never at "its accounts": grant there, and
+  // name the deny assignment that may be what withholds the one provider.
+  const typed = TYPE_SCOPE.exec(unread.scope);
+  const grantScope = typed
+    ? unread.scope.slice(0, unread.scope.toLowerCase().lastIndexOf("/providers/"))
+    : unread.scope;
+  const grant =
+    `az role assignment create --assignee <auditor-principal-id> --role Reader --scope ${grantScope}` +
+    (typed
+      ? ` (if the auditor has Reader there already, a deny assignment withholds ${canonicalType(typed[1] ?? "")}: see Access control › Deny assignments at that scope)`
+      : "");
   return {
     kind: "violation",
     resourceId: unread.scope,
