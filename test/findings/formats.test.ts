@@ -69,6 +69,14 @@ describe("CSV", () => {
     expect(first.message).toBe('Workspace `ws` says "hi",\nthen more.');
   });
 
+  it("keeps the columns it had in place and appends the Foundry account and project", () => {
+    expect(CSV_COLUMNS.slice(0, 3)).toEqual(["id", "ruleId", "severity"]);
+    expect(CSV_COLUMNS.slice(-3)).toEqual(["runId", "account", "project"]);
+    const rows = parseCsv(formatCsv([finding({ workspace: undefined, account: "aif-prod" })]));
+    expect(rows[1]?.[CSV_COLUMNS.indexOf("account")]).toBe("aif-prod");
+    expect(rows[1]?.[CSV_COLUMNS.indexOf("workspace")]).toBe("");
+  });
+
   it("defuses cells a spreadsheet would run as formulas", () => {
     const rows = parseCsv(formatCsv([finding()]));
     const workspace = rows[1]?.[CSV_COLUMNS.indexOf("workspace")];
@@ -100,6 +108,15 @@ describe("OCSF Compliance Finding", () => {
     expect(typeof event.metadata.version).toBe("string");
     expect(event.resources[0]?.uid).toBe(finding().resourceId);
     expect(event.remediation.desc).toContain("az ml");
+  });
+
+  it("types a Foundry finding as Foundry network isolation", () => {
+    expect(toOcsf(finding(), options).finding_info.types).toEqual([
+      "Azure Machine Learning network isolation",
+    ]);
+    expect(toOcsf(finding({ account: "aif-prod" }), options).finding_info.types).toEqual([
+      "Microsoft Foundry network isolation",
+    ]);
   });
 
   it("prints a JSON array", () => {

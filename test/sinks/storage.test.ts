@@ -20,7 +20,15 @@ import { startAzurite, useAzurite, type Azurite } from "../helpers/azurite.js";
 import { auditThroughEmulator } from "../helpers/emulator.js";
 import { startReceiver } from "../helpers/receiver.js";
 import { findingRows } from "../helpers/state.js";
-import { SUB, SUB2, privateWorkspace, publicWorkspace, tenant, workspaceId } from "../helpers/tenant.js";
+import {
+  SUB,
+  SUB2,
+  account,
+  privateWorkspace,
+  publicWorkspace,
+  tenant,
+  workspaceId,
+} from "../helpers/tenant.js";
 
 const FAST = { maxTries: 2, retryDelayInMs: 20, timeoutMs: 5_000 };
 
@@ -152,6 +160,39 @@ describe("Azure Storage on Azurite", () => {
     const [latest] = await storage.recentRuns(1);
     expect(latest?.storageErrors).toHaveLength(21);
     expect(latest?.storageErrors?.at(-1)).toBe("…and 1980 more in the run archive's summary.json");
+  });
+
+  it("keeps a Foundry finding's account through the table, so a run that cannot read the accounts shows it whole", async () => {
+    const storage = new AuditStorage(azurite().connectionString, FAST);
+    const estate = tenant([
+      account({ publicNetworkAccess: "Enabled" }, "aif-open"),
+      privateWorkspace("ws", SUB),
+    ]);
+    const first = await runWithStorage(storage, estate, "2026-12-01T02:00:00Z");
+    const open = first.result.findings.filter((f) => f.ruleId.startsWith("AIF"));
+    expect(open.map((f) => f.ruleId).sort()).toEqual(["AIFNI001", "AIFNI003"]);
+    expect((await rows(azurite())).get(open[0]?.id ?? "")?.account).toBe("aif-open");
+    // The next run's role reads ML but not Cognitive Services: what it keeps comes back from the table.
+    const mlOnly: TenantFile = {
+      ...estate,
+      access: [
+        {
+          scope: `/subscriptions/${SUB}`,
+          actions: [
+            "Microsoft.MachineLearningServices/*/read",
+            "Microsoft.Resources/*/read",
+            "Microsoft.Authorization/*/read",
+          ],
+        },
+      ],
+    };
+    const second = await runWithStorage(storage, mlOnly, "2026-12-02T02:00:00Z");
+    const kept = second.result.findings.filter((f) => f.ruleId.startsWith("AIF"));
+    expect(kept.map((f) => `${f.ruleId} ${f.account} ${f.stale}`).sort()).toEqual([
+      "AIFNI001 aif-open true",
+      "AIFNI003 aif-open true",
+    ]);
+    expect(second.result.resolved).toEqual([]);
   });
 
   it("keeps rows within Table limits and writes large partitions in batches of 100", async () => {

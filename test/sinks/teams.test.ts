@@ -23,7 +23,7 @@ import {
   type PendingDigests,
 } from "../../src/sinks/teams-webhook.js";
 import { localPendingDigests } from "../../src/sinks/local-folder.js";
-import { SUB, workspaceId } from "../helpers/tenant.js";
+import { SUB, accountId, workspaceId } from "../helpers/tenant.js";
 import { startReceiver } from "../helpers/receiver.js";
 
 // The package's browser entry needs a DOM; its dist bundle loads in Node.
@@ -134,6 +134,31 @@ describe("the digest card", () => {
     const text = JSON.stringify(message);
     expect(text).toContain(`https://portal.azure.com/#resource${workspaceId("ml-prod")}`);
     expect(text).toContain("New findings (1)");
+  });
+
+  it("names a Foundry finding by its account, and a rule under it with the account beside it", () => {
+    const account = accountId("aif-prod");
+    const onAccount: Finding = {
+      ...finding("x"),
+      ruleId: "AIFNI001",
+      resourceId: account,
+      resourceType: "Microsoft.CognitiveServices/accounts",
+      workspace: undefined,
+      account: "aif-prod",
+    };
+    const onRule: Finding = {
+      ...onAccount,
+      ruleId: "AIFNO003",
+      resourceId: `${account}/managedNetworks/default/outboundRules/any-blob`,
+      resourceType: "Microsoft.CognitiveServices/accounts/managedNetworks/outboundRules",
+    };
+    const message = buildDigest({ summary: summary({ new: 2 }), findings: [onAccount, onRule] });
+    expect(cardProblems(message)).toEqual([]);
+    const text = JSON.stringify(message);
+    expect(text).toContain("account aif-prod");
+    expect(text).toContain("any-blob");
+    expect(text).toContain("account aif-prod · Contoso Prod");
+    expect(text).not.toContain("workspace");
   });
 
   it("warns when coverage is incomplete", () => {
