@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // npm run bench [-- --quick] [--subscriptions N --workspaces N --endpoints N --deployments N --projects N
-//                --misconfigured 0.3 --seed 1 --arm-latency 40 --arg-latency 300 --modes arg,arm,naive]
+//                --accounts N --account-projects N --misconfigured 0.3 --seed 1 --arm-latency 40
+//                --arg-latency 300 --modes arg,arm,naive]
+// --accounts: Foundry and Azure OpenAI accounts a subscription (default 1; 0 for an ML-only tenant).
 //
 // Generates a synthetic tenant, serves it from the emulator in this process (ARM-like latency, read
 // throttling and the Resource Graph quota), and audits it once per mode, each in its own process. Prints per
@@ -31,6 +33,8 @@ function options() {
       endpoints: { type: "string" },
       deployments: { type: "string" },
       projects: { type: "string" },
+      accounts: { type: "string" },
+      "account-projects": { type: "string" },
       misconfigured: { type: "string" },
       seed: { type: "string" },
       "arm-latency": { type: "string" },
@@ -55,6 +59,8 @@ function options() {
       endpointsPerWorkspace: number("endpoints", base.endpointsPerWorkspace),
       deploymentsPerEndpoint: number("deployments", base.deploymentsPerEndpoint),
       projectsPerSubscription: number("projects", base.projectsPerSubscription),
+      accountsPerSubscription: number("accounts", base.accountsPerSubscription),
+      projectsPerAccount: number("account-projects", base.projectsPerAccount),
       misconfigured: number("misconfigured", base.misconfigured),
       seed: number("seed", base.seed),
     },
@@ -106,7 +112,9 @@ async function main() {
   const generateMs = performance.now() - generatedAt;
   console.log(
     `tenant: ${size.subscriptions} subscriptions × ${size.workspacesPerSubscription} workspaces × ${size.endpointsPerWorkspace} endpoints × ${size.deploymentsPerEndpoint} deployments` +
-      `${size.projectsPerSubscription ? ` + ${size.projectsPerSubscription} projects a subscription` : ""}: ${resources} ML resources, ` +
+      `${size.projectsPerSubscription ? ` + ${size.projectsPerSubscription} projects a subscription` : ""}` +
+      `${size.accountsPerSubscription ? ` + ${size.accountsPerSubscription} Foundry/OpenAI account${size.accountsPerSubscription === 1 ? "" : "s"} a subscription (${size.projectsPerAccount} projects each Foundry resource)` : ""}` +
+      `: ${resources} audited resources, ` +
       `${Object.values(expected).reduce((a, b) => a + b, 0)} expected findings (generated in ${generateMs.toFixed(0)} ms); ` +
       `latency ARM ${armLatency} ms, Resource Graph ${argLatency} ms; node ${process.version}`,
   );

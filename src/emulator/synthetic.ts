@@ -9,7 +9,11 @@
  *   each of its Managed deployments AMLNO001 (no managed network, egress not disabled);
  * - a private workspace (public access disabled, an approved private endpoint, approved-outbound managed
  *   network): nothing of its own; its public endpoints AMLNI001;
- * - a hub is a private workspace; a project inherits it: its public endpoints AMLNI001, nothing else.
+ * - a hub is a private workspace; a project inherits it: its public endpoints AMLNI001, nothing else;
+ * - an exposed Foundry or Azure OpenAI account (public access, no ACL, no private endpoint): AIFNI001 and
+ *   AIFNI003; a private one (public access disabled, an approved private endpoint) nothing, unless it is a
+ *   Foundry resource with projects whose agents are not injected: AIFNO001. Half the private Foundry resources
+ *   put their agents in the Microsoft managed network (approved-only, one active rule), which costs a GET each.
  */
 import type { ArmResource } from "../snapshot.js";
 import type { TenantFile } from "./tenant-file.js";
@@ -23,6 +27,10 @@ export interface SyntheticOptions {
   misconfigured: number;
   /** Projects per subscription, under one hub there (0: none). */
   projectsPerSubscription: number;
+  /** Foundry and Azure OpenAI accounts per subscription (0: none); about one in five is Azure OpenAI. */
+  accountsPerSubscription: number;
+  /** Projects of each Foundry resource (Azure OpenAI accounts have none). */
+  projectsPerAccount: number;
   seed: number;
 }
 
@@ -33,6 +41,9 @@ export const DEFAULT_SIZE: SyntheticOptions = {
   deploymentsPerEndpoint: 2,
   misconfigured: 0.3,
   projectsPerSubscription: 0,
+  // One account a subscription for five workspaces: AI estates that moved to Foundry sit beside ML.
+  accountsPerSubscription: 1,
+  projectsPerAccount: 2,
   seed: 1,
 };
 
@@ -40,7 +51,10 @@ export interface Synthetic {
   tenant: TenantFile;
   /** Findings the audit must report, by rule id. */
   expected: Record<string, number>;
-  /** ML resources: workspaces (hubs and projects included), endpoints, deployments. */
+  /**
+   * Audited resources: workspaces (hubs and projects included), endpoints, deployments, and Foundry and Azure
+   * OpenAI accounts, their projects and managed networks.
+   */
   resources: number;
 }
 
@@ -57,6 +71,7 @@ function random(seed: number): () => number {
 }
 
 const ML = "Microsoft.MachineLearningServices";
+const COGNITIVE = "Microsoft.CognitiveServices";
 
 function guidFor(n: number): string {
   const hex = n.toString(16).padStart(12, "0");
@@ -65,6 +80,8 @@ function guidFor(n: number): string {
 
 export function syntheticTenant(options: SyntheticOptions): Synthetic {
   const next = random(options.seed);
+  // The accounts draw from their own sequence, so that adding them leaves the ML resources as they were.
+  const nextAccount = random(options.seed ^ 0x5f0d);
   const expected: Record<string, number> = {};
   const count = (rule: string, n = 1) => {
     if (n > 0) expected[rule] = (expected[rule] ?? 0) + n;
@@ -143,6 +160,88 @@ export function syntheticTenant(options: SyntheticOptions): Synthetic {
     }
   };
 
+  const approvedConnection = (sub: string, id: string, name: string) => ({
+    id: `${id}/privateEndpointConnections/pe-${name}`,
+    name: `pe-${name}`,
+    properties: {
+      privateEndpoint: {
+        id: `/subscriptions/${sub}/resourceGroups/rg-net/providers/Microsoft.Network/privateEndpoints/pe-${name}`,
+      },
+      privateLinkServiceConnectionState: { status: "Approved" },
+      groupIds: ["account"],
+    },
+  });
+
+  const account = (sub: string, name: string) => {
+    const kind = nextAccount() < 0.2 ? "OpenAI" : "AIServices";
+    const exposed = nextAccount() < options.misconfigured;
+    const managedAgents = kind === "AIServices" && !exposed && nextAccount() < 0.5;
+    const id = `/subscriptions/${sub}/resourceGroups/rg-ai/providers/${COGNITIVE}/accounts/${name}`;
+    const resource: ArmResource = {
+      id,
+      name,
+      type: `${COGNITIVE}/accounts`,
+      kind,
+      location: "swedencentral",
+      sku: { name: "S0" },
+      properties: exposed
+        ? { publicNetworkAccess: "Enabled", networkAcls: { defaultAction: "Allow" } }
+        : {
+            publicNetworkAccess: "Disabled",
+            networkAcls: { defaultAction: "Deny", ipRules: [], virtualNetworkRules: [] },
+            privateEndpointConnections: [approvedConnection(sub, id, name)],
+            ...(managedAgents
+              ? {
+                  networkInjections: [
+                    { scenario: "agent", subnetArmId: "", useMicrosoftManagedNetwork: true },
+                  ],
+                }
+              : {}),
+          },
+    };
+    resources.push(resource);
+    ml += 1;
+    if (exposed) {
+      count("AIFNI001");
+      count("AIFNI003");
+    }
+    if (kind !== "AIServices") return;
+    for (let p = 0; p < options.projectsPerAccount; p += 1) {
+      resources.push({
+        id: `${id}/projects/p${p}`,
+        name: `p${p}`,
+        type: `${COGNITIVE}/accounts/projects`,
+        location: "swedencentral",
+        properties: { displayName: `p${p}` },
+      });
+      ml += 1;
+    }
+    if (managedAgents) {
+      resources.push({
+        id: `${id}/managedNetworks/default`,
+        name: "default",
+        type: `${COGNITIVE}/accounts/managedNetworks`,
+        properties: {
+          managedNetwork: {
+            isolationMode: "AllowOnlyApprovedOutbound",
+            outboundRules: {
+              storage: {
+                type: "PrivateEndpoint",
+                category: "UserDefined",
+                status: "Active",
+                destination: {
+                  serviceResourceId: `/subscriptions/${sub}/resourceGroups/rg-ai/providers/Microsoft.Storage/storageAccounts/st${name}`,
+                  subresourceTarget: "blob",
+                },
+              },
+            },
+          },
+        },
+      });
+      ml += 1;
+    } else if (!exposed && options.projectsPerAccount > 0) count("AIFNO001");
+  };
+
   for (const { subscriptionId: sub } of subscriptions) {
     for (let w = 0; w < options.workspacesPerSubscription; w += 1) {
       const exposed = next() < options.misconfigured;
@@ -165,6 +264,7 @@ export function syntheticTenant(options: SyntheticOptions): Synthetic {
         children(project, false);
       }
     }
+    for (let a = 0; a < options.accountsPerSubscription; a += 1) account(sub, `ai${a}`);
   }
 
   return {

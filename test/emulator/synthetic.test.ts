@@ -21,6 +21,8 @@ describe("synthetic tenants", () => {
     deploymentsPerEndpoint: 2,
     misconfigured: 0.4,
     projectsPerSubscription: 2,
+    accountsPerSubscription: 3,
+    projectsPerAccount: 2,
     seed: 7,
   };
 
@@ -36,6 +38,9 @@ describe("synthetic tenants", () => {
   ])("%s: finds what the generator expects and reads every resource", async (_name, source, concurrency) => {
     const { tenant, expected, resources } = syntheticTenant(size);
     expect(Object.keys(expected).sort()).toEqual([
+      "AIFNI001",
+      "AIFNI003",
+      "AIFNO001",
       "AMLNI001",
       "AMLNI002",
       "AMLNI003",
@@ -50,7 +55,18 @@ describe("synthetic tenants", () => {
     );
     expect(result.summary.complete).toBe(true);
     expect(byRule(result.findings)).toEqual(expected);
-    const ml = snapshot.resources.filter((r) => r.type.startsWith("Microsoft.MachineLearningServices/"));
-    expect(ml).toHaveLength(resources);
+    const audited = snapshot.resources.filter((r) =>
+      /^Microsoft\.(MachineLearningServices|CognitiveServices)\//.test(r.type),
+    );
+    expect(audited).toHaveLength(resources);
+    expect(result.mlResources).toBe(resources);
+    // Every kind of account the generator makes: Azure OpenAI, Foundry with and without a managed network.
+    const types = new Set(audited.map((r) => `${r.type} ${r.kind ?? ""}`));
+    expect([...types].filter((t) => t.includes("CognitiveServices")).sort()).toEqual([
+      "Microsoft.CognitiveServices/accounts AIServices",
+      "Microsoft.CognitiveServices/accounts OpenAI",
+      "Microsoft.CognitiveServices/accounts/managedNetworks ",
+      "Microsoft.CognitiveServices/accounts/projects ",
+    ]);
   });
 });
