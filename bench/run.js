@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // npm run bench [-- --quick] [--subscriptions N --workspaces N --endpoints N --deployments N --projects N
 //                --accounts N --account-projects N --misconfigured 0.3 --seed 1 --arm-latency 40
-//                --arg-latency 300 --modes arg,arm,naive]
+//                --arg-latency 300 --modes arg,arm,naive --heap-mb 1024]
 // --accounts: Foundry and Azure OpenAI accounts a subscription (default 1; 0 for an ML-only tenant).
+// --heap-mb: the audit process's V8 old-space limit (--max-old-space-size; 0: Node's default). The live set
+// of a 10× run is far below its peak RSS: without a bound V8 lets garbage grow the heap toward its default
+// limit, which on this machine is gigabytes, so the bound is what keeps a run inside a small instance.
 //
 // Generates a synthetic tenant, serves it from the emulator in this process (ARM-like latency, read
 // throttling and the Resource Graph quota), and audits it once per mode, each in its own process. Prints per
@@ -16,6 +19,10 @@ const { parseArgs } = require("node:util");
 const { startEmulator } = require("../dist/src/emulator/server.js");
 const { syntheticTenant, DEFAULT_SIZE } = require("../dist/src/emulator/synthetic.js");
 const { DEFAULT_CONCURRENCY } = require("../dist/src/inventory/index.js");
+
+// A bound well above a 10× run's live set (about 150 MB): V8 then grows the heap by at most about twice the
+// live set between collections, instead of four times toward a default limit of gigabytes.
+const DEFAULT_HEAP_MB = 1024;
 
 const QUICK = {
   subscriptions: 10,
@@ -40,6 +47,7 @@ function options() {
       "arm-latency": { type: "string" },
       "arg-latency": { type: "string" },
       modes: { type: "string" },
+      "heap-mb": { type: "string" },
     },
   });
   const number = (name, fallback) => {
@@ -67,12 +75,14 @@ function options() {
     armLatency: number("arm-latency", 40),
     argLatency: number("arg-latency", 300),
     modes,
+    heapMb: number("heap-mb", DEFAULT_HEAP_MB),
   };
 }
 
-function runChild(mode, emulator) {
+function runChild(mode, emulator, heapMb) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(__dirname, "audit-child.js")], {
+    const heap = heapMb > 0 ? [`--max-old-space-size=${heapMb}`] : [];
+    const child = spawn(process.execPath, [...heap, path.join(__dirname, "audit-child.js")], {
       env: { ...process.env, BENCH_MODE: mode, BENCH_ENDPOINT: emulator.url, BENCH_CA: emulator.ca },
       stdio: ["ignore", "pipe", "inherit"],
     });
@@ -106,7 +116,7 @@ function lowerBoundMs(mode, stats, subscriptions, armLatency, argLatency) {
 }
 
 async function main() {
-  const { size, armLatency, argLatency, modes } = options();
+  const { size, armLatency, argLatency, modes, heapMb } = options();
   const generatedAt = performance.now();
   const { tenant, expected, resources } = syntheticTenant(size);
   const generateMs = performance.now() - generatedAt;
@@ -116,7 +126,7 @@ async function main() {
       `${size.accountsPerSubscription ? ` + ${size.accountsPerSubscription} Foundry/OpenAI account${size.accountsPerSubscription === 1 ? "" : "s"} a subscription (${size.projectsPerAccount} projects each Foundry resource)` : ""}` +
       `: ${resources} audited resources, ` +
       `${Object.values(expected).reduce((a, b) => a + b, 0)} expected findings (generated in ${generateMs.toFixed(0)} ms); ` +
-      `latency ARM ${armLatency} ms, Resource Graph ${argLatency} ms; node ${process.version}`,
+      `latency ARM ${armLatency} ms, Resource Graph ${argLatency} ms; audit heap ${heapMb > 0 ? `≤ ${heapMb} MB old space` : "Node's default"}; node ${process.version}`,
   );
   const rows = [];
   let failed = false;
@@ -124,7 +134,7 @@ async function main() {
     const emulator = await startEmulator(tenant, { latencyMs: armLatency, argLatencyMs: argLatency });
     const emulatorCpu = process.cpuUsage();
     try {
-      const result = await runChild(mode, emulator);
+      const result = await runChild(mode, emulator, heapMb);
       const cpu = process.cpuUsage(emulatorCpu);
       const stats = emulator.stats();
       // The audit's own CPU is part of what bounds it: it cannot finish before it has done its work.
