@@ -63,7 +63,7 @@ function progressPrinter(): { update: (p: Progress) => void; done: () => void } 
       if (now - last < 100) return;
       last = now;
       process.stderr.write(
-        `\r\u001b[2Kreading: subscriptions ${p.subscriptions.done}/${p.subscriptions.total} · workspaces ${p.workspaces} · endpoints ${p.endpoints} · deployments ${p.deployments}`,
+        `\r\u001b[2Kreading: subscriptions ${p.subscriptions.done}/${p.subscriptions.total} · workspaces ${p.workspaces} · endpoints ${p.endpoints} · deployments ${p.deployments} · accounts ${p.accounts}`,
       );
     },
     done: () => process.stderr.write("\r\u001b[2K"),
