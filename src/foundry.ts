@@ -5,21 +5,12 @@
  */
 import { TYPES, sameId, sameValue } from "./arm-ids.js";
 import type { ArmResource } from "./snapshot.js";
+import { record, str } from "./json-values.js";
 
 /** The newest stable api-version with `networkInjections` and `managedNetworks` (docs/sources/foundry-rest.md). */
 export const FOUNDRY_API_VERSION = "2026-05-01";
 
 export const FOUNDRY_KINDS = ["AIServices", "OpenAI"] as const;
-
-function record(value: unknown): Record<string, unknown> | undefined {
-  return value !== null && typeof value === "object" && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
-}
-
-function str(value: unknown): string | undefined {
-  return typeof value === "string" ? value : undefined;
-}
 
 /** An account the Foundry rules judge: `Microsoft.CognitiveServices/accounts` of kind `AIServices` or `OpenAI`. */
 export function isFoundryAccount(resource: ArmResource): boolean {

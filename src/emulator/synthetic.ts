@@ -78,6 +78,21 @@ function guidFor(n: number): string {
   return `5e5e5e5e-0000-4000-8000-${hex}`;
 }
 
+/** The approved connection of `pe-{name}` (in `rg-net`) to the resource `id`; `group`: its group id, if any. */
+function approvedConnection(sub: string, id: string, name: string, group?: string) {
+  return {
+    id: `${id}/privateEndpointConnections/pe-${name}`,
+    name: `pe-${name}`,
+    properties: {
+      privateEndpoint: {
+        id: `/subscriptions/${sub}/resourceGroups/rg-net/providers/Microsoft.Network/privateEndpoints/pe-${name}`,
+      },
+      privateLinkServiceConnectionState: { status: "Approved" },
+      ...(group ? { groupIds: [group] } : {}),
+    },
+  };
+}
+
 export function syntheticTenant(options: SyntheticOptions): Synthetic {
   const next = random(options.seed);
   // The accounts draw from their own sequence, so that adding them leaves the ML resources as they were.
@@ -101,18 +116,7 @@ export function syntheticTenant(options: SyntheticOptions): Synthetic {
       : {
           publicNetworkAccess: "Disabled",
           managedNetwork: { isolationMode: "AllowOnlyApprovedOutbound" },
-          privateEndpointConnections: [
-            {
-              id: `${id}/privateEndpointConnections/pe-${name}`,
-              name: `pe-${name}`,
-              properties: {
-                privateEndpoint: {
-                  id: `/subscriptions/${sub}/resourceGroups/rg-net/providers/Microsoft.Network/privateEndpoints/pe-${name}`,
-                },
-                privateLinkServiceConnectionState: { status: "Approved" },
-              },
-            },
-          ],
+          privateEndpointConnections: [approvedConnection(sub, id, name)],
         };
     const resource: ArmResource = {
       id,
@@ -160,18 +164,6 @@ export function syntheticTenant(options: SyntheticOptions): Synthetic {
     }
   };
 
-  const approvedConnection = (sub: string, id: string, name: string) => ({
-    id: `${id}/privateEndpointConnections/pe-${name}`,
-    name: `pe-${name}`,
-    properties: {
-      privateEndpoint: {
-        id: `/subscriptions/${sub}/resourceGroups/rg-net/providers/Microsoft.Network/privateEndpoints/pe-${name}`,
-      },
-      privateLinkServiceConnectionState: { status: "Approved" },
-      groupIds: ["account"],
-    },
-  });
-
   const account = (sub: string, name: string) => {
     const kind = nextAccount() < 0.2 ? "OpenAI" : "AIServices";
     const exposed = nextAccount() < options.misconfigured;
@@ -189,7 +181,7 @@ export function syntheticTenant(options: SyntheticOptions): Synthetic {
         : {
             publicNetworkAccess: "Disabled",
             networkAcls: { defaultAction: "Deny", ipRules: [], virtualNetworkRules: [] },
-            privateEndpointConnections: [approvedConnection(sub, id, name)],
+            privateEndpointConnections: [approvedConnection(sub, id, name, "account")],
             ...(managedAgents
               ? {
                   networkInjections: [

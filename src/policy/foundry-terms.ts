@@ -6,6 +6,7 @@
  */
 import { TYPES, lastName, sameValue } from "../arm-ids.js";
 import { isFoundryAccount, isFoundryResource, managedNetworkId, usesManagedNetwork } from "../foundry.js";
+import { record, str } from "../json-values.js";
 import type { ArmResource, SnapshotView } from "../snapshot.js";
 import { isDisabled, outboundRulesOf, publicNetworkAccess } from "./terms.js";
 import type { Unknown } from "./types.js";
@@ -17,16 +18,6 @@ export {
   managedNetworkId,
   usesManagedNetwork,
 } from "../foundry.js";
-
-function record(value: unknown): Record<string, unknown> | undefined {
-  return value !== null && typeof value === "object" && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
-}
-
-function str(value: unknown): string | undefined {
-  return typeof value === "string" ? value : undefined;
-}
 
 export function foundryAccounts(view: SnapshotView): ArmResource[] {
   return view.ofType(TYPES.foundryAccount).filter(isFoundryAccount);

@@ -4,6 +4,7 @@
  */
 import { TYPES, sameValue, subscriptionOf } from "../arm-ids.js";
 import type { ArmResource, SnapshotView } from "../snapshot.js";
+import { record, str } from "../json-values.js";
 import type { Configuration, RuleOutcome, Unknown, Violation } from "./types.js";
 
 export type IsolationMode = "Disabled" | "AllowInternetOutbound" | "AllowOnlyApprovedOutbound";
@@ -11,16 +12,6 @@ export type Outbound = "secure (managed)" | "public (managed)" | "secure (legacy
 
 function prop(resource: ArmResource | undefined, name: string): unknown {
   return resource?.properties?.[name];
-}
-
-function record(value: unknown): Record<string, unknown> | undefined {
-  return value !== null && typeof value === "object" && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
-}
-
-function str(value: unknown): string | undefined {
-  return typeof value === "string" ? value : undefined;
 }
 
 /** `W.pna`, `E.pna`: `publicNetworkAccess`, missing ⇒ `Enabled`. */

@@ -171,22 +171,30 @@ describe.each(SOURCES)("the %s source", (source) => {
   });
 });
 
+/** An `arg` run of the estate, then one of the estate as `change` leaves it, reconciled against the first. */
+async function twoArgRuns(change: (t: TenantFile) => void) {
+  const first = await auditThroughEmulator(
+    estate(),
+    "arg",
+    {},
+    { now: () => new Date("2026-12-01T02:00:00Z") },
+  );
+  const t = estate();
+  change(t);
+  const second = await auditThroughEmulator(
+    t,
+    "arg",
+    {},
+    { previous: first.result.state, now: () => new Date("2026-12-02T02:00:00Z") },
+  );
+  return { first, second };
+}
+
 describe("Resource Graph and the accounts", () => {
   it("an account Resource Graph has not indexed yet is found with ARM before its findings could resolve", async () => {
-    const first = await auditThroughEmulator(
-      estate(),
-      "arg",
-      {},
-      { now: () => new Date("2026-12-01T02:00:00Z") },
-    );
-    const t = estate();
-    t.argLag = [accountId("open"), `${accountId("open")}/projects/lab`];
-    const second = await auditThroughEmulator(
-      t,
-      "arg",
-      {},
-      { previous: first.result.state, now: () => new Date("2026-12-02T02:00:00Z") },
-    );
+    const { first, second } = await twoArgRuns((t) => {
+      t.argLag = [accountId("open"), `${accountId("open")}/projects/lab`];
+    });
     expect(second.result.resolved).toEqual([]);
     expect(keys(foundry(second.result.findings))).toEqual(keys(foundry(first.result.findings)));
     expect(second.stats.byKind["get account"]).toBeGreaterThan(0);
@@ -194,21 +202,9 @@ describe("Resource Graph and the accounts", () => {
   });
 
   it("an account ARM deleted is resolved once ARM says 404", async () => {
-    const first = await auditThroughEmulator(
-      estate(),
-      "arg",
-      {},
-      { now: () => new Date("2026-12-01T02:00:00Z") },
-    );
-    const t = estate();
-    const gone = t.resources.filter((r) => r.id.startsWith(accountId("oai")));
-    t.resources = t.resources.filter((r) => !gone.includes(r));
-    const second = await auditThroughEmulator(
-      t,
-      "arg",
-      {},
-      { previous: first.result.state, now: () => new Date("2026-12-02T02:00:00Z") },
-    );
+    const { second } = await twoArgRuns((t) => {
+      t.resources = t.resources.filter((r) => !r.id.startsWith(accountId("oai")));
+    });
     expect(second.result.summary.complete).toBe(true);
     expect(second.result.resolved.map((f) => f.resourceId).sort()).toEqual([
       accountId("oai"),
