@@ -72,6 +72,52 @@ export interface Coverage {
   projects?: CoverageCount;
 }
 
+/**
+ * The run's context (resources looked up across subscriptions, keyed by lower-case id) with the lookups the
+ * private endpoint DNS rules make of it: a resource's children (a private endpoint's zone groups, a zone's
+ * links) and every resource of a type (the zones), kept as entries come and go.
+ */
+export class ResourceIndex extends Map<string, ArmResource> {
+  private readonly childIds = new Map<string, Set<string>>();
+  private readonly typeIds = new Map<string, Set<string>>();
+
+  override set(key: string, resource: ArmResource): this {
+    if (this.has(key)) this.forget(key);
+    super.set(key, resource);
+    const parent = parentId(resource.id)?.toLowerCase();
+    if (parent) this.childIds.set(parent, (this.childIds.get(parent) ?? new Set()).add(key));
+    const type = resource.type.toLowerCase();
+    this.typeIds.set(type, (this.typeIds.get(type) ?? new Set()).add(key));
+    return this;
+  }
+
+  override delete(key: string): boolean {
+    if (this.has(key)) this.forget(key);
+    return super.delete(key);
+  }
+
+  private forget(key: string): void {
+    const resource = super.get(key) as ArmResource;
+    this.childIds.get(parentId(resource.id)?.toLowerCase() ?? "")?.delete(key);
+    this.typeIds.get(resource.type.toLowerCase())?.delete(key);
+  }
+
+  private resolve(keys: Set<string> | undefined): ArmResource[] {
+    return [...(keys ?? [])].flatMap((k) => {
+      const r = super.get(k);
+      return r ? [r] : [];
+    });
+  }
+
+  childrenOf(id: string, type: string): ArmResource[] {
+    return this.resolve(this.childIds.get(id.toLowerCase())).filter((r) => sameId(r.type, type));
+  }
+
+  ofType(type: string): ArmResource[] {
+    return this.resolve(this.typeIds.get(type.toLowerCase()));
+  }
+}
+
 /** An index over a snapshot for the lookups rules make; ids are matched case-insensitively. */
 export class SnapshotView {
   private readonly byId = new Map<string, ArmResource>();
@@ -137,8 +183,20 @@ export class SnapshotView {
     return !this.snapshot.failures.some((f) => f.scopeType === "resource" && sameId(f.scope, id));
   }
 
+  /** The children of `id` of a type, in the snapshot and in the run's context. */
   childrenOf(id: string, type: string): ArmResource[] {
-    return this.childrenOfType(id, type);
+    const own = this.childrenOfType(id, type);
+    if (!(this.context instanceof ResourceIndex)) return own;
+    const seen = new Set(own.map((r) => r.id.toLowerCase()));
+    return [...own, ...this.context.childrenOf(id, type).filter((r) => !seen.has(r.id.toLowerCase()))];
+  }
+
+  /** Every resource of a type, in the snapshot and in the run's context (private DNS zones). */
+  everyOfType(type: string): ArmResource[] {
+    const own = this.ofType(type);
+    if (!(this.context instanceof ResourceIndex)) return own;
+    const seen = new Set(own.map((r) => r.id.toLowerCase()));
+    return [...own, ...this.context.ofType(type).filter((r) => !seen.has(r.id.toLowerCase()))];
   }
 
   private childrenOfType(id: string, type: string): ArmResource[] {

@@ -44,6 +44,11 @@ export const RESOURCE_TYPES: readonly ResourceTypeRegistration[] = [
   { type: TYPES.storageAccount, get: "get storageAccount" },
   { type: TYPES.containerRegistry, get: "get registry" },
   { type: TYPES.privateEndpoint, get: "get privateEndpoint" },
+  // Resource Graph indexes private endpoints, networks, zones and their links, not zone groups.
+  { type: TYPES.privateDnsZoneGroup, list: "list privateDnsZoneGroups", indexed: false },
+  { type: TYPES.virtualNetwork, get: "get virtualNetwork" },
+  { type: TYPES.privateDnsZone, get: "get privateDnsZone", list: "list privateDnsZones" },
+  { type: TYPES.virtualNetworkLink, list: "list virtualNetworkLinks" },
   { type: FOUNDRY_TYPES.account, get: "get account", list: "list accounts" },
   { type: FOUNDRY_TYPES.project, list: "list projects" },
   { type: FOUNDRY_TYPES.managedNetwork, get: "get managedNetwork", indexed: false },

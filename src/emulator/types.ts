@@ -28,6 +28,11 @@ export type RequestKind =
   | "get account"
   | "get managedNetwork"
   | "list managedNetworkOutboundRules"
+  | "list privateDnsZoneGroups"
+  | "get virtualNetwork"
+  | "get privateDnsZone"
+  | "list privateDnsZones"
+  | "list virtualNetworkLinks"
   | "resourceGraph";
 
 export interface EmulatorStats {

@@ -5,9 +5,10 @@
 import { createPipelineRequest } from "@azure/core-rest-pipeline";
 import { TYPES, isWithin, parseResourceId, sameId, sameValue, subscriptionOf } from "../arm-ids.js";
 import { FOUNDRY_API_VERSION, managedNetworkId, usesManagedNetwork } from "../foundry.js";
-import type { ArmResource, ScopeFailure, ScopeType } from "../snapshot.js";
+import { ResourceIndex, type ArmResource, type ScopeFailure, type ScopeType } from "../snapshot.js";
 import { ML_API_VERSION, type ArmClients } from "./connection.js";
 import { responseFailure, toFailure } from "./failures.js";
+import { DnsReader } from "./dns.js";
 import type { Limiter } from "./limiter.js";
 import { normalizeResource } from "./normalize.js";
 
@@ -66,8 +67,10 @@ export class Collector {
   private readonly open = new Map<string, Map<string, ArmResource>>();
   private readonly settled = new Set<string>();
   /** Resources any subscription's rules may look up by id; kept for the whole run. */
-  readonly context = new Map<string, ArmResource>();
+  readonly context = new ResourceIndex();
   readonly failures: ScopeFailure[] = [];
+  /** Private endpoint DNS: the private endpoints, networks and zones the audited resources rely on. */
+  readonly dns = new DnsReader(this);
   /** Subscriptions the `arg` source could not show whole, read with ARM lists instead, and why. */
   armFallback: { subscriptionId: string; reason: string }[] = [];
   readonly progress: Progress = {
@@ -149,7 +152,7 @@ export class Collector {
   }
 
   /** The last unit: ML resources read by id that belong to no audited subscription (a hub outside the audit). */
-  finish(): void {
+  async finish(): Promise<void> {
     const resources = [...this.context.values()]
       .filter((r) => isMlType(r.type))
       .filter((r) => {
@@ -157,7 +160,9 @@ export class Collector {
         return !this.settled.has(sub) && !this.open.has(sub);
       })
       .sort(byId);
-    if (resources.length > 0) this.onSettled({ resources });
+    if (resources.length === 0) return;
+    await this.dns.readFor(resources);
+    this.onSettled({ resources });
   }
 
   /** What the archive keeps beside the units: storage accounts, registries, private endpoints. */
@@ -370,7 +375,7 @@ export class Collector {
 
   /**
    * Reads what the subscription's workspaces and accounts point at and is not read yet: hubs, dependencies,
-   * managed networks, pending private endpoints.
+   * managed networks, pending private endpoints, and the DNS of their approved private endpoints.
    */
   async readDependencies(subscriptionId: string): Promise<void> {
     const missing = (ids: string[]) => ids.filter((id) => !this.has(id));
@@ -384,6 +389,10 @@ export class Collector {
       ...missing(this.pendingPrivateEndpointIds(subscriptionId)).map((id) =>
         this.getById(id, "read the private endpoint of a pending connection", true),
       ),
+      this.dns.readFor([
+        ...this.ofType(TYPES.workspace, subscriptionId),
+        ...this.ofType(TYPES.foundryAccount, subscriptionId),
+      ]),
     ]);
   }
 }

@@ -76,11 +76,15 @@ export async function collectInventory(
   );
   collector.expect(readable.map((s) => s.subscriptionId));
   collector.progress.subscriptions.total = readable.length;
+  collector.dns.configure(
+    options.source,
+    readable.map((s) => s.subscriptionId),
+  );
   collector.report();
   if (options.source === "arg")
     await readWithArg(collector, readable, options.argBatchSize, options.previous);
   else await readWithArm(collector, readable);
-  collector.finish();
+  await collector.finish();
   return {
     ...(discovery.tenantId ? { tenantId: discovery.tenantId } : {}),
     subscriptions: discovery.subscriptions,

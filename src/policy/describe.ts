@@ -57,6 +57,9 @@ const NOUNS: Record<string, string> = {
   [TYPES.foundryManagedNetwork]: "Managed network",
   [TYPES.foundryOutboundRule]: "Outbound rule",
   [TYPES.foundryPrivateEndpointConnection]: "Private endpoint connection",
+  [TYPES.privateEndpoint]: "Private endpoint",
+  [TYPES.virtualNetwork]: "Virtual network",
+  [TYPES.privateDnsZone]: "Private DNS zone",
 };
 
 const TYPE_SCOPE =
@@ -85,6 +88,18 @@ export function phrase(view: SnapshotView, id: string): string {
   const noun = nounFor(id);
   const subscription = `(subscription \`${where.subscriptionName}\`)`;
   if (noun === "Scope") {
+    // The lists of private endpoint DNS whose failure is recorded on the list itself.
+    const list = /^(.*)\/(privateDnsZoneGroups|virtualNetworkLinks)$/i.exec(id);
+    if (list) {
+      const owner = list[1] as string;
+      const inSubscription = `(subscription \`${locate(view, owner).subscriptionName}\`)`;
+      return list[2]?.toLowerCase() === "privatednszonegroups"
+        ? `The DNS zone groups of private endpoint \`${lastName(owner)}\` ${inSubscription}`
+        : `The virtual network links of private DNS zone \`${lastName(owner)}\` ${inSubscription}`;
+    }
+    const zones = /^\/subscriptions\/([^/]+)\/providers\/Microsoft\.Network\/privateDnsZones$/i.exec(id);
+    if (zones)
+      return `The private DNS zones of subscription \`${view.subscription(zones[1])?.displayName ?? zones[1] ?? ""}\``;
     const typed = TYPE_SCOPE.exec(id);
     if (typed)
       return typed[2]

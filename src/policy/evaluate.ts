@@ -133,14 +133,14 @@ export class Evaluator {
           this.unjudged.add(outcome.subject ?? outcome.scope);
           continue;
         }
-        const { kind: _kind, ...violation } = outcome;
+        const { kind: _kind, severity: found, ...violation } = outcome;
         const exemption = this.policy.exemptions.find(
           (e) => exemptionCovers(e, rule.id, violation.resourceId) && !isExpired(e, this.now),
         );
         drafts.push({
           ...violation,
           rule,
-          severity: (this.policy.rules[rule.id] as Severity | undefined) ?? rule.severity,
+          severity: (this.policy.rules[rule.id] as Severity | undefined) ?? found ?? rule.severity,
           ...(exemption ? { exemption } : {}),
         });
       }

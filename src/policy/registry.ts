@@ -27,6 +27,9 @@ import foundryPrivateUnreachable from "./rules/foundry-private-unreachable.js";
 import foundryPublicInbound from "./rules/foundry-public-inbound.js";
 import foundryPublicSelectedNetworks from "./rules/foundry-public-selected-networks.js";
 import foundryWithoutPrivateLink from "./rules/foundry-without-private-link.js";
+import privateEndpointDnsMissing from "./rules/private-endpoint-dns-missing.js";
+import privateDnsZoneNotLinked from "./rules/private-dns-zone-not-linked.js";
+import privateEndpointCustomDns from "./rules/private-endpoint-custom-dns.js";
 import type { Rule } from "./types.js";
 
 /** Every rule, in catalog order (DESIGN §3). */
@@ -58,6 +61,9 @@ export const RULES: readonly Rule[] = [
   foundryInternetOutbound,
   foundryBroadOutboundRule,
   foundryOutboundRuleInactive,
+  privateEndpointDnsMissing,
+  privateDnsZoneNotLinked,
+  privateEndpointCustomDns,
   scopeUnreadable,
   exemptionExpired,
 ];

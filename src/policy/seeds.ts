@@ -36,6 +36,14 @@ export const SEEDS = {
     file: "foundry-agent-network.md",
     title: "Foundry Agent Service and virtual networks",
   },
+  "private-endpoint-dns": {
+    file: "private-endpoint-dns.md",
+    title: "Azure Private Endpoint private DNS zone values",
+  },
+  "custom-dns": {
+    file: "custom-dns.md",
+    title: "How to use your workspace with a custom DNS server",
+  },
 } as const;
 
 export type SeedId = keyof typeof SEEDS;

@@ -22,6 +22,7 @@ export type FindingSubject =
   | "deployment"
   | "private endpoint connection"
   | "outbound rule"
+  | "private endpoint"
   | "scope"
   | "exempted resource";
 
@@ -72,6 +73,8 @@ export interface Violation {
   /** The exact command (or steps) for this resource. */
   remediation: string;
   configuration?: Configuration;
+  /** This finding's severity, where the rule's depends on what it found (the policy's override still wins). */
+  severity?: Severity;
 }
 
 /** The data a rule needs was not read: it does not guess, the scope becomes AUDIT001. */

@@ -1,0 +1,335 @@
+/**
+ * Private endpoint DNS reads (DESIGN §3, "Private endpoint DNS"): for each approved private endpoint of a
+ * judged workspace or account, the private endpoint, its DNS zone groups and its virtual network, through the
+ * `@azure/arm-network` client's pipeline; then the private DNS zones of the names it needs, with their virtual
+ * network links. Every read is shared: one per private endpoint, network and zone, whatever uses it.
+ *
+ * Zones are read where they are known to be needed, and no further: the zones a private endpoint's zone groups
+ * name are read by id (a GET and a list of links, where the source has not read them already); only when a name
+ * it needs is not resolved through them are the zones of every audited subscription looked for (the zone
+ * index) — one Resource Graph query per 200 subscriptions for the `arg` source, a list per subscription and one
+ * per zone of a needed name for `arm`.
+ */
+import { TYPES, lastName, sameId, sameValue, subscriptionOf } from "../arm-ids.js";
+import {
+  DNS_ZONE_NAMES,
+  NETWORK_API_VERSION,
+  PRIVATE_DNS_API_VERSION,
+  approvedPrivateEndpointIds,
+  judgesDns,
+  linkedNetworkOf,
+  linksPathOf,
+  requiredZoneNames,
+  subnetOf,
+  virtualNetworkOf,
+  zoneGroupZoneIds,
+  zoneGroupsPathOf,
+  zonesScopeOf,
+} from "../private-dns.js";
+import type { ArmResource, ScopeFailure } from "../snapshot.js";
+import type { Collector } from "./collector.js";
+import { responseFailure } from "./failures.js";
+import { normalizeResource } from "./normalize.js";
+
+type Fetched = { status: number; body?: unknown } | { error: unknown };
+
+/** Subscriptions per Resource Graph query (it allows under 300). */
+const ARG_BATCH = 200;
+const ZONE_INDEX_QUERY =
+  `resources | where type in~ ('${TYPES.privateDnsZone.toLowerCase()}', '${TYPES.virtualNetworkLink.toLowerCase()}')` +
+  " | project id, name, type, location, tags, properties, subscriptionId | order by id asc";
+
+const isNeededZoneName = (name: string) => DNS_ZONE_NAMES.some((n) => sameValue(name, n));
+
+export class DnsReader {
+  private readonly reads = new Map<string, Promise<unknown>>();
+  private zoneIndex?: Promise<void>;
+  private source: "arg" | "arm" = "arm";
+  private subscriptions: readonly string[] = [];
+  /** Requests the DNS reads sent, by what they read (for the benchmark and the closing numbers). */
+  readonly requests = { privateEndpoints: 0, zoneGroups: 0, virtualNetworks: 0, zones: 0, index: 0 };
+
+  constructor(private readonly collector: Collector) {}
+
+  /** The source the zone index is read with, and the subscriptions it covers (those the audit reads). */
+  configure(source: "arg" | "arm", subscriptions: readonly string[]): void {
+    this.source = source;
+    this.subscriptions = subscriptions;
+  }
+
+  private once<T>(key: string, read: () => Promise<T>): Promise<T> {
+    const k = key.toLowerCase();
+    let pending = this.reads.get(k) as Promise<T> | undefined;
+    if (!pending) {
+      pending = read();
+      this.reads.set(k, pending);
+    }
+    return pending;
+  }
+
+  /** A GET or a page of a list through the network client's pipeline, in the subscription's bucket. */
+  private async fetch(url: string, subscriptionId: string): Promise<Fetched> {
+    try {
+      const context = await this.collector.clients.network();
+      const response = await this.collector.limiter.run(subscriptionId, async () =>
+        context.pathUnchecked(url).get(),
+      );
+      return { status: Number(response.status), body: response.body };
+    } catch (error) {
+      return { error };
+    }
+  }
+
+  private urlOf(path: string, apiVersion: string): string {
+    return `${this.collector.clients.connection.endpoint}${encodeURI(path)}?api-version=${apiVersion}`;
+  }
+
+  private failure(fetched: Fetched, scope: string, scopeType: ScopeFailure["scopeType"], operation: string) {
+    if ("error" in fetched) this.collector.fail(fetched.error, scope, scopeType, operation);
+    else
+      this.collector.failures.push(
+        responseFailure(fetched.status, JSON.stringify(fetched.body ?? ""), scope, scopeType, operation),
+      );
+  }
+
+  /** GET by id: the resource, `absent` on 404, or undefined (the failure is recorded against the id). */
+  private async get(
+    id: string,
+    apiVersion: string,
+    operation: string,
+    count: keyof DnsReader["requests"],
+  ): Promise<ArmResource | "absent" | undefined> {
+    const subscriptionId = subscriptionOf(id) ?? "";
+    this.requests[count] += 1;
+    const fetched = await this.fetch(this.urlOf(id, apiVersion), subscriptionId);
+    if ("status" in fetched && fetched.status === 200) return this.collector.add(fetched.body);
+    if ("status" in fetched && fetched.status === 404) return "absent";
+    this.failure(fetched, id, "resource", operation);
+    return undefined;
+  }
+
+  /** Every item of a list, following `nextLink`; undefined when it failed (recorded against `scope`). */
+  private async list(
+    path: string,
+    apiVersion: string,
+    failure: { scope: string; scopeType: ScopeFailure["scopeType"]; operation: string },
+    count: keyof DnsReader["requests"],
+  ): Promise<unknown[] | undefined> {
+    const subscriptionId = subscriptionOf(path) ?? "";
+    const items: unknown[] = [];
+    let url: string | undefined = this.urlOf(path, apiVersion);
+    while (url) {
+      this.requests[count] += 1;
+      const fetched = await this.fetch(url, subscriptionId);
+      if (!("status" in fetched) || fetched.status !== 200) {
+        this.failure(fetched, failure.scope, failure.scopeType, failure.operation);
+        return undefined;
+      }
+      const body = (fetched.body ?? {}) as { value?: unknown[]; nextLink?: string };
+      items.push(...(body.value ?? []));
+      url = body.nextLink;
+    }
+    return items;
+  }
+
+  /** The DNS of the approved private endpoints of these resources (one subscription's, or the last unit's). */
+  async readFor(resources: readonly ArmResource[]): Promise<void> {
+    const work: Promise<void>[] = [];
+    for (const resource of resources) {
+      if (!judgesDns(resource)) continue;
+      const required = requiredZoneNames(resource);
+      for (const id of approvedPrivateEndpointIds(resource)) work.push(this.readEndpoint(id, required));
+    }
+    await Promise.all(work);
+  }
+
+  private async readEndpoint(privateEndpointId: string, required: readonly string[]): Promise<void> {
+    const endpoint = await this.once(privateEndpointId, () =>
+      this.get(
+        privateEndpointId,
+        NETWORK_API_VERSION,
+        "read the private endpoint of an approved connection",
+        "privateEndpoints",
+      ),
+    );
+    if (!endpoint || endpoint === "absent") {
+      // A private endpoint ARM no longer has, behind a connection still approved: nothing to resolve through.
+      if (endpoint === "absent")
+        this.collector.failures.push({
+          scope: privateEndpointId,
+          scopeType: "resource",
+          operation: "read the private endpoint of an approved connection",
+          status: 404,
+          message: "the connection is approved but ARM has no such private endpoint",
+        });
+      return;
+    }
+    const networkId = virtualNetworkOf(subnetOf(endpoint));
+    const groupsPath = zoneGroupsPathOf(endpoint.id);
+    const [groups] = await Promise.all([
+      this.once(groupsPath, async () => {
+        const items = await this.list(
+          groupsPath,
+          NETWORK_API_VERSION,
+          {
+            scope: groupsPath,
+            scopeType: "resource",
+            operation: "list the private endpoint's DNS zone groups",
+          },
+          "zoneGroups",
+        );
+        return (items ?? []).flatMap((item) => {
+          const added = this.collector.add(item);
+          return added ? [added] : [];
+        });
+      }),
+      networkId
+        ? this.once(networkId, () =>
+            this.get(
+              networkId,
+              NETWORK_API_VERSION,
+              "read the virtual network of a private endpoint",
+              "virtualNetworks",
+            ),
+          )
+        : undefined,
+    ]);
+    const wanted = zoneGroupZoneIds(groups).filter((id) =>
+      required.some((name) => sameValue(lastName(id), name)),
+    );
+    await Promise.all(wanted.map((id) => this.readZone(id)));
+    if (!networkId) return;
+    const resolvedByOwnZones = (name: string) =>
+      wanted.some((id) => sameValue(lastName(id), name) && this.linkedTo(id, networkId));
+    if (required.some((name) => !resolvedByOwnZones(name))) await this.readZoneIndex();
+  }
+
+  private linkedTo(zoneId: string, networkId: string): boolean {
+    return this.collector.context
+      .childrenOf(zoneId, TYPES.virtualNetworkLink)
+      .some((link) => sameId(linkedNetworkOf(link), networkId));
+  }
+
+  private indexes(zoneId: string): boolean {
+    const subscriptionId = subscriptionOf(zoneId);
+    return this.subscriptions.some((s) => sameId(s, subscriptionId));
+  }
+
+  /** A zone a zone group names, with its links: from the index where the `arg` source has one, else by id. */
+  private async readZone(zoneId: string): Promise<void> {
+    if (this.indexes(zoneId) && (this.source === "arg" || this.zoneIndex)) await this.readZoneIndex();
+    // Known from the index (or read already), its links with it; else by id — Resource Graph may lag a new zone.
+    if (this.collector.has(zoneId)) {
+      await this.once(linksPathOf(zoneId), () => this.readLinks(zoneId));
+      return;
+    }
+    await this.once(zoneId, async () => {
+      const zone = await this.get(
+        zoneId,
+        PRIVATE_DNS_API_VERSION,
+        "read a private DNS zone a private endpoint's zone group names",
+        "zones",
+      );
+      if (zone && zone !== "absent") await this.once(linksPathOf(zoneId), () => this.readLinks(zoneId));
+    });
+  }
+
+  private async readLinks(zoneId: string): Promise<void> {
+    if (this.linksRead.has(zoneId.toLowerCase())) return;
+    const items = await this.list(
+      linksPathOf(zoneId),
+      PRIVATE_DNS_API_VERSION,
+      {
+        scope: linksPathOf(zoneId),
+        scopeType: "resource",
+        operation: "list the virtual network links of a private DNS zone",
+      },
+      "zones",
+    );
+    for (const item of items ?? []) this.collector.add(item);
+  }
+
+  /** Zones whose links the zone index has read already (Resource Graph returns them with the zones). */
+  private readonly linksRead = new Set<string>();
+
+  /** The zones of the needed names in every audited subscription, with their links: read once per run. */
+  private readZoneIndex(): Promise<void> {
+    this.zoneIndex ??= this.source === "arg" ? this.zoneIndexFromGraph() : this.zoneIndexFromArm();
+    return this.zoneIndex;
+  }
+
+  private async zoneIndexFromArm(): Promise<void> {
+    await Promise.all(
+      this.subscriptions.map(async (subscriptionId) => {
+        const zones = await this.list(
+          zonesScopeOf(subscriptionId),
+          PRIVATE_DNS_API_VERSION,
+          {
+            scope: zonesScopeOf(subscriptionId),
+            scopeType: "resourceType",
+            operation: "list the subscription's private DNS zones",
+          },
+          "index",
+        );
+        const needed = (zones ?? []).flatMap((raw) => {
+          const listed = normalizeResource(raw);
+          const zone = listed && isNeededZoneName(listed.name) ? this.collector.add(listed) : undefined;
+          return zone ? [zone] : [];
+        });
+        await Promise.all(
+          needed.map((zone) => this.once(linksPathOf(zone.id), () => this.readLinks(zone.id))),
+        );
+      }),
+    );
+  }
+
+  private async zoneIndexFromGraph(): Promise<void> {
+    const batches: string[][] = [];
+    for (let i = 0; i < this.subscriptions.length; i += ARG_BATCH)
+      batches.push(this.subscriptions.slice(i, i + ARG_BATCH));
+    await Promise.all(batches.map((batch) => this.queryZones(batch)));
+  }
+
+  /** One batch of the zone index; a batch that fails is split until the subscription at fault is isolated. */
+  private async queryZones(batch: string[]): Promise<void> {
+    const rows: { id?: unknown; name?: unknown; type?: unknown }[] = [];
+    try {
+      let skipToken: string | undefined;
+      do {
+        this.requests.index += 1;
+        const page = await this.collector.clients.resourceGraph().resources({
+          subscriptions: batch,
+          query: ZONE_INDEX_QUERY,
+          options: { resultFormat: "objectArray", ...(skipToken ? { skipToken } : {}) },
+        });
+        rows.push(...(page.data as typeof rows));
+        skipToken = page.skipToken;
+      } while (skipToken);
+    } catch (error) {
+      if (batch.length === 1) {
+        const subscriptionId = batch[0] as string;
+        this.collector.fail(
+          error,
+          zonesScopeOf(subscriptionId),
+          "resourceType",
+          "query the subscription's private DNS zones",
+        );
+        return;
+      }
+      const half = Math.ceil(batch.length / 2);
+      await Promise.all([this.queryZones(batch.slice(0, half)), this.queryZones(batch.slice(half))]);
+      return;
+    }
+    for (const row of rows) {
+      if (typeof row.id !== "string" || typeof row.type !== "string") continue;
+      // A zone of a needed name, or a link of one (the zone's name is the link id's eighth segment).
+      const zoneName = sameId(row.type, TYPES.privateDnsZone) ? row.name : row.id.split("/")[8];
+      if (typeof zoneName !== "string" || !isNeededZoneName(zoneName)) continue;
+      const added = this.collector.add(row);
+      if (added && sameId(added.type, TYPES.privateDnsZone)) {
+        this.linksRead.add(added.id.toLowerCase());
+        this.reads.set(linksPathOf(added.id).toLowerCase(), Promise.resolve());
+      }
+    }
+  }
+}
