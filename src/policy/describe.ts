@@ -177,6 +177,17 @@ export function networkRuleCommands(view: SnapshotView, workspaceId: string): st
   );
 }
 
+/** `az ml workspace network-rule remove` for each range a workspace kept after its public access was disabled. */
+export function staleRangeCommands(
+  view: SnapshotView,
+  workspaceId: string,
+  ranges: readonly string[],
+): string {
+  const where = locate(view, workspaceId);
+  const ws = `--workspace-name ${where.workspace ?? lastName(workspaceId)} --resource-group ${where.resourceGroup} --subscription ${where.subscriptionId}`;
+  return ranges.map((range) => `az ml workspace network-rule remove ${ws} --ip-address ${range}`).join("; ");
+}
+
 /** `--name … --resource-group … --subscription …` of a Foundry or Azure OpenAI account. */
 export function accountArgs(view: SnapshotView, accountId: string): string {
   const where = locate(view, accountId);

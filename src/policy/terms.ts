@@ -119,15 +119,18 @@ export function dependencyId(
 }
 
 /**
- * Whether E is a Kubernetes endpoint: `properties.compute` set, or any deployment of kind Kubernetes.
- * Undefined when that cannot be told because E's deployments were not listed.
+ * Whether E is a Kubernetes endpoint: `properties.compute` set (or `kind` Kubernetes), or any deployment of kind
+ * Kubernetes. A managed endpoint's own record has no compute: judged from the record when its deployments could
+ * not be listed (DESIGN §3, "Judge what was read"). Undefined only when the record itself was not read whole.
  */
 export function isKubernetesEndpoint(view: SnapshotView, endpoint: ArmResource): boolean | undefined {
   const compute = prop(endpoint, "compute");
   if (typeof compute === "string" ? compute.length > 0 : compute !== undefined && compute !== null)
     return true;
+  if (sameValue(endpoint.kind, "Kubernetes")) return true;
   if (view.deploymentsOf(endpoint).some((d) => sameValue(computeType(d), "Kubernetes"))) return true;
-  return view.childrenKnown(endpoint.id) ? false : undefined;
+  if (view.childrenKnown(endpoint.id)) return false;
+  return view.propertiesKnown(endpoint.id) && endpoint.properties !== undefined ? false : undefined;
 }
 
 /** The effective outbound of a Managed deployment (DESIGN §3). */
@@ -185,8 +188,8 @@ export function settingsUnknown(view: SnapshotView, item: ManagedDeployment): Un
 
 /**
  * What the endpoint rules share: every online endpoint of every workspace, judged by `judge` with whether it is
- * a Kubernetes endpoint. One whose deployments could not be listed (so that is unknown) yields its unknown,
- * never a pass, unless `unlisted` is "skip": another rule reports it.
+ * a Kubernetes endpoint — from its own record when its deployments could not be listed. One whose own record was
+ * not read yields its unknown, never a pass, unless `unlisted` is "skip": another rule reports it.
  */
 export function* judgeEndpoints(
   view: SnapshotView,
@@ -199,10 +202,10 @@ export function* judgeEndpoints(
 ): Generator<RuleOutcome> {
   for (const workspace of view.workspaces()) {
     for (const endpoint of view.endpointsOf(workspace)) {
-      const kubernetes = isKubernetesEndpoint(view, endpoint);
+      const kubernetes = view.propertiesKnown(endpoint.id) ? isKubernetesEndpoint(view, endpoint) : undefined;
       if (kubernetes === undefined) {
         if (unlisted === "report")
-          yield { kind: "unknown", scope: endpoint.id, reason: "its deployments could not be listed" };
+          yield { kind: "unknown", scope: endpoint.id, reason: "its own settings could not be read" };
         continue;
       }
       yield* judge({ workspace, endpoint, kubernetes });
@@ -355,6 +358,25 @@ export function publicFromSelectedIps(workspace: ArmResource): boolean {
   return (
     !isDisabled(publicNetworkAccess(workspace)) && sameValue(networkAcls(workspace).defaultAction, "Deny")
   );
+}
+
+/**
+ * W went from selected IPs to disabled but kept its IP rules: `publicNetworkAccess` Disabled, `defaultAction` Deny
+ * and `ipRules` listed. Its managed online endpoints with public access go on admitting those ranges (Learn's
+ * selected-IPs table), so they are judged as public from selected IPs (AMLNI007), not from the internet.
+ */
+export function staleSelectedIps(workspace: ArmResource): boolean {
+  const acls = networkAcls(workspace);
+  return (
+    isDisabled(publicNetworkAccess(workspace)) &&
+    sameValue(acls.defaultAction, "Deny") &&
+    acls.ipRules.length > 0
+  );
+}
+
+/** The ranges an endpoint with public access admits through its workspace: selected IPs, current or stale. */
+export function admitsOnlyWorkspaceRanges(workspace: ArmResource): boolean {
+  return publicFromSelectedIps(workspace) || staleSelectedIps(workspace);
 }
 
 const BROAD_TAGS = ["Internet", "AzureCloud"];

@@ -93,10 +93,113 @@ export function registry(name = "cr", rg = "rg", sku = "Premium", approved = tru
   };
 }
 
+export const DNS_ZONES = [
+  "privatelink.api.azureml.ms",
+  "privatelink.notebooks.azure.net",
+  "privatelink.cognitiveservices.azure.com",
+  "privatelink.openai.azure.com",
+  "privatelink.services.ai.azure.com",
+];
+
+export function vnetId(name = "hub", sub = SUB): string {
+  return `/subscriptions/${sub}/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/${name}`;
+}
+
+export function virtualNetwork(name = "hub", dnsServers: string[] = [], sub = SUB): ArmResource {
+  return {
+    id: vnetId(name, sub),
+    name,
+    type: "Microsoft.Network/virtualNetworks",
+    location: "westeurope",
+    properties: { dhcpOptions: { dnsServers }, subnets: [] },
+  };
+}
+
+export function zoneId(name: string, sub = SUB, rg = "dns"): string {
+  return `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Network/privateDnsZones/${name}`;
+}
+
+export function dnsZone(name: string, sub = SUB, rg = "dns"): ArmResource {
+  return {
+    id: zoneId(name, sub, rg),
+    name,
+    type: "Microsoft.Network/privateDnsZones",
+    location: "global",
+    properties: {},
+  };
+}
+
+export function zoneLink(
+  zone: string,
+  vnet: string,
+  name = `${vnet.split("/").at(-1) ?? "vnet"}-link`,
+): ArmResource {
+  return {
+    id: `${zone}/virtualNetworkLinks/${name}`,
+    name,
+    type: "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
+    location: "global",
+    properties: { registrationEnabled: false, virtualNetwork: { id: vnet } },
+  };
+}
+
+export function zoneGroup(privateEndpointId: string, zones: string[], name = "default"): ArmResource {
+  return {
+    id: `${privateEndpointId}/privateDnsZoneGroups/${name}`,
+    name,
+    type: "Microsoft.Network/privateEndpoints/privateDnsZoneGroups",
+    properties: {
+      privateDnsZoneConfigs: zones.map((z) => ({
+        name: z.split("/").at(-1)?.replace(/\./g, "-"),
+        properties: { privateDnsZoneId: z },
+      })),
+    },
+  };
+}
+
+/**
+ * Working DNS for every approved private endpoint the resources name and do not hold themselves: the private
+ * endpoint in VNet `hub` (Azure-provided DNS), a zone group naming every private link zone, each zone linked to
+ * `hub`. Tenants that are not about DNS then have none of its findings, as a well-run estate would not.
+ */
+export function withWorkingDns(resources: ArmResource[]): ArmResource[] {
+  const has = new Set(resources.map((r) => r.id.toLowerCase()));
+  const added: ArmResource[] = [];
+  const add = (r: ArmResource) => {
+    if (has.has(r.id.toLowerCase())) return;
+    has.add(r.id.toLowerCase());
+    added.push(r);
+  };
+  for (const r of resources) {
+    if (!/\/(workspaces|accounts)$/i.test(r.type)) continue;
+    const connections = r.properties?.privateEndpointConnections;
+    for (const c of Array.isArray(connections) ? (connections as Props[]) : []) {
+      const props = c.properties as Props | undefined;
+      const state = props?.privateLinkServiceConnectionState as { status?: string } | undefined;
+      const pe = (props?.privateEndpoint as { id?: string } | undefined)?.id;
+      if (!pe || state?.status !== "Approved" || has.has(pe.toLowerCase())) continue;
+      const sub = pe.split("/")[2] ?? SUB;
+      add({ ...privateEndpoint(pe.split("/").at(-1) ?? "pe", "hub", "ml", sub), id: pe });
+      add(virtualNetwork("hub", [], sub));
+      add(
+        zoneGroup(
+          pe,
+          DNS_ZONES.map((z) => zoneId(z, sub)),
+        ),
+      );
+      for (const z of DNS_ZONES) {
+        add(dnsZone(z, sub));
+        add(zoneLink(zoneId(z, sub), vnetId("hub", sub)));
+      }
+    }
+  }
+  return [...resources, ...added];
+}
+
 export function snapshot(resources: ArmResource[], failures: ScopeFailure[] = [], subs = [SUB]): Snapshot {
   return {
     subscriptions: subs.map((s, i) => ({ subscriptionId: s, displayName: `Sub ${i + 1}` })),
-    resources,
+    resources: withWorkingDns(resources),
     failures,
   };
 }
@@ -113,7 +216,7 @@ export function tenant(
   return {
     tenantId: "99999999-9999-4999-8999-999999999999",
     subscriptions: subs.map((s, i) => ({ subscriptionId: s, displayName: `Sub ${i + 1}` })),
-    resources,
+    resources: withWorkingDns(resources),
     faults,
   };
 }

@@ -7,10 +7,18 @@ import { evaluate } from "../../src/policy/evaluate.js";
 import { DEFAULT_POLICY } from "../../src/policy/policy-file.js";
 import { RULES } from "../../src/policy/registry.js";
 import type { Policy } from "../../src/policy/types.js";
-import type { Snapshot } from "../../src/snapshot.js";
+import type { ArmResource, Snapshot } from "../../src/snapshot.js";
 import {
   SUB,
+  SUB2,
+  DNS_ZONES,
   connection,
+  dnsZone,
+  virtualNetwork,
+  vnetId,
+  zoneGroup,
+  zoneId,
+  zoneLink,
   deployment,
   endpoint,
   failure,
@@ -105,7 +113,7 @@ const tables: RuleTable[] = (() => {
       id: "AMLNI001",
       fires: { snapshot: snapshot([pub.ws, pub.ep, pub.dep]), on: pub.ep.id },
       near: { snapshot: snapshot([priv.ws, priv.ep, priv.dep]) },
-      unknown: { snapshot: snapshot([pub.ws, pub.ep], [failure(pub.ep.id, "endpoint")]), scope: pub.ep.id },
+      unknown: { snapshot: snapshot([pub.ws, pub.ep], [failure(pub.ep.id, "resource")]), scope: pub.ep.id },
     },
     {
       id: "AMLNI002",
@@ -116,7 +124,7 @@ const tables: RuleTable[] = (() => {
         return { snapshot: snapshot([ws, ep, deployment(ep)]) };
       })(),
       unknown: {
-        snapshot: snapshot([priv.ws, priv.ep], [failure(priv.ep.id, "endpoint")]),
+        snapshot: snapshot([priv.ws, priv.ep], [failure(priv.ep.id, "resource")]),
         scope: priv.ep.id,
       },
     },
@@ -153,7 +161,7 @@ const tables: RuleTable[] = (() => {
       fires: { snapshot: snapshot([kube.ws, kube.ep]), on: kube.ep.id },
       near: { snapshot: snapshot([priv.ws, priv.ep, priv.dep]) },
       unknown: {
-        snapshot: snapshot([priv.ws, priv.ep], [failure(priv.ep.id, "endpoint")]),
+        snapshot: snapshot([priv.ws, priv.ep], [failure(priv.ep.id, "resource")]),
         scope: priv.ep.id,
       },
     },
@@ -235,11 +243,15 @@ const tables: RuleTable[] = (() => {
     {
       id: "AMLNO007",
       fires: (() => {
-        const st = storageAccount("st", "rg-elsewhere");
-        return { snapshot: snapshot([st, approvedWs({ storageAccount: st.id })]), on: workspaceId() };
+        const st = storageAccount("st", "rg", true, SUB2);
+        return {
+          snapshot: snapshot([st, approvedWs({ storageAccount: st.id })], [], [SUB, SUB2]),
+          on: workspaceId(),
+        };
       })(),
+      // Another resource group of the same subscription: a managed network reaches it, and no deployment is legacy.
       near: (() => {
-        const st = storageAccount("st", "RG");
+        const st = storageAccount("st", "rg-elsewhere");
         return { snapshot: snapshot([st, approvedWs({ storageAccount: st.id })]) };
       })(),
       unknown: { snapshot: snapshot([], [subFailure]), scope: SUBSCRIPTION },
@@ -305,7 +317,7 @@ const tables: RuleTable[] = (() => {
         fires: { snapshot: snapshot([open.ws, open.ep, open.dep]), on: open.ep.id },
         near: { snapshot: snapshot([internet.ws, internet.ep, internet.dep]) },
         unknown: {
-          snapshot: snapshot([open.ws, open.ep], [failure(open.ep.id, "endpoint")]),
+          snapshot: snapshot([open.ws, open.ep], [failure(open.ep.id, "resource")]),
           scope: open.ep.id,
         },
       };
@@ -334,6 +346,7 @@ const tables: RuleTable[] = (() => {
       };
     })(),
     ...foundryTables(),
+    ...dnsTables(),
     {
       id: "AUDIT001",
       fires: { snapshot: snapshot([], [subFailure]), on: SUBSCRIPTION },
@@ -530,6 +543,86 @@ function foundryTables(): RuleTable[] {
       unknown: {
         snapshot: snapshot([pending.a, pending.p], [networkFailure(pending.a)]),
         scope: pending.a.id,
+      },
+    },
+  ];
+}
+
+/** A private workspace whose one approved private endpoint `pe-approved` sits in VNet `net`, with `dns` around it. */
+function dnsCase(
+  dns: ArmResource[],
+  options: { dnsServers?: string[]; zoneGroup?: string[]; pna?: string } = {},
+) {
+  const ws = workspace({
+    publicNetworkAccess: options.pna ?? "Disabled",
+    privateEndpointConnections: [connection(workspaceId(), "Approved")],
+  });
+  const pe = privateEndpoint("pe-approved", "net");
+  const group = options.zoneGroup ? [zoneGroup(pe.id, options.zoneGroup)] : [];
+  return { ws, pe, resources: [ws, pe, virtualNetwork("net", options.dnsServers ?? []), ...group, ...dns] };
+}
+
+/** The ML zones, each linked to `vnet`. */
+function linkedZones(vnet = vnetId("net"), names = DNS_ZONES.slice(0, 2)): ArmResource[] {
+  return names.flatMap((z) => [dnsZone(z), zoneLink(zoneId(z), vnet)]);
+}
+
+function dnsTables(): RuleTable[] {
+  const ML_ZONES = DNS_ZONES.slice(0, 2);
+  const whole = dnsCase(linkedZones(), { zoneGroup: ML_ZONES.map((z) => zoneId(z)) });
+  const noGroupNoLink = dnsCase(ML_ZONES.map((z) => dnsZone(z)));
+  const groupNotLinked = dnsCase(
+    ML_ZONES.map((z) => dnsZone(z)),
+    { zoneGroup: ML_ZONES.map((z) => zoneId(z)) },
+  );
+  const custom = dnsCase(linkedZones(), {
+    dnsServers: ["10.0.0.4"],
+    zoneGroup: ML_ZONES.map((z) => zoneId(z)),
+  });
+  const peFailure = failure(whole.pe.id, "resource");
+  const unreadPe = (c: typeof whole) =>
+    snapshot(
+      c.resources.filter((r) => r !== c.pe),
+      [peFailure],
+    );
+  return [
+    {
+      id: "PEDNS001",
+      fires: { snapshot: snapshot(noGroupNoLink.resources), on: noGroupNoLink.pe.id },
+      // No zone group, but the zones are linked to the network: their records resolve (kept by hand).
+      near: { snapshot: snapshot(dnsCase(linkedZones()).resources) },
+      unknown: { snapshot: unreadPe(noGroupNoLink), scope: noGroupNoLink.pe.id },
+    },
+    {
+      id: "PEDNS002",
+      fires: { snapshot: snapshot(groupNotLinked.resources), on: groupNotLinked.pe.id },
+      // Another zone of the same name, linked to the network, serves it.
+      near: {
+        snapshot: snapshot([
+          ...groupNotLinked.resources,
+          ...ML_ZONES.flatMap((z) => [
+            dnsZone(z, SUB, "dns-hub"),
+            zoneLink(zoneId(z, SUB, "dns-hub"), vnetId("net")),
+          ]),
+        ]),
+      },
+      unknown: {
+        snapshot: snapshot(groupNotLinked.resources, [
+          failure(`${zoneId(ML_ZONES[0]!)}/virtualNetworkLinks`, "resource"),
+        ]),
+        scope: `${zoneId(ML_ZONES[0]!)}/virtualNetworkLinks`,
+      },
+    },
+    {
+      id: "PEDNS003",
+      fires: { snapshot: snapshot(custom.resources), on: custom.pe.id },
+      near: { snapshot: snapshot(whole.resources) },
+      unknown: {
+        snapshot: snapshot(
+          custom.resources.filter((r) => r.type !== "Microsoft.Network/virtualNetworks"),
+          [failure(vnetId("net"), "resource")],
+        ),
+        scope: vnetId("net"),
       },
     },
   ];
@@ -788,5 +881,138 @@ describe("workspaces public from selected IPs (the documentation's table)", () =
     );
     const no010 = drafts.find((d) => d.rule.id === "AMLNO010")!;
     expect(no010.remediation).toMatch(/--managed-network allow_only_approved_outbound/);
+  });
+});
+
+describe("private endpoint DNS", () => {
+  const ML_ZONES = DNS_ZONES.slice(0, 2);
+  const drafts = (resources: ArmResource[], rule: string, failures: Parameters<typeof snapshot>[1] = []) =>
+    run({ snapshot: snapshot(resources, failures) }).drafts.filter((d) => d.rule.id === rule);
+
+  it("is high when the resource's public access is disabled, medium when clients would leave the network", () => {
+    expect(drafts(dnsCase([]).resources, "PEDNS001")[0]?.severity).toBe("high");
+    expect(drafts(dnsCase([], { pna: "Enabled" }).resources, "PEDNS001")[0]?.severity).toBe("medium");
+  });
+
+  it("names the missing zones and gives the commands with the real names", () => {
+    const [draft] = drafts(dnsCase([]).resources, "PEDNS001");
+    expect(draft?.evidence.missingZones).toEqual(ML_ZONES);
+    expect(draft?.remediation).toContain(
+      "az network private-dns zone create --resource-group net --name privatelink.api.azureml.ms",
+    );
+    expect(draft?.remediation).toContain(`--virtual-network ${vnetId("net")} --registration-enabled false`);
+    expect(draft?.remediation).toMatch(
+      /az network private-endpoint dns-zone-group create --resource-group net --endpoint-name pe-approved .*--name default/,
+    );
+    expect(draft?.remediation).toMatch(/dns-zone-group add .*privatelink-notebooks-azure-net/);
+  });
+
+  it("links the zone a zone group names, in the zone's own resource group and subscription", () => {
+    const zone = zoneId(ML_ZONES[0]!, SUB2, "dns-hub");
+    const c = dnsCase(
+      [dnsZone(ML_ZONES[0]!, SUB2, "dns-hub"), ...linkedZones(vnetId("net"), ML_ZONES.slice(1))],
+      {
+        zoneGroup: [zone, zoneId(ML_ZONES[1]!)],
+      },
+    );
+    const [draft] = run({ snapshot: snapshot(c.resources, [], [SUB, SUB2]) }).drafts.filter(
+      (d) => d.rule.id === "PEDNS002",
+    );
+    expect(draft?.evidence.unlinkedZones).toEqual([zone]);
+    expect(draft?.remediation).toBe(
+      `az network private-dns link vnet create --resource-group dns-hub --zone-name ${ML_ZONES[0]} --name net-link --virtual-network ${vnetId("net")} --registration-enabled false --subscription ${SUB2}`,
+    );
+  });
+
+  it("an Azure OpenAI account needs only the OpenAI zone; a Foundry resource all three", () => {
+    const zones = (kind: string) => {
+      const a = { ...privateAccount({}, "ai", kind) };
+      const pe = privateEndpoint("pe-approved", "net");
+      return drafts([a, pe, virtualNetwork("net")], "PEDNS001")[0]?.evidence.missingZones;
+    };
+    expect(zones("OpenAI")).toEqual(["privatelink.openai.azure.com"]);
+    expect(zones("AIServices")).toEqual(DNS_ZONES.slice(2));
+  });
+
+  it("a project is reached through its hub: only the hub's private endpoint is judged", () => {
+    const h = hub({
+      publicNetworkAccess: "Disabled",
+      privateEndpointConnections: [connection(workspaceId("hub"), "Approved")],
+    });
+    const p = {
+      ...project(h.id),
+      properties: {
+        ...project(h.id).properties,
+        privateEndpointConnections: [connection(workspaceId("proj"), "Approved", "pe-proj")],
+      },
+    };
+    const pe = privateEndpoint("pe-approved", "net");
+    const found = drafts([h, p, pe, virtualNetwork("net")], "PEDNS001").map((d) => d.resourceId);
+    expect(found).toEqual([pe.id]);
+  });
+
+  it("a zone search that could not cover a subscription still fires, and says so", () => {
+    const scope = `/subscriptions/${SUB2}/providers/Microsoft.Network/privateDnsZones`;
+    const [draft] = drafts(dnsCase([]).resources, "PEDNS001", [failure(scope, "resourceType")]);
+    expect(draft?.evidence.unsearchedZones).toBe(scope);
+    expect(draft?.message).toMatch(/could not be read \(AUDIT001\)/);
+  });
+
+  it("custom DNS: the servers, and whether each required zone exists and is linked", () => {
+    const c = dnsCase([dnsZone(ML_ZONES[0]!), zoneLink(zoneId(ML_ZONES[0]!), vnetId("net"))], {
+      dnsServers: ["10.0.0.4"],
+    });
+    const [draft] = drafts(c.resources, "PEDNS003");
+    expect(draft?.evidence.dnsServers).toEqual(["10.0.0.4"]);
+    expect(draft?.evidence.requiredZones).toEqual([
+      { name: ML_ZONES[0], exists: true, linkedToNetwork: true },
+      { name: ML_ZONES[1], exists: false, linkedToNetwork: false },
+    ]);
+    expect(drafts(c.resources, "PEDNS001")).toEqual([]);
+  });
+});
+
+describe("the catalog held to today's documentation (2026-12)", () => {
+  it("AMLNO007: another resource group is low only while the workspace uses legacy secure outbound", () => {
+    const st = storageAccount("st", "rg-elsewhere");
+    const ws = approvedWs({ storageAccount: st.id });
+    const ep = endpoint(ws, { publicNetworkAccess: "Disabled" });
+    const legacy = deployment(ep, { egressPublicNetworkAccess: "Disabled" });
+    const found = run({ snapshot: snapshot([st, ws, ep, legacy]) }).drafts.filter(
+      (d) => d.rule.id === "AMLNO007",
+    );
+    expect(found.map((d) => d.severity)).toEqual(["low"]);
+    const other = storageAccount("st", "rg", true, SUB2);
+    const elsewhere = run({
+      snapshot: snapshot([other, approvedWs({ storageAccount: other.id })], [], [SUB, SUB2]),
+    });
+    expect(elsewhere.drafts.filter((d) => d.rule.id === "AMLNO007").map((d) => d.severity)).toEqual([
+      "medium",
+    ]);
+  });
+
+  it("AMLNI007: a workspace that disabled public access but kept its IP rules leaves its endpoints admitting them", () => {
+    const stale = chain(
+      { ...selectedIps("16.17.18.0/24"), publicNetworkAccess: "Disabled" },
+      { publicNetworkAccess: "Enabled" },
+      {},
+    );
+    const result = run({ snapshot: snapshot([stale.ws, stale.ep, stale.dep]) });
+    const ni007 = result.drafts.filter((d) => d.rule.id === "AMLNI007");
+    expect(ni007.map((d) => d.resourceId)).toEqual([stale.ep.id]);
+    expect(ni007[0]?.evidence).toMatchObject({ ipRules: ["16.17.18.0/24"], staleWorkspaceRanges: true });
+    expect(ni007[0]?.remediation).toContain("az ml workspace network-rule remove");
+    expect(result.drafts.filter((d) => d.rule.id === "AMLNI001")).toEqual([]);
+  });
+
+  it("an endpoint whose deployments could not be listed is still judged by its own record", () => {
+    const pub = chain(PRIVATE_WS, { publicNetworkAccess: "Enabled" }, {});
+    const result = run({ snapshot: snapshot([pub.ws, pub.ep], [failure(pub.ep.id, "endpoint")]) });
+    expect(result.drafts.filter((d) => d.rule.id === "AMLNI001").map((d) => d.resourceId)).toEqual([
+      pub.ep.id,
+    ]);
+    expect(result.drafts.filter((d) => d.rule.id === "AUDIT001").map((d) => d.resourceId)).toEqual([
+      pub.ep.id,
+    ]);
   });
 });

@@ -3,7 +3,7 @@ import {
   isDisabled,
   isolationOf,
   networkSettingsUnknown,
-  publicFromSelectedIps,
+  admitsOnlyWorkspaceRanges,
   publicNetworkAccess,
   endpointViolation,
   judgeEndpoints,
@@ -33,7 +33,7 @@ export default defineRule({
         yield { ...unread, subject: endpoint.id };
         return;
       }
-      if (isolation.state === "known" && publicFromSelectedIps(isolation.owner)) return;
+      if (isolation.state === "known" && admitsOnlyWorkspaceRanges(isolation.owner)) return;
       yield endpointViolation(endpoint, isolation, {
         evidence: {
           effective: pna,

@@ -1,10 +1,11 @@
-import { endpointUpdateCommand, networkRuleCommands, phrase } from "../describe.js";
+import { endpointUpdateCommand, networkRuleCommands, phrase, staleRangeCommands } from "../describe.js";
 import {
   isDisabled,
   isolationOf,
   networkAcls,
   networkSettingsUnknown,
   publicFromSelectedIps,
+  staleSelectedIps,
   publicNetworkAccess,
   endpointViolation,
   judgeEndpoints,
@@ -30,16 +31,23 @@ export default defineRule({
         if (kubernetes !== false || isDisabled(publicNetworkAccess(endpoint))) return; // AMLNI001 reports the unknown
         const isolation = isolationOf(view, workspace, endpoint.id);
         if (isolation.state === "unknown" || networkSettingsUnknown(view, isolation)) return; // idem
-        if (!publicFromSelectedIps(isolation.owner)) return;
+        const stale = staleSelectedIps(isolation.owner);
+        if (!stale && !publicFromSelectedIps(isolation.owner)) return;
         const { ipRules } = networkAcls(isolation.owner);
+        const ranges = `${ipRules.length} public IP range${ipRules.length === 1 ? "" : "s"} of its workspace (${ipRules.join(", ") || "none listed"})`;
         yield endpointViolation(endpoint, isolation, {
           evidence: {
             workspacePublicNetworkAccess: isolation.owner.properties?.publicNetworkAccess ?? null,
             workspaceDefaultAction: "Deny",
             ipRules,
+            ...(stale ? { staleWorkspaceRanges: true } : {}),
           },
-          message: `${phrase(view, endpoint.id)} accepts scoring requests from ${ipRules.length} public IP range${ipRules.length === 1 ? "" : "s"} of its workspace (${ipRules.join(", ") || "none listed"}).`,
-          remediation: `${endpointUpdateCommand(view, endpoint.id, "public_network_access=disabled")}; or narrow the ranges: ${networkRuleCommands(view, isolation.owner.id)}`,
+          message: stale
+            ? `${phrase(view, endpoint.id)} accepts scoring requests from ${ranges}: the workspace's public access is disabled, but its endpoints go on admitting the selected IPs it kept.`
+            : `${phrase(view, endpoint.id)} accepts scoring requests from ${ranges}.`,
+          remediation: stale
+            ? `${endpointUpdateCommand(view, endpoint.id, "public_network_access=disabled")}; and remove the workspace's stale ranges: ${staleRangeCommands(view, isolation.owner.id, ipRules)}`
+            : `${endpointUpdateCommand(view, endpoint.id, "public_network_access=disabled")}; or narrow the ranges: ${networkRuleCommands(view, isolation.owner.id)}`,
         });
       },
       "skip",
