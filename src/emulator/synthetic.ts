@@ -14,7 +14,14 @@
  *   AIFNI003; a private one (public access disabled, an approved private endpoint) nothing, unless it is a
  *   Foundry resource with projects whose agents are not injected: AIFNO001. Half the private Foundry resources
  *   put their agents in the Microsoft managed network (approved-only, one active rule), which costs a GET each.
+ * - private endpoint DNS: the private DNS zones live in the first subscription (`rg-dns`), linked to each
+ *   subscription's network `vnet-spoke`, where every approved private endpoint sits. A workspace's private
+ *   endpoint has a zone group naming both ML zones; an account's has none (its records are kept in the linked
+ *   zones). In about one subscription in seven the API zone is not linked to its network: each workspace private
+ *   endpoint there PEDNS002; in about one in seven the AI Services zone is not: each Foundry resource's PEDNS001;
+ *   in one in twenty the network uses custom DNS servers: every private endpoint there PEDNS003, nothing else.
  */
+import { sameId, sameValue } from "../arm-ids.js";
 import type { ArmResource } from "../snapshot.js";
 import type { TenantFile } from "./tenant-file.js";
 
@@ -79,6 +86,17 @@ function guidFor(n: number): string {
 }
 
 /** The approved connection of `pe-{name}` (in `rg-net`) to the resource `id`; `group`: its group id, if any. */
+const ML_ZONES = ["privatelink.api.azureml.ms", "privatelink.notebooks.azure.net"];
+const AI_ZONES = [
+  "privatelink.cognitiveservices.azure.com",
+  "privatelink.openai.azure.com",
+  "privatelink.services.ai.azure.com",
+];
+const privateEndpointId = (sub: string, name: string) =>
+  `/subscriptions/${sub}/resourceGroups/rg-net/providers/Microsoft.Network/privateEndpoints/pe-${name}`;
+const vnetId = (sub: string) =>
+  `/subscriptions/${sub}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-spoke`;
+
 function approvedConnection(sub: string, id: string, name: string, group?: string) {
   return {
     id: `${id}/privateEndpointConnections/pe-${name}`,
@@ -93,16 +111,23 @@ function approvedConnection(sub: string, id: string, name: string, group?: strin
   };
 }
 
+interface SubscriptionDns {
+  custom: boolean;
+  unlinked: Set<string>;
+}
+
 export function syntheticTenant(options: SyntheticOptions): Synthetic {
   const next = random(options.seed);
   // The accounts draw from their own sequence, so that adding them leaves the ML resources as they were.
   const nextAccount = random(options.seed ^ 0x5f0d);
+  const nextDns = random(options.seed ^ 0x0d25);
   const expected: Record<string, number> = {};
   const count = (rule: string, n = 1) => {
     if (n > 0) expected[rule] = (expected[rule] ?? 0) + n;
   };
   const resources: ArmResource[] = [];
   let ml = 0;
+  let currentDns: SubscriptionDns = { custom: false, unlinked: new Set() };
   const subscriptions = Array.from({ length: options.subscriptions }, (_, i) => ({
     subscriptionId: guidFor(i + 1),
     displayName: `synthetic-${String(i + 1).padStart(4, "0")}`,
@@ -128,6 +153,7 @@ export function syntheticTenant(options: SyntheticOptions): Synthetic {
     };
     resources.push(resource);
     ml += 1;
+    if (!exposed && !sameValue(extra.kind, "Project")) privateEndpoint(sub, name, resource, currentDns);
     return resource;
   };
 
@@ -193,6 +219,7 @@ export function syntheticTenant(options: SyntheticOptions): Synthetic {
     };
     resources.push(resource);
     ml += 1;
+    if (!exposed) privateEndpoint(sub, name, resource, currentDns);
     if (exposed) {
       count("AIFNI001");
       count("AIFNI003");
@@ -234,7 +261,70 @@ export function syntheticTenant(options: SyntheticOptions): Synthetic {
     } else if (!exposed && options.projectsPerAccount > 0) count("AIFNO001");
   };
 
+  const dnsSub = subscriptions[0]?.subscriptionId ?? guidFor(1);
+  const zoneId = (name: string) =>
+    `/subscriptions/${dnsSub}/resourceGroups/rg-dns/providers/Microsoft.Network/privateDnsZones/${name}`;
+  for (const name of [...ML_ZONES, ...AI_ZONES])
+    resources.push({ id: zoneId(name), name, type: "Microsoft.Network/privateDnsZones", location: "global" });
+  /** The private endpoint of an approved connection, and the DNS finding it must draw. */
+  const privateEndpoint = (sub: string, name: string, target: ArmResource, dns: SubscriptionDns) => {
+    const id = privateEndpointId(sub, name);
+    const group = sameId(target.type, `${ML}/workspaces`) ? "amlworkspace" : "account";
+    resources.push({
+      id,
+      name: `pe-${name}`,
+      type: "Microsoft.Network/privateEndpoints",
+      location: "westeurope",
+      properties: {
+        subnet: { id: `${vnetId(sub)}/subnets/snet-pe` },
+        privateLinkServiceConnections: [
+          { name: `pe-${name}`, properties: { privateLinkServiceId: target.id, groupIds: [group] } },
+        ],
+      },
+    });
+    if (group === "amlworkspace")
+      resources.push({
+        id: `${id}/privateDnsZoneGroups/default`,
+        name: "default",
+        type: "Microsoft.Network/privateEndpoints/privateDnsZoneGroups",
+        properties: {
+          privateDnsZoneConfigs: ML_ZONES.map((z) => ({
+            name: z.replace(/\./g, "-"),
+            properties: { privateDnsZoneId: zoneId(z) },
+          })),
+        },
+      });
+    if (dns.custom) count("PEDNS003");
+    else if (group === "amlworkspace" && dns.unlinked.has(ML_ZONES[0] as string)) count("PEDNS002");
+    else if (sameValue(target.kind, "AIServices") && dns.unlinked.has(AI_ZONES[2] as string))
+      count("PEDNS001");
+  };
+
   for (const { subscriptionId: sub } of subscriptions) {
+    const dns: SubscriptionDns = { custom: nextDns() < 0.05, unlinked: new Set() };
+    if (nextDns() < 0.15) dns.unlinked.add(ML_ZONES[0] as string);
+    if (nextDns() < 0.15) dns.unlinked.add(AI_ZONES[2] as string);
+    resources.push({
+      id: vnetId(sub),
+      name: "vnet-spoke",
+      type: "Microsoft.Network/virtualNetworks",
+      location: "westeurope",
+      properties: {
+        addressSpace: { addressPrefixes: ["10.0.0.0/16"] },
+        dhcpOptions: { dnsServers: dns.custom ? ["10.0.0.4"] : [] },
+      },
+    });
+    for (const name of [...ML_ZONES, ...AI_ZONES]) {
+      if (dns.unlinked.has(name)) continue;
+      resources.push({
+        id: `${zoneId(name)}/virtualNetworkLinks/link-${sub}`,
+        name: `link-${sub}`,
+        type: "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
+        location: "global",
+        properties: { registrationEnabled: false, virtualNetwork: { id: vnetId(sub) } },
+      });
+    }
+    currentDns = dns;
     for (let w = 0; w < options.workspacesPerSubscription; w += 1) {
       const exposed = next() < options.misconfigured;
       const ws = workspace(sub, `ws${w}`, exposed);

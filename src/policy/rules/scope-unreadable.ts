@@ -93,13 +93,10 @@ export default defineRule({
       if (!needed.some((n) => n.ruleId === unknown.ruleId))
         needed.push({ ruleId: unknown.ruleId, reason: unknown.reason });
     }
-    // A subscription that could not be read at all refuses its zones too: one finding, on the subscription.
+    // A subscription that could not be read at all refuses its zones too: its finding says it all.
     for (const [key, unread] of byScope) {
       const subscription = /^(\/subscriptions\/[^/]+)\/providers\//i.exec(unread.scope)?.[1]?.toLowerCase();
-      const whole = subscription ? byScope.get(subscription) : undefined;
-      if (!whole || unread.neededBy.length > 0) continue;
-      whole.failures.push(...unread.failures);
-      byScope.delete(key);
+      if (subscription && byScope.has(subscription) && unread.neededBy.length === 0) byScope.delete(key);
     }
     for (const unread of byScope.values()) yield unreadableScope(view, unread);
   },
