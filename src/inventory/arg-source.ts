@@ -48,7 +48,7 @@ export const DEFAULT_BATCH_SIZE = 200;
  * (`x-ms-user-quota-resets-after`, hh:mm:ss); queries in flight count against what is left, so parallel
  * batches do not all spend the last one.
  */
-class QuotaGate {
+export class QuotaGate {
   private remaining = Number.POSITIVE_INFINITY;
   private resetsAt = 0;
   private inFlight = 0;
@@ -302,6 +302,9 @@ export async function readWithArg(
   previous: readonly string[] = [],
 ): Promise<void> {
   const gate = new QuotaGate();
+  // The private endpoint DNS index is the run's first query (its rows are needed at the first settle), in the
+  // same quota as the ML queries.
+  collector.dns.start(gate);
   const earlier = previousBySubscription(previous);
   // Resource Graph's rows are trusted only where the identity is shown to read every ML resource. The proofs
   // are served in subscription order, so the first batches query while later subscriptions are still proven.

@@ -38,6 +38,8 @@ async function list(
 }
 
 export async function readWithArm(collector: Collector, subscriptions: SubscriptionInfo[]): Promise<void> {
+  // The zone lists go first in each subscription's queue: every settle that needs them waits on them.
+  collector.dns.start();
   await Promise.all(
     subscriptions.map(async ({ subscriptionId }) => {
       await readSubscriptionWhole(collector, subscriptionId);

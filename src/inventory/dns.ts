@@ -4,12 +4,14 @@
  * `@azure/arm-network` client's pipeline; then the private DNS zones of the names it needs, with their virtual
  * network links. Every read is shared: one per private endpoint, network and zone, whatever uses it.
  *
- * Zones are read where they are known to be needed, and no further: the zones a private endpoint's zone groups
- * name are read by id (a GET and a list of links, where the source has not read them already); only when a name
- * it needs is not resolved through them are the zones of every audited subscription looked for (the zone
- * index) — one Resource Graph query per 200 subscriptions for the `arg` source, a list per subscription and one
- * per zone of a needed name for `arm`.
+ * The index is read as the run starts, beside the ML resources, so it is there when the first subscription
+ * settles: for the `arg` source one Resource Graph query per 200 audited subscriptions returns their private
+ * endpoints, virtual networks, and the zones of the needed names with their links (so only zone groups, which
+ * Resource Graph does not index, cost a request per private endpoint); for `arm`, a list of each subscription's
+ * zones and of the links of each zone of a needed name. What the index lacks (a private endpoint, network or
+ * zone in a subscription outside the audit, or one Resource Graph has not indexed yet) is read by id.
  */
+import type { FullOperationResponse } from "@azure/core-client";
 import { TYPES, lastName, sameId, sameValue, subscriptionOf } from "../arm-ids.js";
 import {
   DNS_ZONE_NAMES,
@@ -27,6 +29,7 @@ import {
   zonesScopeOf,
 } from "../private-dns.js";
 import type { ArmResource, ScopeFailure } from "../snapshot.js";
+import type { QuotaGate } from "./arg-source.js";
 import type { Collector } from "./collector.js";
 import { responseFailure } from "./failures.js";
 import { normalizeResource } from "./normalize.js";
@@ -35,8 +38,14 @@ type Fetched = { status: number; body?: unknown } | { error: unknown };
 
 /** Subscriptions per Resource Graph query (it allows under 300). */
 const ARG_BATCH = 200;
+const INDEX_TYPES = [
+  TYPES.privateDnsZone,
+  TYPES.virtualNetworkLink,
+  TYPES.privateEndpoint,
+  TYPES.virtualNetwork,
+];
 const ZONE_INDEX_QUERY =
-  `resources | where type in~ ('${TYPES.privateDnsZone.toLowerCase()}', '${TYPES.virtualNetworkLink.toLowerCase()}')` +
+  `resources | where type in~ (${INDEX_TYPES.map((t) => `'${t.toLowerCase()}'`).join(", ")})` +
   " | project id, name, type, location, tags, properties, subscriptionId | order by id asc";
 
 const isNeededZoneName = (name: string) => DNS_ZONE_NAMES.some((n) => sameValue(name, n));
@@ -50,6 +59,14 @@ export class DnsReader {
   readonly requests = { privateEndpoints: 0, zoneGroups: 0, virtualNetworks: 0, zones: 0, index: 0 };
 
   constructor(private readonly collector: Collector) {}
+
+  private gate?: QuotaGate;
+
+  /** Reads the index now (the run's start), in Resource Graph's quota `gate` for the `arg` source. */
+  start(gate?: QuotaGate): void {
+    if (gate) this.gate = gate;
+    void this.readZoneIndex();
+  }
 
   /** The source the zone index is read with, and the subscriptions it covers (those the audit reads). */
   configure(source: "arg" | "arm", subscriptions: readonly string[]): void {
@@ -144,13 +161,18 @@ export class DnsReader {
   }
 
   private async readEndpoint(privateEndpointId: string, required: readonly string[]): Promise<void> {
-    const endpoint = await this.once(privateEndpointId, () =>
-      this.get(
-        privateEndpointId,
-        NETWORK_API_VERSION,
-        "read the private endpoint of an approved connection",
-        "privateEndpoints",
-      ),
+    if (this.zoneIndex) await this.zoneIndex;
+    const known = (id: string) => this.collector.context.get(id.toLowerCase());
+    const endpoint = await this.once(
+      privateEndpointId,
+      async () =>
+        known(privateEndpointId) ??
+        this.get(
+          privateEndpointId,
+          NETWORK_API_VERSION,
+          "read the private endpoint of an approved connection",
+          "privateEndpoints",
+        ),
     );
     if (!endpoint || endpoint === "absent") {
       // A private endpoint ARM no longer has, behind a connection still approved: nothing to resolve through.
@@ -184,13 +206,16 @@ export class DnsReader {
         });
       }),
       networkId
-        ? this.once(networkId, () =>
-            this.get(
-              networkId,
-              NETWORK_API_VERSION,
-              "read the virtual network of a private endpoint",
-              "virtualNetworks",
-            ),
+        ? this.once(
+            networkId,
+            async () =>
+              known(networkId) ??
+              this.get(
+                networkId,
+                NETWORK_API_VERSION,
+                "read the virtual network of a private endpoint",
+                "virtualNetworks",
+              ),
           )
         : undefined,
     ]);
@@ -217,7 +242,7 @@ export class DnsReader {
 
   /** A zone a zone group names, with its links: from the index where the `arg` source has one, else by id. */
   private async readZone(zoneId: string): Promise<void> {
-    if (this.indexes(zoneId) && (this.source === "arg" || this.zoneIndex)) await this.readZoneIndex();
+    if (this.indexes(zoneId) && this.zoneIndex) await this.zoneIndex;
     // Known from the index (or read already), its links with it; else by id — Resource Graph may lag a new zone.
     if (this.collector.has(zoneId)) {
       await this.once(linksPathOf(zoneId), () => this.readLinks(zoneId));
@@ -297,11 +322,19 @@ export class DnsReader {
       let skipToken: string | undefined;
       do {
         this.requests.index += 1;
-        const page = await this.collector.clients.resourceGraph().resources({
-          subscriptions: batch,
-          query: ZONE_INDEX_QUERY,
-          options: { resultFormat: "objectArray", ...(skipToken ? { skipToken } : {}) },
-        });
+        await this.gate?.wait();
+        let answered: FullOperationResponse | undefined;
+        const page = await this.collector.clients
+          .resourceGraph()
+          .resources(
+            {
+              subscriptions: batch,
+              query: ZONE_INDEX_QUERY,
+              options: { resultFormat: "objectArray", ...(skipToken ? { skipToken } : {}) },
+            },
+            { onResponse: (response) => (answered = response) },
+          )
+          .finally(() => this.gate?.done(answered));
         rows.push(...(page.data as typeof rows));
         skipToken = page.skipToken;
       } while (skipToken);
@@ -322,9 +355,11 @@ export class DnsReader {
     }
     for (const row of rows) {
       if (typeof row.id !== "string" || typeof row.type !== "string") continue;
-      // A zone of a needed name, or a link of one (the zone's name is the link id's eighth segment).
+      // Private endpoints and networks as they are; a zone of a needed name, or a link of one (the zone's name is
+      // the link id's eighth segment).
+      const dnsRow = sameId(row.type, TYPES.privateDnsZone) || sameId(row.type, TYPES.virtualNetworkLink);
       const zoneName = sameId(row.type, TYPES.privateDnsZone) ? row.name : row.id.split("/")[8];
-      if (typeof zoneName !== "string" || !isNeededZoneName(zoneName)) continue;
+      if (dnsRow && (typeof zoneName !== "string" || !isNeededZoneName(zoneName))) continue;
       const added = this.collector.add(row);
       if (added && sameId(added.type, TYPES.privateDnsZone)) {
         this.linksRead.add(added.id.toLowerCase());

@@ -18,7 +18,6 @@ import {
   zoneGroupsPathOf,
 } from "../private-dns.js";
 import type { ArmResource, SnapshotView } from "../snapshot.js";
-import { phrase } from "./describe.js";
 import { publicNetworkAccess, isDisabled } from "./terms.js";
 import type { Severity, Unknown } from "./types.js";
 
@@ -77,12 +76,20 @@ const unknownOf = (scope: string, subject: string, reason: string): EndpointDnsR
   unknown: { kind: "unknown", scope, subject, reason },
 });
 
-/** The failure that left a subscription's zones unsearched, if any: then a name not found may exist there. */
-function zoneSearchFailure(view: SnapshotView): string | undefined {
-  return view.snapshot.failures.find(
-    (f) =>
-      f.scopeType === "resourceType" && /\/providers\/Microsoft\.Network\/privateDnsZones$/i.test(f.scope),
-  )?.scope;
+/**
+ * The subscriptions whose zones were not all searched: a zone list or query that failed, or a subscription that
+ * could not be read at all (sorted, so both sources name them alike). A name not found may exist there.
+ */
+function unsearchedSubscriptions(view: SnapshotView): string[] {
+  const ids = new Set<string>();
+  for (const f of view.snapshot.failures) {
+    const zones =
+      f.scopeType === "resourceType" && /\/providers\/Microsoft\.Network\/privateDnsZones$/i.test(f.scope);
+    const whole = f.scopeType === "subscription" && /^\/subscriptions\/[^/]+$/i.test(f.scope);
+    const id = zones || whole ? /^\/subscriptions\/([^/]+)/i.exec(f.scope)?.[1] : undefined;
+    if (id) ids.add(id.toLowerCase());
+  }
+  return [...ids].sort();
 }
 
 /** The DNS of one approved private endpoint of a judged resource, as read. */
@@ -143,11 +150,11 @@ export function endpointDns(
       );
     const linkedZones = [...own, ...others].filter(linked).map((z) => z.id);
     if (linkedZones.length === 0 && !searchUnknown) {
-      const scope = zoneSearchFailure(view);
-      if (scope)
+      const unsearched = unsearchedSubscriptions(view);
+      if (unsearched.length > 0)
         searchUnknown = {
           kind: "unknown",
-          scope,
+          scope: unsearched.map((s) => `/subscriptions/${s}`).join(", "),
           subject: privateEndpoint.id,
           reason: `a private DNS zone \`${name}\` linked to its network may be among the zones that could not be read`,
         };
@@ -250,11 +257,13 @@ export function dnsEvidence(dns: EndpointDns): Record<string, unknown> {
 
 /** Evidence of a zone search that could not cover every audited subscription. */
 export function unsearched(dns: EndpointDns): Record<string, unknown> {
-  return dns.searchUnknown ? { unsearchedZones: dns.searchUnknown.scope } : {};
+  return dns.searchUnknown ? { unsearchedSubscriptions: dns.searchUnknown.scope.split(", ") } : {};
 }
 
 export function unsearchedSentence(view: SnapshotView, dns: EndpointDns): string {
-  return dns.searchUnknown
-    ? ` ${phrase(view, dns.searchUnknown.scope)} could not be read (AUDIT001): a zone there is not known.`
-    : "";
+  if (!dns.searchUnknown) return "";
+  const names = dns.searchUnknown.scope
+    .split(", ")
+    .map((id) => `\`${view.subscription(subscriptionOf(id))?.displayName ?? subscriptionOf(id) ?? id}\``);
+  return ` The private DNS zones of subscription${names.length === 1 ? "" : "s"} ${names.join(", ")} could not be read (AUDIT001): a zone there is not known.`;
 }

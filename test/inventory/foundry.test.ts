@@ -127,6 +127,7 @@ describe.each(SOURCES)("the %s source", (source) => {
         scope: `/subscriptions/${SUB}`,
         actions: [
           "Microsoft.MachineLearningServices/*/read",
+          "Microsoft.Network/*/read",
           "Microsoft.Resources/*/read",
           "Microsoft.Authorization/*/read",
         ],

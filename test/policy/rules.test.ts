@@ -954,7 +954,7 @@ describe("private endpoint DNS", () => {
   it("a zone search that could not cover a subscription still fires, and says so", () => {
     const scope = `/subscriptions/${SUB2}/providers/Microsoft.Network/privateDnsZones`;
     const [draft] = drafts(dnsCase([]).resources, "PEDNS001", [failure(scope, "resourceType")]);
-    expect(draft?.evidence.unsearchedZones).toBe(scope);
+    expect(draft?.evidence.unsearchedSubscriptions).toEqual([`/subscriptions/${SUB2}`]);
     expect(draft?.message).toMatch(/could not be read \(AUDIT001\)/);
   });
 
