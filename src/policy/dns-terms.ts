@@ -19,7 +19,8 @@ import {
 } from "../private-dns.js";
 import type { ArmResource, SnapshotView } from "../snapshot.js";
 import { publicNetworkAccess, isDisabled } from "./terms.js";
-import type { Severity, Unknown } from "./types.js";
+import { phrase } from "./describe.js";
+import type { Severity, Unknown, Violation } from "./types.js";
 
 /** One required zone name, as P's network sees it. */
 export interface RequiredZone {
@@ -266,4 +267,25 @@ export function unsearchedSentence(view: SnapshotView, dns: EndpointDns): string
     .split(", ")
     .map((id) => `\`${view.subscription(subscriptionOf(id))?.displayName ?? subscriptionOf(id) ?? id}\``);
   return ` The private DNS zones of subscription${names.length === 1 ? "" : "s"} ${names.join(", ")} could not be read (AUDIT001): a zone there is not known.`;
+}
+
+/**
+ * A PEDNS001/002 finding on the private endpoint: what the two share — the severity by R's public access, the
+ * evidence, and a message that names P and R, says what P's network lacks (`lack`), what its clients meet, and
+ * which subscriptions' zones could not be searched.
+ */
+export function resolutionViolation(
+  view: SnapshotView,
+  dns: EndpointDns,
+  finding: { lack: string; evidence: Record<string, unknown>; remediation: string },
+): Violation {
+  return {
+    kind: "violation",
+    resourceId: dns.privateEndpoint.id,
+    resourceType: TYPES.privateEndpoint,
+    severity: dnsSeverity(dns.subject),
+    evidence: { ...dnsEvidence(dns), ...unsearched(dns), ...finding.evidence },
+    message: `${phrase(view, dns.privateEndpoint.id)}, the private endpoint of ${phrase(view, dns.subject.id)}, ${finding.lack} \`${lastName(dns.virtualNetworkId)}\`: clients there resolve the public address, and ${consequence(dns.subject)}.${unsearchedSentence(view, dns)}`,
+    remediation: finding.remediation,
+  };
 }

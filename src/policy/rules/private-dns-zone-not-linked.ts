@@ -1,15 +1,4 @@
-import { TYPES, lastName } from "../../arm-ids.js";
-import { phrase } from "../describe.js";
-import {
-  consequence,
-  dnsEvidence,
-  dnsSeverity,
-  unsearched,
-  unsearchedSentence,
-  judgedEndpoints,
-  linkCommand,
-  zoneCreateCommand,
-} from "../dns-terms.js";
+import { judgedEndpoints, linkCommand, resolutionViolation, zoneCreateCommand } from "../dns-terms.js";
 import { defineRule } from "../types.js";
 
 export default defineRule({
@@ -39,20 +28,14 @@ export default defineRule({
       const names = unlinked
         .map((z) => `\`${z.name}\`${z.ownZoneExists ? "" : " (which no longer exists)"}`)
         .join(", ");
-      yield {
-        kind: "violation",
-        resourceId: dns.privateEndpoint.id,
-        resourceType: TYPES.privateEndpoint,
-        severity: dnsSeverity(dns.subject),
+      yield resolutionViolation(view, dns, {
+        lack: `writes its records to private DNS zone ${names}, not linked to its virtual network`,
         evidence: {
-          ...dnsEvidence(dns),
-          ...unsearched(dns),
           unlinkedZones: unlinked.flatMap((z) => z.ownZones),
           missingZoneResources: unlinked.filter((z) => !z.ownZoneExists).map((z) => z.name),
         },
-        message: `${phrase(view, dns.privateEndpoint.id)}, the private endpoint of ${phrase(view, dns.subject.id)}, writes its records to private DNS zone ${names}, not linked to its virtual network \`${lastName(dns.virtualNetworkId)}\`: clients there resolve the public address, and ${consequence(dns.subject)}.${unsearchedSentence(view, dns)}`,
         remediation: commands.join("; "),
-      };
+      });
     }
   },
 });

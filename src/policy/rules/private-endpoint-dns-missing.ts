@@ -1,14 +1,8 @@
-import { TYPES } from "../../arm-ids.js";
-import { phrase } from "../describe.js";
 import {
-  consequence,
-  dnsEvidence,
-  dnsSeverity,
-  unsearched,
-  unsearchedSentence,
   judgedEndpoints,
   linkCommand,
   plannedZoneId,
+  resolutionViolation,
   zoneCreateCommand,
   zoneGroupCommands,
 } from "../dns-terms.js";
@@ -51,20 +45,14 @@ export default defineRule({
       });
       commands.push(...zoneGroupCommands(dns, zoneIds));
       const names = missing.map((z) => `\`${z.name}\``).join(", ");
-      yield {
-        kind: "violation",
-        resourceId: dns.privateEndpoint.id,
-        resourceType: TYPES.privateEndpoint,
-        severity: dnsSeverity(dns.subject),
+      yield resolutionViolation(view, dns, {
+        lack: `has no private DNS zone ${names} in its zone groups or linked to its virtual network`,
         evidence: {
-          ...dnsEvidence(dns),
-          ...unsearched(dns),
           missingZones: missing.map((z) => z.name),
           existingUnlinkedZones: missing.flatMap((z) => z.existingZones),
         },
-        message: `${phrase(view, dns.privateEndpoint.id)}, the private endpoint of ${phrase(view, dns.subject.id)}, has no private DNS zone ${names} in its zone groups or linked to its virtual network \`${dns.virtualNetworkId.split("/").at(-1) ?? ""}\`: clients there resolve the public address, and ${consequence(dns.subject)}.${unsearchedSentence(view, dns)}`,
         remediation: commands.join("; "),
-      };
+      });
     }
   },
 });
