@@ -91,6 +91,15 @@ export function subscriptionOf(id: string): string | undefined {
   return parseResourceId(id)?.subscriptionId;
 }
 
+/**
+ * The subscription of any ARM path, a collection's (`.../privateEndpoints/pe/privateDnsZoneGroups`,
+ * `/subscriptions/{s}/providers/Microsoft.Network/privateDnsZones`) as well as a resource's: what a request is
+ * throttled by.
+ */
+export function subscriptionOfPath(path: string): string | undefined {
+  return /^\/subscriptions\/([^/?]+)/i.exec(path)?.[1];
+}
+
 export function lastName(id: string): string {
   return id.split("/").filter(Boolean).at(-1) ?? id;
 }

@@ -43,7 +43,7 @@ export const RESOURCE_TYPES: readonly ResourceTypeRegistration[] = [
   { type: TYPES.onlineDeployment, list: "list deployments" },
   { type: TYPES.storageAccount, get: "get storageAccount" },
   { type: TYPES.containerRegistry, get: "get registry" },
-  { type: TYPES.privateEndpoint, get: "get privateEndpoint" },
+  { type: TYPES.privateEndpoint, get: "get privateEndpoint", list: "list privateEndpoints" },
   // Resource Graph indexes private endpoints, networks, zones and their links, not zone groups.
   { type: TYPES.privateDnsZoneGroup, list: "list privateDnsZoneGroups", indexed: false },
   { type: TYPES.virtualNetwork, get: "get virtualNetwork" },

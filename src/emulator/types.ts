@@ -20,6 +20,7 @@ export type RequestKind =
   | "get storageAccount"
   | "get registry"
   | "get privateEndpoint"
+  | "list privateEndpoints"
   | "get other"
   | "get permissions"
   | "list denyAssignments"

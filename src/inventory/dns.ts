@@ -5,14 +5,16 @@
  * network links. Every read is shared: one per private endpoint, network and zone, whatever uses it.
  *
  * The index is read as the run starts, beside the ML resources, so it is there when the first subscription
- * settles: for the `arg` source one Resource Graph query per 200 audited subscriptions returns their private
- * endpoints, virtual networks, and the zones of the needed names with their links (so only zone groups, which
- * Resource Graph does not index, cost a request per private endpoint); for `arm`, a list of each subscription's
- * zones and of the links of each zone of a needed name. What the index lacks (a private endpoint, network or
- * zone in a subscription outside the audit, or one Resource Graph has not indexed yet) is read by id.
+ * settles: for the `arg` source one Resource Graph query per 200 audited subscriptions returns the zones of the
+ * needed names with their links; for `arm`, a list of each subscription's zones and of the links of each zone of
+ * a needed name. What the index lacks (a zone in a subscription outside the audit, or one Resource Graph has not
+ * indexed yet) is read by id. Private endpoints and networks are read from ARM even for `arg`: their rows would
+ * fill a Resource Graph page per 1,000 endpoints, and at tenant scale the ML queries already spend the quota's
+ * window (15 queries per 5 s) — one query more there costs a 5 s wait, a thousand GETs spread over their
+ * subscriptions' buckets cost a few round trips.
  */
 import type { FullOperationResponse } from "@azure/core-client";
-import { TYPES, lastName, sameId, sameValue, subscriptionOf } from "../arm-ids.js";
+import { TYPES, lastName, sameId, sameValue, subscriptionOf, subscriptionOfPath } from "../arm-ids.js";
 import {
   DNS_ZONE_NAMES,
   NETWORK_API_VERSION,
@@ -38,15 +40,13 @@ type Fetched = { status: number; body?: unknown } | { error: unknown };
 
 /** Subscriptions per Resource Graph query (it allows under 300). */
 const ARG_BATCH = 200;
-const INDEX_TYPES = [
-  TYPES.privateDnsZone,
-  TYPES.virtualNetworkLink,
-  TYPES.privateEndpoint,
-  TYPES.virtualNetwork,
-];
+const INDEX_TYPES = [TYPES.privateDnsZone, TYPES.virtualNetworkLink];
 const ZONE_INDEX_QUERY =
   `resources | where type in~ (${INDEX_TYPES.map((t) => `'${t.toLowerCase()}'`).join(", ")})` +
   " | project id, name, type, location, tags, properties, subscriptionId | order by id asc";
+
+/** `/subscriptions/{s}/resourceGroups/{rg}` of a resource id, lower case. */
+const groupOf = (id: string) => id.split("/").slice(0, 5).join("/").toLowerCase();
 
 const isNeededZoneName = (name: string) => DNS_ZONE_NAMES.some((n) => sameValue(name, n));
 
@@ -116,7 +116,7 @@ export class DnsReader {
     operation: string,
     count: keyof DnsReader["requests"],
   ): Promise<ArmResource | "absent" | undefined> {
-    const subscriptionId = subscriptionOf(id) ?? "";
+    const subscriptionId = subscriptionOfPath(id) ?? "";
     this.requests[count] += 1;
     const fetched = await this.fetch(this.urlOf(id, apiVersion), subscriptionId);
     if ("status" in fetched && fetched.status === 200) return this.collector.add(fetched.body);
@@ -129,17 +129,18 @@ export class DnsReader {
   private async list(
     path: string,
     apiVersion: string,
-    failure: { scope: string; scopeType: ScopeFailure["scopeType"]; operation: string },
+    failure: { scope: string; scopeType: ScopeFailure["scopeType"]; operation: string } | undefined,
     count: keyof DnsReader["requests"],
   ): Promise<unknown[] | undefined> {
-    const subscriptionId = subscriptionOf(path) ?? "";
+    // A collection path is no resource id: `subscriptionOf` would put every list in one bucket, 4 at a time.
+    const subscriptionId = subscriptionOfPath(path) ?? "";
     const items: unknown[] = [];
     let url: string | undefined = this.urlOf(path, apiVersion);
     while (url) {
       this.requests[count] += 1;
       const fetched = await this.fetch(url, subscriptionId);
       if (!("status" in fetched) || fetched.status !== 200) {
-        this.failure(fetched, failure.scope, failure.scopeType, failure.operation);
+        if (failure) this.failure(fetched, failure.scope, failure.scopeType, failure.operation);
         return undefined;
       }
       const body = (fetched.body ?? {}) as { value?: unknown[]; nextLink?: string };
@@ -151,18 +152,54 @@ export class DnsReader {
 
   /** The DNS of the approved private endpoints of these resources (one subscription's, or the last unit's). */
   async readFor(resources: readonly ArmResource[]): Promise<void> {
-    const work: Promise<void>[] = [];
+    const needed: { id: string; required: readonly string[] }[] = [];
     for (const resource of resources) {
       if (!judgesDns(resource)) continue;
       const required = requiredZoneNames(resource);
-      for (const id of approvedPrivateEndpointIds(resource)) work.push(this.readEndpoint(id, required));
+      for (const id of approvedPrivateEndpointIds(resource)) needed.push({ id, required });
     }
-    await Promise.all(work);
+    const listed = this.listEndpointGroups(needed.map((n) => n.id));
+    await Promise.all(needed.map((n) => this.readEndpoint(n.id, n.required, listed.get(groupOf(n.id)))));
   }
 
-  private async readEndpoint(privateEndpointId: string, required: readonly string[]): Promise<void> {
+  /**
+   * Where two or more private endpoints to read share a resource group, one list of the group's private
+   * endpoints instead of a GET each (private endpoints are usually kept together, in the network's group).
+   * What it returns joins the context; a list refused or failed leaves each endpoint to its GET.
+   */
+  private listEndpointGroups(ids: readonly string[]): Map<string, Promise<void>> {
+    const unknown = new Map<string, string>();
+    for (const id of ids)
+      if (!this.collector.context.has(id.toLowerCase()) && !this.reads.has(id.toLowerCase()))
+        unknown.set(id.toLowerCase(), id);
+    const byGroup = new Map<string, number>();
+    for (const id of unknown.keys()) byGroup.set(groupOf(id), (byGroup.get(groupOf(id)) ?? 0) + 1);
+    const lists = new Map<string, Promise<void>>();
+    for (const [group, count] of byGroup) {
+      const path = `${group}/providers/${TYPES.privateEndpoint}`;
+      if (count < 2 && !this.reads.has(path.toLowerCase())) continue;
+      lists.set(
+        group,
+        this.once(path, async () => {
+          // A refused list is no finding: the GET of each private endpoint then says what can be read.
+          const items = await this.list(path, NETWORK_API_VERSION, undefined, "privateEndpoints");
+          for (const item of items ?? []) this.collector.add(item);
+        }),
+      );
+    }
+    return lists;
+  }
+
+  private async readEndpoint(
+    privateEndpointId: string,
+    required: readonly string[],
+    groupListed?: Promise<void>,
+  ): Promise<void> {
     if (this.zoneIndex) await this.zoneIndex;
     const known = (id: string) => this.collector.context.get(id.toLowerCase());
+    await groupListed;
+    // One the list lacks is asked by id: gone (404) and refused (403, a list leaves out what it may not show)
+    // are different findings.
     const endpoint = await this.once(
       privateEndpointId,
       async () =>
@@ -355,11 +392,9 @@ export class DnsReader {
     }
     for (const row of rows) {
       if (typeof row.id !== "string" || typeof row.type !== "string") continue;
-      // Private endpoints and networks as they are; a zone of a needed name, or a link of one (the zone's name is
-      // the link id's eighth segment).
-      const dnsRow = sameId(row.type, TYPES.privateDnsZone) || sameId(row.type, TYPES.virtualNetworkLink);
+      // A zone of a needed name, or a link of one (the zone's name is the link id's eighth segment).
       const zoneName = sameId(row.type, TYPES.privateDnsZone) ? row.name : row.id.split("/")[8];
-      if (dnsRow && (typeof zoneName !== "string" || !isNeededZoneName(zoneName))) continue;
+      if (typeof zoneName !== "string" || !isNeededZoneName(zoneName)) continue;
       const added = this.collector.add(row);
       if (added && sameId(added.type, TYPES.privateDnsZone)) {
         this.linksRead.add(added.id.toLowerCase());

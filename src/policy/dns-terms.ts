@@ -93,6 +93,29 @@ function unsearchedSubscriptions(view: SnapshotView): string[] {
   return [...ids].sort();
 }
 
+const linkedNetworksByView = new WeakMap<SnapshotView, Map<string, Set<string>>>();
+
+/**
+ * The networks a zone is linked to (lower case), once per view: a hub's zone carries a link per spoke, and
+ * every private endpoint of every rule asks about it.
+ */
+function linkedNetworks(view: SnapshotView, zoneId: string): Set<string> {
+  let byZone = linkedNetworksByView.get(view);
+  if (!byZone) linkedNetworksByView.set(view, (byZone = new Map<string, Set<string>>()));
+  const key = zoneId.toLowerCase();
+  let networks = byZone.get(key);
+  if (!networks) {
+    networks = new Set(
+      view.childrenOf(zoneId, TYPES.virtualNetworkLink).flatMap((link) => {
+        const network = linkedNetworkOf(link);
+        return network ? [network.toLowerCase()] : [];
+      }),
+    );
+    byZone.set(key, networks);
+  }
+  return networks;
+}
+
 /** The DNS of one approved private endpoint of a judged resource, as read. */
 export function endpointDns(
   view: SnapshotView,
@@ -115,10 +138,7 @@ export function endpointDns(
     );
   const zoneGroups = view.childrenOf(privateEndpoint.id, TYPES.privateDnsZoneGroup);
   const ownZoneIds = zoneGroupZoneIds(zoneGroups);
-  const linked = (zone: ArmResource) =>
-    view
-      .childrenOf(zone.id, TYPES.virtualNetworkLink)
-      .some((l) => sameId(linkedNetworkOf(l), virtualNetworkId));
+  const linked = (zone: ArmResource) => linkedNetworks(view, zone.id).has(virtualNetworkId.toLowerCase());
   const required: RequiredZone[] = [];
   let searchUnknown: Unknown | undefined;
   for (const name of requiredZoneNames(subject)) {

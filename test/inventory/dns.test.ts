@@ -62,22 +62,39 @@ describe.each(SOURCES)("private endpoint DNS (%s)", (source) => {
     console.log(`dns (${source}), 3 private endpoints, 1 network, 2 zones: ${JSON.stringify(stats.byKind)}`);
     // Zone groups are not in Resource Graph: a list per private endpoint, in both sources.
     expect(stats.byKind["list privateDnsZoneGroups"]).toBe(3);
+    // Private endpoints sharing a resource group: one list of the group, not a GET each; the network once.
+    expect(stats.byKind["list privateEndpoints"]).toBe(1);
+    expect(stats.byKind["get privateEndpoint"] ?? 0).toBe(0);
+    expect(stats.byKind["get virtualNetwork"]).toBe(1);
     if (source === "arm") {
-      expect(stats.byKind["get privateEndpoint"]).toBe(3);
-      expect(stats.byKind["get virtualNetwork"]).toBe(1);
       // The index: a list of each audited subscription's zones, and of each needed zone's links.
       expect(stats.byKind["list privateDnsZones"]).toBe(2);
       expect(stats.byKind["list virtualNetworkLinks"]).toBe(2);
     } else {
-      // One Resource Graph query returns the private endpoints, the network, the zones and their links.
-      for (const kind of [
-        "get privateEndpoint",
-        "get virtualNetwork",
-        "get privateDnsZone",
-        "list virtualNetworkLinks",
-      ] as const)
+      // One Resource Graph query returns the zones and their links.
+      for (const kind of ["get privateDnsZone", "list virtualNetworkLinks", "list privateDnsZones"] as const)
         expect(stats.byKind[kind] ?? 0).toBe(0);
     }
+  });
+
+  it("a private endpoint alone in its resource group is read by id", async () => {
+    const { stats } = await auditThroughEmulator(tenant(estate(1), [], [SUB, SUB2]), source);
+    expect(stats.byKind["get privateEndpoint"]).toBe(1);
+    expect(stats.byKind["list privateEndpoints"] ?? 0).toBe(0);
+  });
+
+  it("a private endpoint a group's list leaves out is asked by id: refused is unknown, not gone", async () => {
+    const resources = estate(2);
+    const refused = resources.find((r) => r.id.endsWith("/privateEndpoints/pe-ws1"))!;
+    const { result, stats } = await auditThroughEmulator(
+      tenant(resources, [{ path: refused.id, status: 403 }], [SUB, SUB2]),
+      source,
+    );
+    expect(stats.byKind["list privateEndpoints"]).toBe(1);
+    expect(result.summary.complete).toBe(false);
+    const audit = result.findings.filter((f) => f.ruleId === "AUDIT001");
+    expect(audit.map((f) => f.resourceId)).toContain(refused.id);
+    expect(rules(result.findings).filter((r) => r !== "AUDIT001")).toEqual([]);
   });
 
   it("finds zones linked to the network without zone groups, and reports the ones that are not", async () => {
