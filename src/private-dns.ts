@@ -87,6 +87,16 @@ export function linkedNetworkOf(link: ArmResource): string | undefined {
   return str(record(link.properties?.virtualNetwork)?.id);
 }
 
+/** The networks these virtual network links point at, lower case. */
+export function networksOfLinks(links: readonly ArmResource[]): ReadonlySet<string> {
+  return new Set(
+    links.flatMap((link) => {
+      const network = linkedNetworkOf(link);
+      return network ? [network.toLowerCase()] : [];
+    }),
+  );
+}
+
 /** Where a zone's links are listed (and the scope of that list's failure). */
 export const linksPathOf = (zoneId: string) => `${zoneId}/virtualNetworkLinks`;
 /** Where a private endpoint's zone groups are listed (and the scope of that list's failure). */

@@ -80,11 +80,14 @@ export interface Coverage {
 export class ResourceIndex extends Map<string, ArmResource> {
   private readonly childIds = new Map<string, Set<string>>();
   private readonly typeIds = new Map<string, Set<string>>();
+  /** What was derived from a resource's children, per parent: forgotten when one of them changes. */
+  private readonly derived = new Map<string, Map<string, unknown>>();
 
   override set(key: string, resource: ArmResource): this {
     if (this.has(key)) this.forget(key);
     super.set(key, resource);
     const parent = parentId(resource.id)?.toLowerCase();
+    if (parent) this.derived.delete(parent);
     if (parent) this.childIds.set(parent, (this.childIds.get(parent) ?? new Set()).add(key));
     const type = resource.type.toLowerCase();
     this.typeIds.set(type, (this.typeIds.get(type) ?? new Set()).add(key));
@@ -98,6 +101,7 @@ export class ResourceIndex extends Map<string, ArmResource> {
 
   private forget(key: string): void {
     const resource = super.get(key) as ArmResource;
+    this.derived.delete(parentId(resource.id)?.toLowerCase() ?? "");
     this.childIds.get(parentId(resource.id)?.toLowerCase() ?? "")?.delete(key);
     this.typeIds.get(resource.type.toLowerCase())?.delete(key);
   }
@@ -115,6 +119,19 @@ export class ResourceIndex extends Map<string, ArmResource> {
 
   ofType(type: string): ArmResource[] {
     return this.resolve(this.typeIds.get(type.toLowerCase()));
+  }
+
+  /**
+   * `derive(children of id of type)`, kept until a child of `id` changes: a hub's zone carries a link per spoke,
+   * and every private endpoint of every settled subscription asks what it is linked to.
+   */
+  deriveFromChildren<T>(id: string, type: string, derive: (children: ArmResource[]) => T): T {
+    const parent = id.toLowerCase();
+    let byType = this.derived.get(parent);
+    if (!byType) this.derived.set(parent, (byType = new Map<string, unknown>()));
+    const key = type.toLowerCase();
+    if (!byType.has(key)) byType.set(key, derive(this.childrenOf(id, type)));
+    return byType.get(key) as T;
   }
 }
 
@@ -189,6 +206,16 @@ export class SnapshotView {
     if (!(this.context instanceof ResourceIndex)) return own;
     const seen = new Set(own.map((r) => r.id.toLowerCase()));
     return [...own, ...this.context.childrenOf(id, type).filter((r) => !seen.has(r.id.toLowerCase()))];
+  }
+
+  /**
+   * `derive(childrenOf(id, type))`, computed once for the run where the children are all context (a zone's
+   * links), else once per call.
+   */
+  deriveFromChildren<T>(id: string, type: string, derive: (children: ArmResource[]) => T): T {
+    if (this.context instanceof ResourceIndex && this.childrenOfType(id, type).length === 0)
+      return this.context.deriveFromChildren(id, type, derive);
+    return derive(this.childrenOf(id, type));
   }
 
   /** Every resource of a type, in the snapshot and in the run's context (private DNS zones). */

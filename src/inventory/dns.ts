@@ -21,7 +21,7 @@ import {
   PRIVATE_DNS_API_VERSION,
   approvedPrivateEndpointIds,
   judgesDns,
-  linkedNetworkOf,
+  networksOfLinks,
   linksPathOf,
   requiredZoneNames,
   subnetOf,
@@ -268,8 +268,8 @@ export class DnsReader {
 
   private linkedTo(zoneId: string, networkId: string): boolean {
     return this.collector.context
-      .childrenOf(zoneId, TYPES.virtualNetworkLink)
-      .some((link) => sameId(linkedNetworkOf(link), networkId));
+      .deriveFromChildren(zoneId, TYPES.virtualNetworkLink, networksOfLinks)
+      .has(networkId.toLowerCase());
   }
 
   private indexes(zoneId: string): boolean {

@@ -1,9 +1,59 @@
-import { canonicalType, lastName } from "../arm-ids.js";
+import { TYPES, canonicalType, lastName, sameId } from "../arm-ids.js";
 import type { ArmResource } from "../snapshot.js";
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
+
+const pick = (value: unknown, keys: readonly string[]): Record<string, unknown> | undefined => {
+  if (!isRecord(value)) return undefined;
+  const kept: Record<string, unknown> = {};
+  for (const key of keys) if (key in value) kept[key] = value[key];
+  return kept;
+};
+const each = (value: unknown, keep: (item: unknown) => unknown) =>
+  Array.isArray(value) ? value.map(keep) : value;
+const connectionsKept = (value: unknown) =>
+  each(value, (c) => ({
+    ...pick(c, ["name"]),
+    properties: pick(isRecord(c) ? c.properties : undefined, ["privateLinkServiceId", "groupIds"]),
+  }));
+
+/**
+ * The properties the rules read of the network resources the DNS checks hold for the whole run: a hub network's
+ * body lists every subnet and IP configuration, a private endpoint's its interfaces, a zone group's its record
+ * sets — megabytes at tenant scale, none of it judged.
+ */
+const NETWORK_PROPERTIES: { type: string; keep: (p: Record<string, unknown>) => Record<string, unknown> }[] =
+  [
+    {
+      type: TYPES.privateEndpoint,
+      keep: (p) => ({
+        ...pick(p, ["subnet"]),
+        ...(p.subnet ? { subnet: pick(p.subnet, ["id"]) } : {}),
+        ...("privateLinkServiceConnections" in p
+          ? { privateLinkServiceConnections: connectionsKept(p.privateLinkServiceConnections) }
+          : {}),
+        ...("manualPrivateLinkServiceConnections" in p
+          ? { manualPrivateLinkServiceConnections: connectionsKept(p.manualPrivateLinkServiceConnections) }
+          : {}),
+      }),
+    },
+    {
+      type: TYPES.privateDnsZoneGroup,
+      keep: (p) => ({
+        privateDnsZoneConfigs: each(p.privateDnsZoneConfigs, (c) => ({
+          ...pick(c, ["name"]),
+          properties: pick(isRecord(c) ? c.properties : undefined, ["privateDnsZoneId"]),
+        })),
+      }),
+    },
+    { type: TYPES.virtualNetwork, keep: (p) => pick(p, ["dhcpOptions"]) ?? {} },
+    {
+      type: TYPES.virtualNetworkLink,
+      keep: (p) => pick(p, ["virtualNetwork", "registrationEnabled", "virtualNetworkLinkState"]) ?? {},
+    },
+  ];
 
 /**
  * ARM JSON (a list item, a GET body or a Resource Graph row) reduced to the fields the snapshot keeps,
@@ -21,6 +71,9 @@ export function normalizeResource(raw: unknown): ArmResource | undefined {
   if (isRecord(raw.tags) && Object.keys(raw.tags).length > 0)
     resource.tags = raw.tags as Record<string, string>;
   if (isRecord(raw.sku)) resource.sku = raw.sku;
-  if (isRecord(raw.properties)) resource.properties = raw.properties;
+  if (isRecord(raw.properties)) {
+    const network = NETWORK_PROPERTIES.find((n) => sameId(n.type, resource.type));
+    resource.properties = network ? network.keep(raw.properties) : raw.properties;
+  }
   return resource;
 }

@@ -9,7 +9,7 @@ import {
   approvedPrivateEndpointIds,
   dnsServersOf,
   judgesDns,
-  linkedNetworkOf,
+  networksOfLinks,
   linksPathOf,
   requiredZoneNames,
   subnetOf,
@@ -93,28 +93,9 @@ function unsearchedSubscriptions(view: SnapshotView): string[] {
   return [...ids].sort();
 }
 
-const linkedNetworksByView = new WeakMap<SnapshotView, Map<string, Set<string>>>();
-
-/**
- * The networks a zone is linked to (lower case), once per view: a hub's zone carries a link per spoke, and
- * every private endpoint of every rule asks about it.
- */
-function linkedNetworks(view: SnapshotView, zoneId: string): Set<string> {
-  let byZone = linkedNetworksByView.get(view);
-  if (!byZone) linkedNetworksByView.set(view, (byZone = new Map<string, Set<string>>()));
-  const key = zoneId.toLowerCase();
-  let networks = byZone.get(key);
-  if (!networks) {
-    networks = new Set(
-      view.childrenOf(zoneId, TYPES.virtualNetworkLink).flatMap((link) => {
-        const network = linkedNetworkOf(link);
-        return network ? [network.toLowerCase()] : [];
-      }),
-    );
-    byZone.set(key, networks);
-  }
-  return networks;
-}
+/** The networks a zone is linked to (lower case): derived once per run from the zone's links. */
+const linkedNetworks = (view: SnapshotView, zoneId: string) =>
+  view.deriveFromChildren(zoneId, TYPES.virtualNetworkLink, networksOfLinks);
 
 /** The DNS of one approved private endpoint of a judged resource, as read. */
 export function endpointDns(
