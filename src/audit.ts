@@ -95,7 +95,7 @@ export async function runAudit(request: AuditRequest): Promise<AuditResult> {
       }
       tally.add(view);
       mlResources += unit.resources.length;
-      request.onInventory?.(unit.resources);
+      request.onInventory?.(unit.released.length ? [...unit.resources, ...unit.released] : unit.resources);
     },
   );
   request.onInventory?.(run.contextResources);

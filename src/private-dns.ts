@@ -54,6 +54,16 @@ export function approvedPrivateEndpointIds(resource: ArmResource): string[] {
   });
 }
 
+/** The private endpoints behind all of the resource's connections, whatever their state. */
+export function connectedPrivateEndpointIds(resource: ArmResource): string[] {
+  const connections = resource.properties?.privateEndpointConnections;
+  if (!Array.isArray(connections)) return [];
+  return connections.flatMap((item: unknown) => {
+    const id = str(record(record(record(item)?.properties)?.privateEndpoint)?.id);
+    return id ? [id] : [];
+  });
+}
+
 /** `properties.subnet.id` of a private endpoint. */
 export function subnetOf(privateEndpoint: ArmResource): string | undefined {
   return str(record(privateEndpoint.properties?.subnet)?.id);

@@ -38,7 +38,7 @@ async function list(
 }
 
 export async function readWithArm(collector: Collector, subscriptions: SubscriptionInfo[]): Promise<void> {
-  // The zone lists go first in each subscription's queue: every settle that needs them waits on them.
+  // The zone index starts first, in the urgent lane: every settle that needs it waits on it.
   collector.dns.start();
   await Promise.all(
     subscriptions.map(async ({ subscriptionId }) => {

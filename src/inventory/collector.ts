@@ -43,6 +43,11 @@ export interface InventoryUnit {
   /** Undefined for the last unit: ML resources read by id outside the audited subscriptions (a hub). */
   subscriptionId?: string;
   resources: ArmResource[];
+  /**
+   * The private endpoints of these resources' connections and their DNS zone groups: context only this unit
+   * used (a private endpoint serves one connection), handed on with it for the archive and then forgotten.
+   */
+  released: ArmResource[];
 }
 
 /** The audited types: held per subscription until it settles (the rest is context, kept for the run). */
@@ -148,7 +153,17 @@ export class Collector {
     for (const r of resources)
       if (sameId(r.type, TYPES.workspace) && sameValue(r.kind, "Hub"))
         this.context.set(r.id.toLowerCase(), r);
-    this.onSettled({ subscriptionId, resources });
+    this.handOn({ subscriptionId, resources });
+  }
+
+  /**
+   * Judged with the context as it stands, then the unit's own private endpoints leave it: at tenant scale they
+   * and their zone groups were most of what the run held (networks, zones and links are shared, and stay).
+   */
+  private handOn(unit: Omit<InventoryUnit, "released">): void {
+    const released = this.dns.ownedBy(unit.resources);
+    this.onSettled({ ...unit, released });
+    this.dns.forget(released);
   }
 
   /** The last unit: ML resources read by id that belong to no audited subscription (a hub outside the audit). */
@@ -162,10 +177,10 @@ export class Collector {
       .sort(byId);
     if (resources.length === 0) return;
     await this.dns.readFor(resources);
-    this.onSettled({ resources });
+    this.handOn({ resources });
   }
 
-  /** What the archive keeps beside the units: storage accounts, registries, private endpoints. */
+  /** What the archive keeps beside the units: storage accounts, registries, networks, zones. */
   contextResources(): ArmResource[] {
     return [...this.context.values()].filter((r) => !isMlType(r.type)).sort(byId);
   }

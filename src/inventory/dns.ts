@@ -20,6 +20,7 @@ import {
   NETWORK_API_VERSION,
   PRIVATE_DNS_API_VERSION,
   approvedPrivateEndpointIds,
+  connectedPrivateEndpointIds,
   judgesDns,
   networksOfLinks,
   linksPathOf,
@@ -85,11 +86,13 @@ export class DnsReader {
   }
 
   /** A GET or a page of a list through the network client's pipeline, in the subscription's bucket. */
-  private async fetch(url: string, subscriptionId: string): Promise<Fetched> {
+  private async fetch(url: string, subscriptionId: string, urgent = false): Promise<Fetched> {
     try {
       const context = await this.collector.clients.network();
-      const response = await this.collector.limiter.run(subscriptionId, async () =>
-        context.pathUnchecked(url).get(),
+      const response = await this.collector.limiter.run(
+        subscriptionId,
+        async () => context.pathUnchecked(url).get(),
+        urgent,
       );
       return { status: Number(response.status), body: response.body };
     } catch (error) {
@@ -131,6 +134,7 @@ export class DnsReader {
     apiVersion: string,
     failure: { scope: string; scopeType: ScopeFailure["scopeType"]; operation: string } | undefined,
     count: keyof DnsReader["requests"],
+    urgent = false,
   ): Promise<unknown[] | undefined> {
     // A collection path is no resource id: `subscriptionOf` would put every list in one bucket, 4 at a time.
     const subscriptionId = subscriptionOfPath(path) ?? "";
@@ -138,7 +142,7 @@ export class DnsReader {
     let url: string | undefined = this.urlOf(path, apiVersion);
     while (url) {
       this.requests[count] += 1;
-      const fetched = await this.fetch(url, subscriptionId);
+      const fetched = await this.fetch(url, subscriptionId, urgent);
       if (!("status" in fetched) || fetched.status !== 200) {
         if (failure) this.failure(fetched, failure.scope, failure.scopeType, failure.operation);
         return undefined;
@@ -152,6 +156,9 @@ export class DnsReader {
 
   /** The DNS of the approved private endpoints of these resources (one subscription's, or the last unit's). */
   async readFor(resources: readonly ArmResource[]): Promise<void> {
+    for (const resource of resources)
+      for (const id of connectedPrivateEndpointIds(resource))
+        this.claims.set(id.toLowerCase(), (this.claims.get(id.toLowerCase()) ?? 0) + 1);
     const needed: { id: string; required: readonly string[] }[] = [];
     for (const resource of resources) {
       if (!judgesDns(resource)) continue;
@@ -266,6 +273,43 @@ export class DnsReader {
     if (required.some((name) => !resolvedByOwnZones(name))) await this.readZoneIndex();
   }
 
+  /** Private endpoints by the resources read for that connect through them, and are not judged yet. */
+  private readonly claims = new Map<string, number>();
+
+  /**
+   * The private endpoints of these resources' connections (approved or not) that no resource still to be judged
+   * connects through, with their zone groups, as the context holds them. A private endpoint has one connection,
+   * so this is nearly always all of them; a tenant file may give two resources the same one.
+   */
+  ownedBy(resources: readonly ArmResource[]): ArmResource[] {
+    const owned: ArmResource[] = [];
+    for (const resource of resources)
+      for (const id of connectedPrivateEndpointIds(resource)) {
+        const key = id.toLowerCase();
+        const claims = this.claims.get(key);
+        if (claims === undefined) continue;
+        if (claims > 1) {
+          this.claims.set(key, claims - 1);
+          continue;
+        }
+        this.claims.delete(key);
+        const endpoint = this.collector.context.get(key);
+        if (!endpoint) continue;
+        owned.push(endpoint, ...this.collector.context.childrenOf(endpoint.id, TYPES.privateDnsZoneGroup));
+      }
+    return owned;
+  }
+
+  /** Drops what `ownedBy` returned from the context and from the shared reads. */
+  forget(owned: readonly ArmResource[]): void {
+    for (const resource of owned) {
+      this.collector.context.delete(resource.id.toLowerCase());
+      if (!sameId(resource.type, TYPES.privateEndpoint)) continue;
+      this.reads.delete(resource.id.toLowerCase());
+      this.reads.delete(zoneGroupsPathOf(resource.id).toLowerCase());
+    }
+  }
+
   private linkedTo(zoneId: string, networkId: string): boolean {
     return this.collector.context
       .deriveFromChildren(zoneId, TYPES.virtualNetworkLink, networksOfLinks)
@@ -296,7 +340,7 @@ export class DnsReader {
     });
   }
 
-  private async readLinks(zoneId: string): Promise<void> {
+  private async readLinks(zoneId: string, urgent = false): Promise<void> {
     if (this.linksRead.has(zoneId.toLowerCase())) return;
     const items = await this.list(
       linksPathOf(zoneId),
@@ -307,6 +351,7 @@ export class DnsReader {
         operation: "list the virtual network links of a private DNS zone",
       },
       "zones",
+      urgent,
     );
     for (const item of items ?? []) this.collector.add(item);
   }
@@ -320,6 +365,10 @@ export class DnsReader {
     return this.zoneIndex;
   }
 
+  /**
+   * Every settle waits on it, so its lists are urgent: in rank order the last subscription's zone list would
+   * run near the end of the run, and the whole tenant would be held until then.
+   */
   private async zoneIndexFromArm(): Promise<void> {
     await Promise.all(
       this.subscriptions.map(async (subscriptionId) => {
@@ -332,6 +381,7 @@ export class DnsReader {
             operation: "list the subscription's private DNS zones",
           },
           "index",
+          true,
         );
         const needed = (zones ?? []).flatMap((raw) => {
           const listed = normalizeResource(raw);
@@ -339,7 +389,7 @@ export class DnsReader {
           return zone ? [zone] : [];
         });
         await Promise.all(
-          needed.map((zone) => this.once(linksPathOf(zone.id), () => this.readLinks(zone.id))),
+          needed.map((zone) => this.once(linksPathOf(zone.id), () => this.readLinks(zone.id, true))),
         );
       }),
     );

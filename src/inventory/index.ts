@@ -39,7 +39,7 @@ export interface InventoryRun {
   tenantId?: string;
   subscriptions: SubscriptionInfo[];
   failures: ScopeFailure[];
-  /** Hubs, storage accounts, registries and private endpoints: what rules look up across subscriptions. */
+  /** Hubs, storage accounts, registries, networks and DNS zones: what rules look up across subscriptions. */
   context: ReadonlyMap<string, ArmResource>;
   /** The context resources that no unit carried (for the archive). */
   contextResources: ArmResource[];
@@ -97,7 +97,9 @@ export async function collectInventory(
 /** The whole snapshot at once (tests, and tools that want it): every unit gathered. */
 export async function collectSnapshot(clients: ArmClients, options: InventoryOptions): Promise<Snapshot> {
   const resources: ArmResource[] = [];
-  const run = await collectInventory(clients, options, (unit) => resources.push(...unit.resources));
+  const run = await collectInventory(clients, options, (unit) =>
+    resources.push(...unit.resources, ...unit.released),
+  );
   return {
     ...(run.tenantId ? { tenantId: run.tenantId } : {}),
     subscriptions: run.subscriptions,

@@ -4,7 +4,9 @@
  *
  * Keys are served in the order they were first seen: the requests of a subscription begun come before
  * those of the next, so subscriptions finish one after another (and are judged and forgotten) instead of
- * all advancing together and all being held until the end.
+ * all advancing together and all being held until the end. An `urgent` task goes before every key's queue
+ * (within its key's bound): what every subscription's settling waits on, such as the zone index, must not wait
+ * behind the subscriptions ranked before its own.
  */
 export class Limiter {
   private active = 0;
@@ -13,13 +15,14 @@ export class Limiter {
   private readonly waiting = new Map<string, (() => void)[]>();
   /** Keys with waiting tasks, by rank. */
   private readonly order: string[] = [];
+  private readonly urgent: { key: string; start: () => void }[] = [];
 
   constructor(
     private readonly overall: number,
     private readonly perKey: number,
   ) {}
 
-  run<T>(rawKey: string, task: () => Promise<T>): Promise<T> {
+  run<T>(rawKey: string, task: () => Promise<T>, urgent = false): Promise<T> {
     const key = rawKey.toLowerCase();
     if (!this.rank.has(key)) this.rank.set(key, this.rank.size);
     return new Promise<T>((resolve, reject) => {
@@ -35,7 +38,8 @@ export class Limiter {
           });
       };
       const queue = this.waiting.get(key);
-      if (queue) queue.push(start);
+      if (urgent) this.urgent.push({ key, start });
+      else if (queue) queue.push(start);
       else {
         this.waiting.set(key, [start]);
         this.enqueueKey(key);
@@ -57,6 +61,13 @@ export class Limiter {
   }
 
   private pump(): void {
+    for (let i = 0; i < this.urgent.length && this.active < this.overall;) {
+      const { key, start } = this.urgent[i] as { key: string; start: () => void };
+      if ((this.activeByKey.get(key) ?? 0) < this.perKey) {
+        this.urgent.splice(i, 1);
+        start();
+      } else i += 1;
+    }
     for (let i = 0; i < this.order.length && this.active < this.overall;) {
       const key = this.order[i] as string;
       const queue = this.waiting.get(key) ?? [];

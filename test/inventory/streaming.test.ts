@@ -1,15 +1,25 @@
 import { describe, expect, it } from "vitest";
-import { subscriptionOf } from "../../src/arm-ids.js";
+import { TYPES, sameId, subscriptionOf } from "../../src/arm-ids.js";
 import { syntheticTenant, DEFAULT_SIZE } from "../../src/emulator/synthetic.js";
 import { Limiter } from "../../src/inventory/limiter.js";
 import { DEFAULT_POLICY } from "../../src/policy/policy-file.js";
 import { evaluate } from "../../src/policy/evaluate.js";
-import type { Snapshot } from "../../src/snapshot.js";
+import type { ArmResource, Snapshot } from "../../src/snapshot.js";
 import { runAudit } from "../../src/audit.js";
 import { startEmulator, type EmulatorStats } from "../../src/emulator/server.js";
 import { EMULATOR_CREDENTIAL } from "../../src/inventory/connection.js";
 import { FAST_RETRIES, auditThroughEmulator } from "../helpers/emulator.js";
-import { SUB, SUB2, SUB3, deployment, endpoint, hub, project, tenant } from "../helpers/tenant.js";
+import {
+  SUB,
+  SUB2,
+  SUB3,
+  deployment,
+  endpoint,
+  hub,
+  privateWorkspace,
+  project,
+  tenant,
+} from "../helpers/tenant.js";
 
 const SOURCES = ["arg", "arm"] as const;
 
@@ -27,7 +37,14 @@ describe("a subscription at a time", () => {
     // first), every request for `arm`.
     const reads = (stats: EmulatorStats) =>
       source === "arg" ? (stats.byKind.resourceGraph ?? 0) : stats.total;
-    const units: { subscriptions: Set<string | undefined>; size: number; requestsSoFar: number }[] = [];
+    const units: {
+      subscriptions: Set<string | undefined>;
+      size: number;
+      privateEndpoints: number;
+      requestsSoFar: number;
+    }[] = [];
+    const isEndpointDns = (r: ArmResource) =>
+      [TYPES.privateEndpoint, TYPES.privateDnsZoneGroup].some((t) => sameId(t, r.type));
     const emulator = await startEmulator(small.tenant, { argPageSize: 10 });
     let requests = 0;
     const result = await runAudit({
@@ -48,17 +65,21 @@ describe("a subscription at a time", () => {
         if (resources.length === 0) return;
         units.push({
           subscriptions: new Set(resources.map((r) => subscriptionOf(r.id)?.toLowerCase())),
-          size: resources.length,
+          size: resources.filter((r) => !isEndpointDns(r)).length,
+          privateEndpoints: resources.filter((r) => sameId(r.type, TYPES.privateEndpoint)).length,
           requestsSoFar: reads(emulator.stats()),
         });
       },
     }).finally(() => emulator.close());
-    // 24 subscriptions, then what none carried: the private endpoints, networks and zones their DNS was read from.
+    // 24 subscriptions, then what none carried: the networks and zones their DNS was read from.
     expect(units).toHaveLength(25);
     const context = units.pop();
     for (const unit of units) expect(unit.subscriptions.size).toBe(1);
     expect(context?.subscriptions.size).toBeGreaterThan(1);
     expect(units.reduce((n, u) => n + u.size, 0)).toBe(small.resources);
+    // Each private endpoint leaves with the subscription whose workspace it serves, not with the run's context.
+    expect(units.reduce((n, u) => n + u.privateEndpoints, 0)).toBeGreaterThan(0);
+    expect(context?.privateEndpoints).toBe(0);
     // The first subscription was judged and forgotten while most of the tenant was still to be read.
     expect(units[0]?.requestsSoFar).toBeLessThan(requests / 2);
     expect(result.mlResources).toBe(small.resources);
@@ -105,6 +126,27 @@ describe("a subscription at a time", () => {
       expect(result.summary.coverage.workspaces.total).toBe(3);
     },
   );
+
+  it.each(SOURCES)(
+    "%s: a private endpoint the workspaces of two subscriptions name stays until the last of them is judged",
+    async (source) => {
+      // Each `privateWorkspace` names the same private endpoint: the first subscription to settle must not take
+      // it from the second.
+      const t = tenant([privateWorkspace("a", SUB), privateWorkspace("b", SUB2)], [], [SUB, SUB2]);
+      for (const concurrency of [
+        { overall: 1, perSubscription: 1 },
+        { overall: 8, perSubscription: 4 },
+      ]) {
+        const { result } = await auditThroughEmulator(t, source, {}, { concurrency });
+        const whole: Snapshot = { subscriptions: t.subscriptions, resources: t.resources, failures: [] };
+        const expected = evaluate(whole, DEFAULT_POLICY, new Date())
+          .drafts.map((d) => `${d.rule.id} ${d.resourceId}`)
+          .sort();
+        expect(result.findings.map((f) => `${f.ruleId} ${f.resourceId}`).sort()).toEqual(expected);
+        expect(result.summary.complete).toBe(true);
+      }
+    },
+  );
 });
 
 describe("the limiter", () => {
@@ -125,5 +167,28 @@ describe("the limiter", () => {
     await Promise.all([task("a"), task("b"), task("c"), task("a"), task("c"), task("b"), task("a")]);
     expect(most).toBe(2);
     expect(started).toEqual(["a", "b", "a", "b", "a", "c", "c"]);
+  });
+
+  it("starts an urgent task before the queues of keys ranked ahead of its own, within its key's bound", async () => {
+    const limiter = new Limiter(1, 1);
+    const started: string[] = [];
+    const task = (key: string, name: string, urgent = false) =>
+      limiter.run(
+        key,
+        async () => {
+          started.push(name);
+          await new Promise((resolve) => setTimeout(resolve, 2));
+        },
+        urgent,
+      );
+    await Promise.all([
+      task("a", "a1"),
+      task("a", "a2"),
+      task("a", "a3"),
+      task("b", "b1"),
+      task("c", "c-index", true),
+      task("a", "a-index", true),
+    ]);
+    expect(started).toEqual(["a1", "c-index", "a-index", "a2", "a3", "b1"]);
   });
 });
