@@ -13,7 +13,9 @@ import type { AuditScope, Progress, Source } from "./inventory/index.js";
 import type { Policy } from "./policy/types.js";
 import type { NotifySettings } from "./settings.js";
 import { InventorySpool } from "./sinks/inventory-spool.js";
-import { localPendingDigests, readState, writeRun } from "./sinks/local-folder.js";
+import { localPendingDigests, localPendingRows, readState, writeRun } from "./sinks/local-folder.js";
+import { LogsSink, logsClient, type PendingRows } from "./sinks/log-analytics/ingest.js";
+import type { LogsReceiver } from "./emulator/logs-receiver.js";
 import {
   describeStorageError,
   publishRun,
@@ -38,15 +40,25 @@ export interface AuditConfig {
   notify?: NotifySettings;
   /** The CLI's folder: findings.json, summary.json, and the state when there is no storage. */
   out?: string;
+  /**
+   * Log Analytics: the data collection rule's ingestion endpoint and immutable id, or `local`: a receiver on
+   * loopback started for the run (tenant files only), whose rows the outcome shows.
+   */
+  logs?: { endpoint: string; ruleId: string } | "local";
   /** Tests shorten the SDKs' waits; production uses their defaults. */
-  retries?: { arm?: PipelineRetryOptions; storage?: StorageRetry; teams?: WebhookOptions };
+  retries?: {
+    arm?: PipelineRetryOptions;
+    storage?: StorageRetry;
+    teams?: WebhookOptions;
+    logs?: PipelineRetryOptions;
+  };
 }
 
 /** A part of the configuration the SDKs refuse: which part, and never its (possibly secret) value. */
 export class CompositionError extends Error {
   override name = "CompositionError";
   constructor(
-    readonly part: "storage" | "webhook",
+    readonly part: "storage" | "webhook" | "logs",
     message: string,
   ) {
     super(message);
@@ -66,6 +78,8 @@ export interface RunHooks {
   beforePublish?: () => void | Promise<void>;
   /** Called after each step of the publication (tests stop a run there). */
   onPublishStep?: (step: PublishStep) => void | Promise<void>;
+  /** What started the run, for its Log Analytics row: `schedule`, `http`, or `cli` (the default). */
+  trigger?: string;
 }
 
 export interface RunOutcome {
@@ -73,6 +87,8 @@ export interface RunOutcome {
   publication: Publication;
   /** Why the stored state could not be read, when it could not (nothing was then written to storage). */
   stateUnreadable?: string;
+  /** With `logs: "local"`: what the local receiver took. */
+  logsReceived?: Pick<LogsReceiver, "rows" | "requests" | "problems">;
 }
 
 /** The sinks a configuration names, built and checked before any run starts. */
@@ -156,10 +172,42 @@ export class Composition {
     };
   }
 
+  private pendingRows(): PendingRows {
+    if (this.storage) return this.storage.pendingRows();
+    if (this.config.out) return localPendingRows(this.config.out);
+    return {
+      load: () => Promise.resolve([]),
+      save: () => Promise.reject(new Error("nowhere to keep rows: no storage and no --out folder")),
+    };
+  }
+
+  private async logs(connection: ArmConnection): Promise<{ sink?: LogsSink; receiver?: LogsReceiver }> {
+    const { logs, arm, retries } = this.config;
+    if (!logs) return {};
+    const retryOptions = retries?.logs ? { retryOptions: retries.logs } : {};
+    if (logs === "local") {
+      if (arm.kind !== "tenant")
+        throw new CompositionError("logs", "a local Log Analytics receiver is for tenant files only");
+      const { startLogsReceiver } = await import("./emulator/logs-receiver.js");
+      const receiver = await startLogsReceiver();
+      const target = { endpoint: receiver.url, ruleId: receiver.ruleId };
+      const client = () =>
+        logsClient({ ...target, credential: connection.credential, ca: receiver.ca, ...retryOptions });
+      return { sink: new LogsSink(target, client, this.pendingRows()), receiver };
+    }
+    // The run's own credential: the identity that reads ARM sends the rows (Monitoring Metrics Publisher).
+    const client = () => logsClient({ ...logs, credential: connection.credential, ...retryOptions });
+    return { sink: new LogsSink(logs, client, this.pendingRows()) };
+  }
+
   /** Reads the tenant, judges it, reconciles with the stored state and publishes the run. */
   async execute(hooks: RunHooks = {}): Promise<RunOutcome> {
     const { previous, unreadable } = await this.previousState();
     const { connection, emulator } = await this.connect();
+    const logs = await this.logs(connection).catch(async (error: unknown) => {
+      await emulator?.close();
+      throw error;
+    });
     // Only the archive needs the inventory: without storage nothing keeps it.
     const inventory = this.storage ? await InventorySpool.open() : undefined;
     try {
@@ -182,13 +230,28 @@ export class Composition {
         ...(inventory ? { inventory } : {}),
         ...(notify ? { notify } : {}),
         ...(hooks.onPublishStep ? { onStep: hooks.onPublishStep } : {}),
+        ...(logs.sink ? { logs: { sink: logs.sink, trigger: hooks.trigger ?? "cli" } } : {}),
       });
       const result = { ...audited, summary: publication.summary };
       if (this.config.out) await writeRun(this.config.out, result);
-      return { result, publication, ...(unreadable !== undefined ? { stateUnreadable: unreadable } : {}) };
+      return {
+        result,
+        publication,
+        ...(unreadable !== undefined ? { stateUnreadable: unreadable } : {}),
+        ...(logs.receiver
+          ? {
+              logsReceived: {
+                rows: logs.receiver.rows,
+                requests: logs.receiver.requests,
+                problems: logs.receiver.problems,
+              },
+            }
+          : {}),
+      };
     } finally {
       await inventory?.discard();
       await emulator?.close();
+      await logs.receiver?.close();
     }
   }
 }

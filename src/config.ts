@@ -30,6 +30,8 @@ export interface CliConfig {
   teamsMode: DigestMode;
   /** The security dashboard the digest links to (else AUDIT_DASHBOARD_URL). */
   dashboardUrl?: string;
+  /** Log Analytics: the DCR's ingestion endpoint and immutable id, or a local receiver (tenant files). */
+  logs?: { endpoint: string; ruleId: string } | "local";
   help: boolean;
   version: boolean;
 }
@@ -58,6 +60,10 @@ Audits the network isolation of Azure Machine Learning workspaces, online endpoi
   --teams-webhook URL       the webhook, instead of TEAMS_WEBHOOK_URL
   --teams-mode MODE         when to post: changes (default: something new or resolved), always, off
   --dashboard-url URL       the security dashboard the digest links to (else AUDIT_DASHBOARD_URL)
+  --logs-endpoint URL       send findings and the run to Log Analytics: the data collection rule's logs
+                            ingestion endpoint (with --logs-rule-id); "local" with --tenant: a receiver on
+                            this machine, whose rows go to the --out folder's logs-received.json
+  --logs-rule-id ID         the data collection rule's immutable id (dcr-…)
   -h, --help                this text
   --version                 the version
 
@@ -93,6 +99,30 @@ export function checkDashboardUrl(name: string, value: string): string {
   return url.href;
 }
 
+type Refusal = new (message: string) => Error;
+
+/** A data collection rule's logs ingestion endpoint: https, a host, nothing else (the client adds the path). */
+export function checkLogsEndpoint(name: string, value: string, refuse: Refusal): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol !== "https:" || url.username || url.password || url.search || url.hash)
+    throw new refuse(`${name} must be an https URL (the rule's logs ingestion endpoint), without a query`);
+  return url.href.replace(/\/+$/, "");
+}
+
+/** A data collection rule's immutable id, as `properties.immutableId` gives it. */
+export function checkLogsRuleId(name: string, value: string, refuse: Refusal): string {
+  if (!/^dcr-[0-9a-f]{32}$/i.test(value))
+    throw new refuse(
+      `${name} must be a data collection rule's immutable id (dcr- and 32 hex digits), got "${shown(value, 40)}"`,
+    );
+  return value;
+}
+
 /** Flags that may be given more than once. */
 const MULTIPLE = new Set(["subscription", "management-group"]);
 
@@ -119,6 +149,8 @@ export function parseCli(argv: string[]): CliConfig {
         "teams-webhook": { type: "string" },
         "teams-mode": { type: "string" },
         "dashboard-url": { type: "string" },
+        "logs-endpoint": { type: "string" },
+        "logs-rule-id": { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean" },
       },
@@ -174,6 +206,20 @@ export function parseCli(argv: string[]): CliConfig {
     if (!v.notify) throw new UsageError("--dashboard-url goes with --notify");
     checkDashboardUrl("--dashboard-url", v["dashboard-url"]);
   }
+  let logs: CliConfig["logs"];
+  if (v["logs-endpoint"] === "local") {
+    if (v.tenant === undefined) throw new UsageError("--logs-endpoint local goes with --tenant");
+    if (v["logs-rule-id"] !== undefined)
+      throw new UsageError("--logs-rule-id is not needed with --logs-endpoint local");
+    logs = "local";
+  } else if (v["logs-endpoint"] !== undefined || v["logs-rule-id"] !== undefined) {
+    if (v["logs-endpoint"] === undefined || v["logs-rule-id"] === undefined)
+      throw new UsageError("--logs-endpoint and --logs-rule-id go together");
+    logs = {
+      endpoint: checkLogsEndpoint("--logs-endpoint", v["logs-endpoint"], UsageError),
+      ruleId: checkLogsRuleId("--logs-rule-id", v["logs-rule-id"], UsageError),
+    };
+  }
   for (const flag of ["tenant", "policy", "out"] as const) {
     if (v[flag] !== undefined && v[flag].trim() === "") throw new UsageError(`--${flag} needs a path`);
   }
@@ -192,6 +238,7 @@ export function parseCli(argv: string[]): CliConfig {
     ...(v["teams-webhook"] !== undefined ? { teamsWebhook: v["teams-webhook"] } : {}),
     teamsMode: oneOf("--teams-mode", v["teams-mode"], DIGEST_MODES, "changes"),
     ...(v["dashboard-url"] !== undefined ? { dashboardUrl: v["dashboard-url"] } : {}),
+    ...(logs ? { logs } : {}),
     help: v.help ?? false,
     version: v.version ?? false,
   };

@@ -120,6 +120,7 @@ async function auditConfig(config: CliConfig): Promise<AuditConfig> {
       ? { storage: { kind: "connectionString", connectionString: config.storage } as const }
       : {}),
     ...(notify ? { notify } : {}),
+    ...(config.logs ? { logs: config.logs } : {}),
     out: config.out,
   };
 }
@@ -130,7 +131,11 @@ function compose(config: AuditConfig): Composition {
   } catch (error) {
     if (error instanceof CompositionError)
       throw new UsageError(
-        error.part === "storage" ? "--storage is not a valid storage connection string" : error.message,
+        error.part === "storage"
+          ? "--storage is not a valid storage connection string"
+          : error.part === "logs"
+            ? `--logs-endpoint: ${error.message}`
+            : error.message,
       );
     throw error;
   }
@@ -173,8 +178,24 @@ async function run(config: CliConfig): Promise<number> {
   const composition = compose(await auditConfig(config));
   await checkOutDir(config.out);
   const progress = progressPrinter();
-  const { result, publication } = await composition.execute({ onProgress: progress.update });
+  const { result, publication, logsReceived } = await composition.execute({ onProgress: progress.update });
   progress.done();
+  if (publication.logs) {
+    const l = publication.logs;
+    process.stderr.write(
+      `Log Analytics: ${l.sent} rows sent (${(l.bytes / 1024).toFixed(1)} KB of JSON)${l.sentFromEarlierRuns ? `, ${l.sentFromEarlierRuns} of them kept by earlier runs` : ""}${l.kept ? `; ${l.kept} kept for the next run` : ""}\n`,
+    );
+    for (const error of l.errors) process.stderr.write(`warning: Log Analytics: ${error}\n`);
+  }
+  if (logsReceived) {
+    const file = join(config.out, "logs-received.json");
+    await writeFile(file, `${JSON.stringify(logsReceived.rows, null, 2)}\n`);
+    const taken = logsReceived.requests.filter((r) => r.status === 204);
+    const gzip = taken.reduce((n, r) => n + r.gzipBytes, 0);
+    process.stderr.write(
+      `Log Analytics (local receiver): ${taken.length} calls, ${(gzip / 1024).toFixed(1)} KB gzipped; rows in ${file}${logsReceived.problems.length ? `; ${logsReceived.problems.length} rows do not match their table: ${logsReceived.problems.slice(0, 3).join("; ")}` : "; every row matches its table"}\n`,
+    );
+  }
   for (const error of publication.storageErrors) process.stderr.write(`warning: Azure Storage: ${error}\n`);
   for (const warning of publication.delivery?.warnings ?? []) process.stderr.write(`warning: ${warning}\n`);
   if (publication.delivery?.error) {

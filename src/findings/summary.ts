@@ -21,6 +21,8 @@ export interface Summary {
   resolved: number;
   /** Writes to Azure Storage that failed after retries; the next run completes them. */
   storageErrors?: string[];
+  /** Log Analytics did not take all of the run's rows: those are kept and sent first by the next run. */
+  logsErrors?: string[];
   /** What was resolved, so that the folder alone tells what changed. */
   resolvedFindings: { id: string; ruleId: string; resourceId: string; firstSeen: string; lastSeen: string }[];
 }

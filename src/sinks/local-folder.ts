@@ -4,7 +4,7 @@
  * so a failed run leaves the folder as it was.
  */
 import { createWriteStream } from "node:fs";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { join } from "node:path";
@@ -14,6 +14,7 @@ import { prettyJsonStream } from "./json-stream.js";
 import { formatIssues } from "../validation.js";
 import type { Summary } from "../findings/summary.js";
 import { parsePendingDigests, type PendingDigests } from "./teams-webhook.js";
+import { decodeBatch, encodeBatch, type PendingBatch, type PendingRows } from "./log-analytics/ingest.js";
 
 export const STATE_FILE = "state.json";
 export const PENDING_DIGESTS_FILE = "pending-digests.json";
@@ -122,6 +123,43 @@ export function localPendingDigests(dir: string): PendingDigests {
       }
       await mkdir(dir, { recursive: true });
       await writeFile(`${path}.tmp`, JSON.stringify(digests));
+      await rename(`${path}.tmp`, path);
+    },
+  };
+}
+
+const PENDING_LOGS_DIR = "logs-pending";
+
+/** Log Analytics rows not yet taken, kept in the folder when there is no storage: a file per run. */
+export function localPendingRows(dir: string): PendingRows {
+  const folder = join(dir, PENDING_LOGS_DIR);
+  const fileOf = (runId: string) => join(folder, `${runId.replace(/[^A-Za-z0-9_-]/g, "_")}.json.gz`);
+  return {
+    load: async () => {
+      let names: string[];
+      try {
+        names = (await readdir(folder)).filter((n) => n.endsWith(".json.gz")).sort();
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+        throw error;
+      }
+      const batches: PendingBatch[] = [];
+      for (const name of names) {
+        const batch = decodeBatch(await readFile(join(folder, name)));
+        // Unreadable: set aside for a person to look at; the others still go.
+        if (batch) batches.push(batch);
+        else await rename(join(folder, name), join(folder, `${name}.corrupt`));
+      }
+      return batches;
+    },
+    save: async (batch) => {
+      const path = fileOf(batch.runId);
+      if (Object.values(batch.streams).every((rows) => rows.length === 0)) {
+        await rm(path, { force: true });
+        return;
+      }
+      await mkdir(folder, { recursive: true });
+      await writeFile(`${path}.tmp`, encodeBatch(batch));
       await rename(`${path}.tmp`, path);
     },
   };

@@ -8,6 +8,8 @@ import type { Summary } from "../findings/summary.js";
 import type { DigestState } from "./runs.js";
 import { isUnavailable, type AuditStorage } from "./storage.js";
 import { buildDigest, buildIncompleteNotice, shouldPost, type DigestMode } from "./teams-card.js";
+import type { LogsDelivery, LogsSink } from "./log-analytics/ingest.js";
+import { FINDINGS_TABLE, RUNS_TABLE, findingRows, runRow } from "./log-analytics/schema.js";
 import { deliverDigests, type Delivery, type PendingDigests, type TeamsWebhook } from "./teams-webhook.js";
 
 export interface Notify {
@@ -32,6 +34,8 @@ export interface Publication {
   recorded?: boolean;
   /** The run committed: its changes to the `findings` table are the state. */
   committed?: boolean;
+  /** What Log Analytics took of the run's rows. */
+  logs?: LogsDelivery;
 }
 
 export function describeStorageError(error: unknown): string {
@@ -42,7 +46,7 @@ export function describeStorageError(error: unknown): string {
 }
 
 /** The steps of a publication, in order; a test may stop a run at any of them. */
-export type PublishStep = "state" | "archive" | "digest" | "commit";
+export type PublishStep = "state" | "archive" | "digest" | "logs" | "commit";
 
 /**
  * Publishes a run, in an order that keeps it whole (DESIGN §6):
@@ -50,6 +54,8 @@ export type PublishStep = "state" | "archive" | "digest" | "commit";
  * 2. the run archive (`runs/…`);
  * 3. the digest — only when 1 and 2 were written, so that a run that cannot commit announces no change
  *    (it posts a short "run incomplete" card instead) and the next run that commits announces them;
+ * 3b. the Log Analytics rows: the run's row always, its findings' rows only when it can commit (else the next
+ *    run reports the same changes); what is not taken is kept for the next run, and the run's record says so;
  * 4. the commit: the run's `runs` row, written last, says whether it committed;
  * 5. `latest/`, once committed.
  * A crash before 4 leaves the state as it was before the run: the next run reports the same changes, and at
@@ -65,6 +71,8 @@ export async function publishRun(
     stateUnreadable?: string;
     /** Called after each step (tests stop a run there). */
     onStep?: (step: PublishStep) => void | Promise<void>;
+    /** The Logs Ingestion sink, and what started the run (`schedule`, `http`, `cli`). */
+    logs?: { sink: LogsSink; trigger: string };
   },
 ): Promise<Publication> {
   let summary = result.summary;
@@ -160,6 +168,25 @@ export async function publishRun(
   }
   publication.digest = digest;
   await step("digest");
+
+  if (sinks.logs) {
+    const sinksComplete = storageErrors.length === 0 && publication.delivery?.error === undefined;
+    const delivery = await sinks.logs.sink.send(summary.runId, {
+      [FINDINGS_TABLE.stream]: committable ? findingRows({ ...result, summary }) : [],
+      [RUNS_TABLE.stream]: [
+        runRow(summary, {
+          trigger: sinks.logs.trigger,
+          committed: committable,
+          sinksComplete,
+          unknownScopes: result.inventory.failures,
+        }),
+      ],
+    });
+    publication.logs = delivery;
+    if (delivery.errors.length > 0) summary = { ...summary, logsErrors: [...delivery.errors] };
+    publication.summary = summary;
+  }
+  await step("logs");
 
   // The commit: last, so that a run whose row says it committed has written everything the state is, and
   // posted (or kept) its digest.

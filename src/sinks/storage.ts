@@ -11,6 +11,7 @@ import type { Summary } from "../findings/summary.js";
 import type { InventorySpool } from "./inventory-spool.js";
 import { prettyJsonStream } from "./json-stream.js";
 import { parsePendingDigests, type PendingDigests } from "./teams-webhook.js";
+import { decodeBatch, encodeBatch, type PendingBatch, type PendingRows } from "./log-analytics/ingest.js";
 import { RunStore, type DigestState } from "./runs.js";
 import {
   ABSENT,
@@ -32,6 +33,7 @@ export const CONTAINER = "audit";
 export const FINDINGS_TABLE = "findings";
 export const RUNS_TABLE = "runs";
 const PENDING_DIGESTS_BLOB = "teams/pending-digests.json";
+const PENDING_ROWS_PREFIX = "logs/pending/";
 
 /** Table storage limits that Azurite does not enforce (entity size, property count): the code must. */
 export const TABLE_LIMITS = {
@@ -404,6 +406,43 @@ export class AuditStorage {
         await blob().uploadData(Buffer.from(JSON.stringify(digests)), {
           blobHTTPHeaders: { blobContentType: "application/json" },
         });
+      },
+    };
+  }
+
+  /** Log Analytics rows not yet taken, a blob per run, for the next run to send first. */
+  pendingRows(): PendingRows {
+    const blobOf = (runId: string) =>
+      this.container.getBlockBlobClient(
+        `${PENDING_ROWS_PREFIX}${runId.replace(/[^A-Za-z0-9_-]/g, "_")}.json.gz`,
+      );
+    return {
+      load: async () => {
+        await this.prepare();
+        const batches: PendingBatch[] = [];
+        for await (const item of this.container.listBlobsFlat({ prefix: PENDING_ROWS_PREFIX })) {
+          if (!item.name.endsWith(".json.gz")) continue;
+          const blob = this.container.getBlockBlobClient(item.name);
+          const bytes = await blob.downloadToBuffer();
+          const batch = decodeBatch(bytes);
+          if (batch) batches.push(batch);
+          else {
+            // Unreadable: set aside for a person to look at; the others still go.
+            await this.container.getBlockBlobClient(`${item.name}.corrupt`).uploadData(bytes);
+            await blob.deleteIfExists();
+          }
+        }
+        return batches.sort((a, b) => a.runId.localeCompare(b.runId));
+      },
+      save: async (batch) => {
+        await this.prepare();
+        const blob = blobOf(batch.runId);
+        if (Object.values(batch.streams).every((rows) => rows.length === 0)) {
+          await blob.deleteIfExists();
+          return;
+        }
+        const bytes = encodeBatch(batch);
+        await blob.uploadData(bytes, { blobHTTPHeaders: { blobContentType: "application/gzip" } });
       },
     };
   }

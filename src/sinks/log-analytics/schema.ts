@@ -1,0 +1,204 @@
+/**
+ * The two custom tables the Logs Ingestion API fills (DESIGN §6, "Log Analytics"): their columns are declared
+ * here once. `infra/app/log-analytics-tables.json` is generated from this (`node scripts/log-analytics-schema.js`)
+ * and the Bicep reads it for both the tables and the data collection rule's stream declarations; a test holds
+ * the three together, and every KQL query the repo ships is bound against these columns.
+ */
+import type { AuditResult } from "../../audit.js";
+import type { Finding } from "../../findings/finding.js";
+import type { Summary } from "../../findings/summary.js";
+
+/** The stream declarations' types; a table accepts the same names (its `dateTime` is case-insensitive). */
+export type ColumnType = "string" | "int" | "long" | "real" | "boolean" | "datetime" | "dynamic";
+
+export interface Column {
+  name: string;
+  type: ColumnType;
+  description: string;
+}
+
+export interface TableSchema {
+  table: string;
+  /** The DCR's input stream: `Custom-` and the table's name. */
+  stream: string;
+  description: string;
+  columns: readonly Column[];
+}
+
+const c = (name: string, type: ColumnType, description: string): Column => ({ name, type, description });
+
+export const FINDINGS_TABLE: TableSchema = {
+  table: "AmlIsolationFindings_CL",
+  stream: "Custom-AmlIsolationFindings_CL",
+  description: "One row per finding per audit run, whatever its status",
+  columns: [
+    c("TimeGenerated", "datetime", "When the run that saw the finding ended"),
+    c("RunId", "string", "The audit run"),
+    c("FindingId", "string", "Stable across runs: the rule and the resource"),
+    c("RuleId", "string", "AMLNI001, PEDNS002, …"),
+    c("RuleSlug", "string", "The rule's name"),
+    c("Severity", "string", "critical, high, medium, low or informational"),
+    c("Status", "string", "new, open, exempted, resolved or stale"),
+    c("ResourceId", "string", "The resource the finding is about"),
+    c("ResourceType", "string", "Its ARM type"),
+    c("SubscriptionId", "string", "Its subscription"),
+    c("SubscriptionName", "string", "The subscription's display name"),
+    c("ResourceGroup", "string", "Its resource group"),
+    c("Workspace", "string", "The ML workspace, or the Foundry or Azure OpenAI account"),
+    c("Endpoint", "string", "The managed online endpoint, where the finding is about one or its deployment"),
+    c("Title", "string", "The rule's title"),
+    c("Message", "string", "What was found, naming the resource"),
+    c("Remediation", "string", "The az commands that fix it"),
+    c("Evidence", "dynamic", "The properties the rule read"),
+    c("ExemptionExpires", "datetime", "When the exemption that covers it ends"),
+    c("ExemptionReason", "string", "Why it is exempted"),
+    c("FirstSeen", "datetime", "The first run that saw it"),
+    c("LastSeen", "datetime", "The last run that confirmed it"),
+  ],
+};
+
+export const RUNS_TABLE: TableSchema = {
+  table: "AmlIsolationRuns_CL",
+  stream: "Custom-AmlIsolationRuns_CL",
+  description: "One row per audit run",
+  columns: [
+    c("TimeGenerated", "datetime", "When the run ended"),
+    c("RunId", "string", "The audit run"),
+    c("Trigger", "string", "schedule, http or cli"),
+    c("Status", "string", "committed, incomplete (read or saved only in part) or failed"),
+    c("Source", "string", "arg (Resource Graph) or arm"),
+    c("Profile", "string", "The policy profile"),
+    c("Complete", "boolean", "Every scope was read and every rule could judge it"),
+    c("Committed", "boolean", "The run's findings are the stored state"),
+    c(
+      "Coverage",
+      "dynamic",
+      "Subscriptions, workspaces, endpoints, deployments, accounts: total, read, failed",
+    ),
+    c("Counts", "dynamic", "Findings by severity, status and rule"),
+    c("UnknownScopes", "dynamic", "The scopes the run could not read, and why"),
+    c("New", "int", "Findings new in this run"),
+    c("Resolved", "int", "Findings this run resolved"),
+    c("DurationMs", "long", "From the run's start to its end"),
+    c("SinksComplete", "boolean", "Every sink took the run (storage, the digest, these tables)"),
+    c("Error", "string", "Why a failed run failed"),
+  ],
+};
+
+export const TABLES = [FINDINGS_TABLE, RUNS_TABLE] as const;
+
+export type Row = Record<string, unknown>;
+
+/** A finding as the table holds it; `resolved` rows keep the finding's last known fields. */
+export function findingRow(finding: Finding, status: string, at: string, runId: string): Row {
+  return {
+    TimeGenerated: at,
+    RunId: runId,
+    FindingId: finding.id,
+    RuleId: finding.ruleId,
+    RuleSlug: finding.slug,
+    Severity: finding.severity,
+    Status: status,
+    ResourceId: finding.resourceId,
+    ResourceType: finding.resourceType,
+    SubscriptionId: finding.subscriptionId,
+    SubscriptionName: finding.subscriptionName,
+    ResourceGroup: finding.resourceGroup,
+    Workspace: finding.workspace ?? finding.account ?? "",
+    Endpoint: finding.endpoint ?? "",
+    Title: finding.title,
+    Message: finding.message,
+    Remediation: finding.remediation,
+    Evidence: finding.evidence,
+    ...(finding.exemption
+      ? { ExemptionExpires: finding.exemption.expires, ExemptionReason: finding.exemption.reason }
+      : {}),
+    FirstSeen: finding.firstSeen,
+    LastSeen: finding.lastSeen,
+  };
+}
+
+/** Every finding of a run (stale ones as `stale`), then the findings it resolved. */
+export function findingRows(result: Pick<AuditResult, "findings" | "resolved" | "summary">): Row[] {
+  const { finishedAt, runId } = result.summary;
+  return [
+    ...result.findings.map((f) => findingRow(f, f.stale ? "stale" : f.status, finishedAt, runId)),
+    ...result.resolved.map((f) => findingRow(f, "resolved", finishedAt, runId)),
+  ];
+}
+
+export interface RunFacts {
+  trigger: string;
+  committed: boolean;
+  sinksComplete: boolean;
+  unknownScopes: readonly { scope: string; scopeType?: string; operation?: string; status?: number }[];
+}
+
+export function runRow(summary: Summary, facts: RunFacts): Row {
+  return {
+    TimeGenerated: summary.finishedAt,
+    RunId: summary.runId,
+    Trigger: facts.trigger,
+    Status: facts.committed && summary.complete ? "committed" : "incomplete",
+    Source: summary.source,
+    Profile: summary.profile,
+    Complete: summary.complete,
+    Committed: facts.committed,
+    Coverage: summary.coverage,
+    Counts: summary.counts,
+    UnknownScopes: facts.unknownScopes.map(({ scope, scopeType, operation, status }) => ({
+      scope,
+      ...(scopeType ? { scopeType } : {}),
+      ...(operation ? { operation } : {}),
+      ...(status !== undefined ? { status } : {}),
+    })),
+    New: summary.new,
+    Resolved: summary.resolved,
+    DurationMs: Date.parse(summary.finishedAt) - Date.parse(summary.startedAt),
+    SinksComplete: facts.sinksComplete,
+  };
+}
+
+/** A run that ended before it could audit (a bad setting, every try of the worker failed). */
+export function failedRunRow(runId: string, trigger: string, error: string, at: Date, startedAt?: Date): Row {
+  return {
+    TimeGenerated: at.toISOString(),
+    RunId: runId,
+    Trigger: trigger,
+    Status: "failed",
+    Complete: false,
+    Committed: false,
+    SinksComplete: false,
+    ...(startedAt ? { DurationMs: at.getTime() - startedAt.getTime() } : {}),
+    Error: error,
+  };
+}
+
+/** The columns a row has that its table does not declare, and values of the wrong JSON type. */
+export function rowProblems(schema: TableSchema, row: Row): string[] {
+  const problems: string[] = [];
+  const columns = new Map(schema.columns.map((col) => [col.name, col.type]));
+  for (const [name, value] of Object.entries(row)) {
+    const type = columns.get(name);
+    if (!type) {
+      problems.push(`${schema.table}: no column ${name}`);
+      continue;
+    }
+    if (value === undefined || value === null) continue;
+    const ok =
+      type === "string"
+        ? typeof value === "string"
+        : type === "datetime"
+          ? typeof value === "string" && !Number.isNaN(Date.parse(value))
+          : type === "boolean"
+            ? typeof value === "boolean"
+            : type === "int" || type === "long"
+              ? Number.isInteger(value)
+              : type === "real"
+                ? typeof value === "number"
+                : typeof value === "object";
+    if (!ok) problems.push(`${schema.table}.${name}: ${JSON.stringify(value)} is no ${type}`);
+  }
+  if (!("TimeGenerated" in row)) problems.push(`${schema.table}: no TimeGenerated`);
+  return problems;
+}
