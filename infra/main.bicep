@@ -114,6 +114,15 @@ param readerOnDeploymentSubscription bool = true
 @description('Other subscriptions to grant the auditor Reader on: ids, comma-separated.')
 param readerSubscriptionIds string = ''
 
+@description('Send findings and runs to Log Analytics (two custom tables, a data collection rule), with the workbook and the audit-stopped alert.')
+param logsEnabled bool = false
+
+@description('The Log Analytics workspace has Microsoft Sentinel: also deploy the analytics rule (with logsEnabled).')
+param sentinelEnabled bool = false
+
+@description('Who the audit-stopped alert e-mails (with logsEnabled); empty: the alert has no one to tell.')
+param alertEmail string = ''
+
 var abbrs = loadJsonContent('./abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
@@ -217,6 +226,21 @@ module monitoring 'br/public:avm/res/insights/component:0.6.0' = {
   }
 }
 
+module logs 'app/log-analytics.bicep' = if (logsEnabled) {
+  name: 'logs'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    workspaceName: logAnalytics.outputs.name
+    principalId: identity.outputs.principalId
+    sentinelEnabled: sentinelEnabled
+    alertEmail: alertEmail
+    ruleName: '${abbrs.insightsDataCollectionRules}audit-${resourceToken}'
+    workbookName: '${abbrs.insightsWorkbooks}audit-${resourceToken}'
+  }
+}
+
 module vault 'app/keyvault.bicep' = {
   name: 'vault'
   scope: rg
@@ -289,6 +313,8 @@ module app 'app/api.bicep' = {
     auditPolicy: auditPolicy
     teamsMode: teamsMode
     dashboardUrl: dashboardUrl
+    logsEndpoint: logsEnabled ? logs!.outputs.ingestionEndpoint : ''
+    logsRuleId: logsEnabled ? logs!.outputs.ruleImmutableId : ''
     maximumInstanceCount: maximumInstanceCount
   }
 }
@@ -329,3 +355,5 @@ output AZURE_FUNCTION_NAME string = app.outputs.name
 output AUDITOR_PRINCIPAL_ID string = identity.outputs.principalId
 output AUDIT_STORAGE_ACCOUNT string = auditStorage.outputs.name
 output AUDIT_VAULT_NAME string = vault.outputs.name
+output AUDIT_LOGS_ENDPOINT string = logsEnabled ? logs!.outputs.ingestionEndpoint : ''
+output AUDIT_LOGS_RULE_ID string = logsEnabled ? logs!.outputs.ruleImmutableId : ''

@@ -5,7 +5,7 @@
  * secret settings are never repeated.
  */
 import type { TokenCredential } from "@azure/core-auth";
-import { checkDashboardUrl, UsageError } from "./config.js";
+import { checkDashboardUrl, checkLogsEndpoint, checkLogsRuleId, UsageError } from "./config.js";
 import { connectionStringProblem } from "./connection-string.js";
 import type { Source } from "./inventory/index.js";
 import { DEFAULT_POLICY, parsePolicy, PolicyError } from "./policy/policy-file.js";
@@ -81,6 +81,12 @@ export const SETTINGS = {
   },
   AUDIT_TEAMS_MODE: { sample: "changes", description: "when to post: changes (default), always, off" },
   AUDIT_DASHBOARD_URL: { sample: "", description: "the dashboard the digest links to (https)", secret: true },
+  AUDIT_LOGS_ENDPOINT: {
+    sample: "",
+    description:
+      "Log Analytics: the data collection rule's logs ingestion endpoint (with AUDIT_LOGS_RULE_ID); empty: not sent",
+  },
+  AUDIT_LOGS_RULE_ID: { sample: "", description: "the data collection rule's immutable id (dcr-…)" },
   AZURE_CLIENT_ID: {
     sample: "",
     description: "the user-assigned identity the audit reads ARM with",
@@ -262,6 +268,27 @@ export function readNotifySettings(env: Environment): NotifySettings | undefined
     throw error;
   }
   return { webhookUrl, mode, allowLoopbackHttp, ...(dashboardUrl ? { dashboardUrl } : {}) };
+}
+
+/** Log Analytics, when both settings are set; one without the other is a bad setting. */
+export function readLogsSettings(env: Environment): { endpoint: string; ruleId: string } | undefined {
+  const endpoint = setting(env, "AUDIT_LOGS_ENDPOINT");
+  const ruleId = setting(env, "AUDIT_LOGS_RULE_ID");
+  if (endpoint === undefined && ruleId === undefined) return undefined;
+  if (endpoint === undefined)
+    throw new SettingError("AUDIT_LOGS_ENDPOINT", "AUDIT_LOGS_RULE_ID is set but AUDIT_LOGS_ENDPOINT is not");
+  if (ruleId === undefined)
+    throw new SettingError("AUDIT_LOGS_RULE_ID", "AUDIT_LOGS_ENDPOINT is set but AUDIT_LOGS_RULE_ID is not");
+  const refuse = (name: "AUDIT_LOGS_ENDPOINT" | "AUDIT_LOGS_RULE_ID") =>
+    class extends SettingError {
+      constructor(message: string) {
+        super(name, message);
+      }
+    };
+  return {
+    endpoint: checkLogsEndpoint("AUDIT_LOGS_ENDPOINT", endpoint, refuse("AUDIT_LOGS_ENDPOINT")),
+    ruleId: checkLogsRuleId("AUDIT_LOGS_RULE_ID", ruleId, refuse("AUDIT_LOGS_RULE_ID")),
+  };
 }
 
 export interface AuditSettings {

@@ -24,6 +24,9 @@ param auditProfile string
 param auditPolicy string
 param teamsMode string
 param dashboardUrl string
+@description('The data collection rule\'s logs ingestion endpoint and immutable id; empty: no Log Analytics.')
+param logsEndpoint string = ''
+param logsRuleId string = ''
 param instanceMemoryMB int = 2048
 // Flex Consumption takes 1 to 1,000 and applies the limit to each per-function scale group (Learn, "Event-driven
 // scaling in Azure Functions", Limit scale-out). A run holds the state lease, so a second worker instance only
@@ -73,6 +76,8 @@ var settings = {
   AUDIT_POLICY: auditPolicy
   AUDIT_TEAMS_MODE: teamsMode
   AUDIT_DASHBOARD_URL: dashboardUrl
+  AUDIT_LOGS_ENDPOINT: logsEndpoint
+  AUDIT_LOGS_RULE_ID: logsRuleId
   // A Key Vault reference, resolved with keyVaultReferenceIdentity: the URL never sits in app settings.
   TEAMS_WEBHOOK_URL: empty(webhookSecretName)
     ? ''

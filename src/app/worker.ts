@@ -15,7 +15,13 @@ import type { InvocationContext } from "@azure/functions";
 import type { AuditConfig, Composition, RunHooks, RunOutcome } from "../compose.js";
 import { loadTenantFile, TenantFileError } from "../emulator/tenant-file.js";
 import type { Progress } from "../inventory/index.js";
-import { readAuditSettings, readNotifySettings, SettingError, type Environment } from "../settings.js";
+import {
+  readAuditSettings,
+  readLogsSettings,
+  readNotifySettings,
+  SettingError,
+  type Environment,
+} from "../settings.js";
 import { parseRunMessage, type RunMessage } from "../sinks/run-queue.js";
 import { FINISHED, type RunRecord, type RunStore } from "../sinks/runs.js";
 import { redact } from "./http.js";
@@ -42,6 +48,7 @@ async function configFor(env: Environment, run: RunRecord, options: WorkerOption
   const settings = readAuditSettings(env);
   // Nightly runs post the digest when a webhook is set; a requested run only when it asked to.
   const notify = run.trigger === "schedule" || run.request.notify ? readNotifySettings(env) : undefined;
+  const logs = readLogsSettings(env);
   let arm: AuditConfig["arm"] = { kind: "azure", endpoint: "https://management.azure.com" };
   if (settings.tenantFile !== undefined) {
     try {
@@ -65,6 +72,7 @@ async function configFor(env: Environment, run: RunRecord, options: WorkerOption
     },
     storage: services(env, options).storageTarget,
     ...(notify ? { notify } : {}),
+    ...(logs ? { logs } : {}),
     ...(options.retries ? { retries: options.retries } : {}),
   };
 }
@@ -237,6 +245,7 @@ async function runMessage(
     const execute = options.execute ?? ((c: Composition, hooks: RunHooks) => c.execute(hooks));
     const outcome = await execute(composition, {
       runId,
+      trigger: claimed.trigger,
       onProgress: (p) => progress.update(p),
       resume: { digestPosted: claimed.digest === "posted" },
       beforePublish: async () => {

@@ -202,3 +202,22 @@ export function rowProblems(schema: TableSchema, row: Row): string[] {
   if (!("TimeGenerated" in row)) problems.push(`${schema.table}: no TimeGenerated`);
   return problems;
 }
+
+/** What `infra/app/log-analytics/tables.json` holds: each table's name, stream and columns (name and type). */
+export function tablesDocument(): {
+  tables: {
+    name: string;
+    stream: string;
+    description: string;
+    columns: { name: string; type: ColumnType }[];
+  }[];
+} {
+  return {
+    tables: TABLES.map((t) => ({
+      name: t.table,
+      stream: t.stream,
+      description: t.description,
+      columns: t.columns.map(({ name, type }) => ({ name, type })),
+    })),
+  };
+}

@@ -1,0 +1,228 @@
+/**
+ * The Log Analytics sink through the real `LogsIngestionClient`, over HTTPS, to the local ingestion receiver
+ * (the path and api-version the client calls, gzip bodies, 429 with Retry-After, 503): the rows match the
+ * declared tables, a large run is split under the 1 MB limit, and an outage keeps the rows for the next run,
+ * which sends them once.
+ */
+import { existsSync, mkdtempSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { Composition, type AuditConfig } from "../../src/compose.js";
+import { startLogsReceiver, MAX_BODY_BYTES, type LogsReceiver } from "../../src/emulator/logs-receiver.js";
+import type { Finding } from "../../src/findings/finding.js";
+import { EMULATOR_CREDENTIAL } from "../../src/inventory/connection.js";
+import { DEFAULT_POLICY } from "../../src/policy/policy-file.js";
+import { localPendingRows } from "../../src/sinks/local-folder.js";
+import { LogsSink, logsClient } from "../../src/sinks/log-analytics/ingest.js";
+import { FINDINGS_TABLE, RUNS_TABLE, findingRow, type Row } from "../../src/sinks/log-analytics/schema.js";
+import { AuditStorage } from "../../src/sinks/storage.js";
+import { useAzurite } from "../helpers/azurite.js";
+import { FAST_RETRIES } from "../helpers/emulator.js";
+import { SUB, SUB2, privateWorkspace, publicWorkspace, tenant } from "../helpers/tenant.js";
+
+const receivers: LogsReceiver[] = [];
+afterEach(async () => {
+  for (const r of receivers.splice(0)) await r.close();
+});
+
+async function receiver(): Promise<LogsReceiver> {
+  const r = await startLogsReceiver();
+  receivers.push(r);
+  return r;
+}
+
+const FEW_RETRIES = { maxRetries: 1, retryDelayInMs: 10, maxRetryDelayInMs: 50 };
+
+function sinkTo(r: LogsReceiver, dir: string, retryOptions = FAST_RETRIES): LogsSink {
+  const target = { endpoint: r.url, ruleId: r.ruleId };
+  return new LogsSink(
+    target,
+    () => logsClient({ ...target, credential: EMULATOR_CREDENTIAL, ca: r.ca, retryOptions }),
+    localPendingRows(dir),
+  );
+}
+
+const finding = (i: number): Finding => ({
+  id: `f${String(i).padStart(6, "0")}`,
+  ruleId: "AMLNI001",
+  slug: "workspace-public-network-access",
+  title: "Workspace reachable from the public internet",
+  severity: "high",
+  status: "open",
+  resourceId: `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/w${i}`,
+  resourceType: "Microsoft.MachineLearningServices/workspaces",
+  subscriptionId: SUB,
+  subscriptionName: "Sub 1",
+  resourceGroup: "rg",
+  workspace: `w${i}`,
+  evidence: { publicNetworkAccess: "Enabled", padding: "x".repeat(40) },
+  message: `Workspace w${i} accepts traffic from the public internet.`,
+  remediation: `az ml workspace update --name w${i} --resource-group rg --public-network-access Disabled`,
+  seed: ["how-to-configure-private-link.md"],
+  firstSeen: "2026-12-01T02:00:00.000Z",
+  lastSeen: "2026-12-03T02:00:00.000Z",
+  runId: "run-1",
+});
+
+const rowsOf = (n: number, runId = "run-1"): Row[] =>
+  Array.from({ length: n }, (_, i) => findingRow(finding(i), "open", "2026-12-03T02:00:00.000Z", runId));
+
+describe("the Log Analytics sink", () => {
+  it("sends a run's findings and its run row, each matching its declared table", async () => {
+    const out = mkdtempSync(join(tmpdir(), "logs-"));
+    const t = tenant(
+      [publicWorkspace("open1"), publicWorkspace("open2", SUB2), privateWorkspace("closed")],
+      [],
+      [SUB, SUB2],
+    );
+    const config: AuditConfig = {
+      arm: { kind: "tenant", tenant: t },
+      source: "arg",
+      policy: DEFAULT_POLICY,
+      scope: {},
+      out,
+      // The receiver the demo uses, started for the run, sent to with the run's credential.
+      logs: "local",
+      retries: { arm: FAST_RETRIES },
+    };
+    const composition = new Composition(config);
+    const outcome = await composition.execute({ trigger: "http" });
+    const received = outcome.logsReceived;
+    expect(received?.problems).toEqual([]);
+    const findings = received?.rows[FINDINGS_TABLE.stream] ?? [];
+    const runs = received?.rows[RUNS_TABLE.stream] ?? [];
+    expect(findings).toHaveLength(outcome.result.findings.length);
+    expect(findings.length).toBeGreaterThan(0);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({
+      RunId: outcome.result.summary.runId,
+      Trigger: "http",
+      Status: "committed",
+      Complete: true,
+      Committed: true,
+      New: outcome.result.summary.new,
+    });
+    // Every row carries the columns of its table, nothing else (optional ones only when they have a value).
+    const declared = new Set(FINDINGS_TABLE.columns.map((c) => c.name));
+    const optional = new Set(["ExemptionExpires", "ExemptionReason"]);
+    for (const row of findings) {
+      expect(Object.keys(row).filter((k) => !declared.has(k))).toEqual([]);
+      expect([...declared].filter((k) => !optional.has(k) && !(k in row))).toEqual([]);
+      expect(row.RunId).toBe(outcome.result.summary.runId);
+    }
+    expect(outcome.publication.logs).toMatchObject({ sent: findings.length + 1, kept: 0, errors: [] });
+    // The client calls what the service serves: the path, its api-version, gzip, a bearer token.
+    expect(received?.requests.every((q) => q.status === 204 && q.gzipBytes < q.jsonBytes)).toBe(true);
+  });
+
+  it("splits 10,000 findings into calls under the 1 MB limit, and every row arrives once", async () => {
+    const r = await receiver();
+    const rows = rowsOf(10_000);
+    const delivery = await sinkTo(r, mkdtempSync(join(tmpdir(), "logs-"))).send("run-1", {
+      [FINDINGS_TABLE.stream]: rows,
+    });
+    expect(delivery).toMatchObject({ sent: 10_000, kept: 0, errors: [] });
+    const calls = r.requests.filter((q) => q.stream === FINDINGS_TABLE.stream);
+    expect(calls.length).toBeGreaterThan(1);
+    for (const call of calls) {
+      expect(call.status).toBe(204);
+      expect(call.jsonBytes).toBeLessThanOrEqual(MAX_BODY_BYTES);
+    }
+    const ids = (r.rows[FINDINGS_TABLE.stream] ?? []).map((row) => row.FindingId);
+    expect(new Set(ids).size).toBe(10_000);
+    expect(ids).toHaveLength(10_000);
+    expect(r.problems).toEqual([]);
+  });
+
+  it("waits out a 429 with Retry-After and a 503, then the rows go through", async () => {
+    const r = await receiver();
+    r.fail({ status: 429, retryAfterSeconds: 1 }, { status: 503, retryAfterSeconds: 0 });
+    const delivery = await sinkTo(r, mkdtempSync(join(tmpdir(), "logs-"))).send("run-1", {
+      [FINDINGS_TABLE.stream]: rowsOf(3),
+    });
+    expect(r.requests.map((q) => q.status)).toEqual([429, 503, 204]);
+    expect(delivery).toMatchObject({ sent: 3, kept: 0, errors: [] });
+  });
+
+  it("keeps the rows of an outage, and the next run sends them first, once", async () => {
+    const r = await receiver();
+    const dir = mkdtempSync(join(tmpdir(), "logs-"));
+    r.down({ status: 503 });
+    const first = await sinkTo(r, dir, FEW_RETRIES).send("run-1", {
+      [FINDINGS_TABLE.stream]: rowsOf(5, "run-1"),
+      [RUNS_TABLE.stream]: [{ TimeGenerated: "2026-12-03T02:00:00.000Z", RunId: "run-1" }],
+    });
+    expect(first).toMatchObject({ sent: 0, kept: 6 });
+    expect(first.errors.join(" ")).toMatch(
+      /not taken by 127\.0\.0\.1:\d+ \(RestError 503 ServiceUnavailable\)/,
+    );
+    expect(readdirSync(join(dir, "logs-pending"))).toEqual(["run-1.json.gz"]);
+
+    r.recover();
+    const second = await sinkTo(r, dir).send("run-2", { [FINDINGS_TABLE.stream]: rowsOf(2, "run-2") });
+    expect(second).toMatchObject({ sent: 8, sentFromEarlierRuns: 6, kept: 0, errors: [] });
+    expect(existsSync(join(dir, "logs-pending", "run-1.json.gz"))).toBe(false);
+
+    const third = await sinkTo(r, dir).send("run-3", { [FINDINGS_TABLE.stream]: [] });
+    expect(third).toMatchObject({ sent: 0, sentFromEarlierRuns: 0, kept: 0 });
+    const byRun = (runId: string) =>
+      (r.rows[FINDINGS_TABLE.stream] ?? []).filter((row) => row.RunId === runId).length;
+    expect([byRun("run-1"), byRun("run-2")]).toEqual([5, 2]);
+    expect(r.rows[RUNS_TABLE.stream]).toHaveLength(1);
+  });
+
+  it("keeps only the calls that failed when an outage starts part way", async () => {
+    const r = await receiver();
+    const dir = mkdtempSync(join(tmpdir(), "logs-"));
+    // The first call is taken, then the endpoint goes down for the rest.
+    const sink = sinkTo(r, dir, FEW_RETRIES);
+    const rows = rowsOf(3_000);
+    let calls = 0;
+    const original = r.requests.push.bind(r.requests);
+    r.requests.push = (...items) => {
+      calls += items.length;
+      if (calls === 1) r.down({ status: 503 });
+      return original(...items);
+    };
+    const delivery = await sink.send("run-1", { [FINDINGS_TABLE.stream]: rows });
+    const taken = (r.rows[FINDINGS_TABLE.stream] ?? []).length;
+    expect(taken).toBeGreaterThan(0);
+    expect(delivery.sent).toBe(taken);
+    expect(delivery.kept).toBe(3_000 - taken);
+    r.recover();
+    await sinkTo(r, dir).send("run-2", {});
+    const ids = (r.rows[FINDINGS_TABLE.stream] ?? []).map((row) => row.FindingId);
+    expect(ids).toHaveLength(3_000);
+    expect(new Set(ids).size).toBe(3_000);
+  });
+
+  describe("with Azure Storage", () => {
+    const azurite = useAzurite();
+
+    it("keeps unsent rows in the audit container, a blob per run, until a run sends them", async () => {
+      const r = await receiver();
+      const storage = new AuditStorage({
+        kind: "connectionString",
+        connectionString: azurite().connectionString,
+      });
+      const target = { endpoint: r.url, ruleId: r.ruleId };
+      const sink = () =>
+        new LogsSink(
+          target,
+          () =>
+            logsClient({ ...target, credential: EMULATOR_CREDENTIAL, ca: r.ca, retryOptions: FEW_RETRIES }),
+          storage.pendingRows(),
+        );
+      r.down({ status: 429, retryAfterSeconds: 0 });
+      expect(await sink().send("run-a", { [FINDINGS_TABLE.stream]: rowsOf(4, "run-a") })).toMatchObject({
+        sent: 0,
+        kept: 4,
+      });
+      expect((await storage.pendingRows().load()).map((b) => b.runId)).toEqual(["run-a"]);
+      r.recover();
+      expect(await sink().send("run-b", {})).toMatchObject({ sent: 4, sentFromEarlierRuns: 4, kept: 0 });
+      expect(await storage.pendingRows().load()).toEqual([]);
+    });
+  });
+});
