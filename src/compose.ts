@@ -44,7 +44,7 @@ export interface AuditConfig {
    * Log Analytics: the data collection rule's ingestion endpoint and immutable id, or `local`: a receiver on
    * loopback started for the run (tenant files only), whose rows the outcome shows.
    */
-  logs?: { endpoint: string; ruleId: string } | "local";
+  logs?: { endpoint: string; ruleId: string; ca?: string } | "local";
   /** Tests shorten the SDKs' waits; production uses their defaults. */
   retries?: {
     arm?: PipelineRetryOptions;

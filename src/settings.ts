@@ -98,6 +98,12 @@ export const SETTINGS = {
       "audit this tenant file through the bundled ARM emulator instead of Azure (local runs, tests)",
     localOnly: true,
   },
+  AUDIT_LOGS_CA_FILE: {
+    sample: "",
+    description:
+      "a PEM certificate the Log Analytics client trusts besides the system's (a local receiver; tests)",
+    localOnly: true,
+  },
   AUDIT_TEAMS_ALLOW_LOOPBACK_HTTP: {
     sample: "false",
     description: "true lets the digest go to an http receiver on 127.0.0.1 (tests)",
@@ -271,7 +277,9 @@ export function readNotifySettings(env: Environment): NotifySettings | undefined
 }
 
 /** Log Analytics, when both settings are set; one without the other is a bad setting. */
-export function readLogsSettings(env: Environment): { endpoint: string; ruleId: string } | undefined {
+export function readLogsSettings(
+  env: Environment,
+): { endpoint: string; ruleId: string; caFile?: string } | undefined {
   const endpoint = setting(env, "AUDIT_LOGS_ENDPOINT");
   const ruleId = setting(env, "AUDIT_LOGS_RULE_ID");
   if (endpoint === undefined && ruleId === undefined) return undefined;
@@ -285,9 +293,11 @@ export function readLogsSettings(env: Environment): { endpoint: string; ruleId: 
         super(name, message);
       }
     };
+  const caFile = setting(env, "AUDIT_LOGS_CA_FILE");
   return {
     endpoint: checkLogsEndpoint("AUDIT_LOGS_ENDPOINT", endpoint, refuse("AUDIT_LOGS_ENDPOINT")),
     ruleId: checkLogsRuleId("AUDIT_LOGS_RULE_ID", ruleId, refuse("AUDIT_LOGS_RULE_ID")),
+    ...(caFile ? { caFile } : {}),
   };
 }
 

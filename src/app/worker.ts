@@ -11,6 +11,7 @@
  * - A bad setting fails the run at once (its row says which setting); any other failure is left to the
  *   host's retries, and after the last one `auditWorkerPoison` records the run failed.
  */
+import { readFile } from "node:fs/promises";
 import type { InvocationContext } from "@azure/functions";
 import type { AuditConfig, Composition, RunHooks, RunOutcome } from "../compose.js";
 import { loadTenantFile, TenantFileError } from "../emulator/tenant-file.js";
@@ -19,11 +20,13 @@ import {
   readAuditSettings,
   readLogsSettings,
   readNotifySettings,
+  setting,
   SettingError,
   type Environment,
 } from "../settings.js";
 import { parseRunMessage, type RunMessage } from "../sinks/run-queue.js";
 import { FINISHED, type RunRecord, type RunStore } from "../sinks/runs.js";
+import type { AuditStorage } from "../sinks/storage.js";
 import { redact } from "./http.js";
 import { services, type ServiceOptions, type Services } from "./services.js";
 
@@ -44,11 +47,59 @@ class RunConfigurationError extends Error {
   override name = "RunConfigurationError";
 }
 
+/** The Log Analytics settings, with the certificate a local receiver needs read from its file. */
+async function logsTarget(env: Environment): Promise<AuditConfig["logs"]> {
+  const logs = readLogsSettings(env);
+  if (!logs) return undefined;
+  const { caFile, ...target } = logs;
+  if (caFile === undefined) return target;
+  try {
+    return { ...target, ca: await readFile(caFile, "utf8") };
+  } catch (error) {
+    throw new SettingError(
+      "AUDIT_LOGS_CA_FILE",
+      `AUDIT_LOGS_CA_FILE cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+    );
+  }
+}
+
+/**
+ * A run that ends failed tells Log Analytics too: the audit-stopped alert looks for it. With the run's
+ * credential (the emulator's for a tenant file); what cannot be sent is kept for the next run, and nothing here
+ * fails the caller.
+ */
+async function logFailedRun(
+  env: Environment,
+  storage: AuditStorage,
+  run: { runId: string; trigger: string; startedAt?: Date },
+  reason: string,
+  context: InvocationContext,
+): Promise<void> {
+  try {
+    const logs = await logsTarget(env);
+    if (!logs || logs === "local") return;
+    const [{ LogsSink, logsClient }, { RUNS_TABLE, failedRunRow }] = await Promise.all([
+      import("../sinks/log-analytics/ingest.js"),
+      import("../sinks/log-analytics/schema.js"),
+    ]);
+    const credential =
+      setting(env, "AUDIT_TENANT_FILE") !== undefined
+        ? (await import("../inventory/connection.js")).EMULATOR_CREDENTIAL
+        : new (await import("@azure/identity")).DefaultAzureCredential();
+    const sink = new LogsSink(logs, () => logsClient({ ...logs, credential }), storage.pendingRows());
+    const row = failedRunRow(run.runId, run.trigger, reason, new Date(), run.startedAt);
+    const delivery = await sink.send(run.runId, { [RUNS_TABLE.stream]: [row] });
+    for (const error of delivery.errors) context.warn(`run ${run.runId}: Log Analytics: ${error}`);
+  } catch (error) {
+    context.warn(`run ${run.runId}: its failure was not sent to Log Analytics (${(error as Error).name})`);
+  }
+}
+
 async function configFor(env: Environment, run: RunRecord, options: WorkerOptions): Promise<AuditConfig> {
   const settings = readAuditSettings(env);
   // Nightly runs post the digest when a webhook is set; a requested run only when it asked to.
   const notify = run.trigger === "schedule" || run.request.notify ? readNotifySettings(env) : undefined;
-  const logs = readLogsSettings(env);
+  const logs = await logsTarget(env);
   let arm: AuditConfig["arm"] = { kind: "azure", endpoint: "https://management.azure.com" };
   if (settings.tenantFile !== undefined) {
     try {
@@ -238,6 +289,13 @@ async function runMessage(
       if (reason === undefined) throw error;
       await runs.fail(runId, `configuration: ${reason}`, new Date());
       context.error(`auditWorker: run ${runId} failed: configuration: ${reason}`);
+      await logFailedRun(
+        env,
+        storage,
+        { runId, trigger: claimed.trigger },
+        `configuration: ${reason}`,
+        context,
+      );
       throw new RunConfigurationError(`run ${runId}: configuration: ${reason}`);
     }
 
@@ -262,6 +320,8 @@ async function runMessage(
       });
     for (const error of outcome.publication.storageErrors)
       context.warn(`auditWorker: run ${runId}: Azure Storage: ${error}`);
+    for (const error of outcome.publication.logs?.errors ?? [])
+      context.warn(`auditWorker: run ${runId}: Log Analytics: ${error}; the rows are kept for the next run`);
     if (outcome.publication.delivery?.error)
       context.warn(
         `auditWorker: run ${runId}: Teams digest not delivered (${outcome.publication.delivery.error})`,
@@ -290,4 +350,11 @@ export async function processPoisonMessage(
   const reason = `the worker failed on every try the host made; last error: ${run.error ?? "not recorded"}`;
   await runs.fail(message.runId, reason, new Date());
   context.error(`auditWorkerPoison: run ${message.runId} failed: ${reason}`);
+  await logFailedRun(
+    env,
+    services(env, options).storage,
+    { runId: message.runId, trigger: run.trigger },
+    reason,
+    context,
+  );
 }

@@ -31,6 +31,8 @@ import { context, QueueHost, request, type LogLine } from "../helpers/functions-
 import { AUTHORIZATION_FAILURE, startFaultProxy } from "../helpers/fault-proxy.js";
 import { startReceiver } from "../helpers/receiver.js";
 import { findingRows } from "../helpers/state.js";
+import { startLogsReceiver } from "../../src/emulator/logs-receiver.js";
+import { FINDINGS_TABLE, RUNS_TABLE } from "../../src/sinks/log-analytics/schema.js";
 
 const DEMO = join(__dirname, "../../examples/demo-tenant.json");
 const KEY_FRAGMENT = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsu";
@@ -651,6 +653,41 @@ describe("the Functions app", () => {
     });
     expect(other.status).toBe(400);
     expect((bodyOf(other).error as Body).message).toMatch(/another query|other filters/);
+  });
+
+  it("with AUDIT_LOGS_*: a run's findings and its row reach Log Analytics, and a run that fails sends its row too", async () => {
+    const logs = await startLogsReceiver();
+    try {
+      const caFile = join(mkdtempSync(join(tmpdir(), "logs-ca-")), "receiver.pem");
+      writeFileSync(caFile, logs.ca);
+      setEnv({ AUDIT_LOGS_ENDPOINT: logs.url, AUDIT_LOGS_RULE_ID: logs.ruleId, AUDIT_LOGS_CA_FILE: caFile });
+      const runId = await start();
+      await host().drain();
+      expect((await audit(runId)).status).toBe("incomplete");
+      expect(logs.problems).toEqual([]);
+      const [row] = logs.rows[RUNS_TABLE.stream] ?? [];
+      expect(row).toMatchObject({ RunId: runId, Trigger: "http", Status: "incomplete", Committed: true });
+      expect((row?.UnknownScopes as unknown[]).length).toBeGreaterThan(0);
+      const findings = logs.rows[FINDINGS_TABLE.stream] ?? [];
+      expect(findings.length).toBeGreaterThan(10);
+      expect(findings.every((f) => f.RunId === runId)).toBe(true);
+
+      setEnv({ AUDIT_SOURCE: "graph" });
+      const failed = await start();
+      await host().drain();
+      expect((await audit(failed)).status).toBe("failed");
+      const failedRow = (logs.rows[RUNS_TABLE.stream] ?? []).find((r) => r.RunId === failed);
+      expect(failedRow).toMatchObject({ Status: "failed", Trigger: "http", Committed: false });
+      expect(failedRow?.Error).toMatch(/AUDIT_SOURCE/);
+      expect(logs.problems).toEqual([]);
+    } finally {
+      setEnv({
+        AUDIT_LOGS_ENDPOINT: undefined,
+        AUDIT_LOGS_RULE_ID: undefined,
+        AUDIT_LOGS_CA_FILE: undefined,
+      });
+      await logs.close();
+    }
   });
 
   it("a missing or invalid setting fails the invocation, naming the setting; the run is recorded failed", async () => {
