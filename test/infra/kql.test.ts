@@ -77,8 +77,17 @@ const workbookQueries = (items: WorkbookItem[]): { name: string; query: string }
     ...(i.content.query ? [{ name: `workbook: ${i.content.title ?? i.name}`, query: i.content.query }] : []),
     ...workbookQueries(i.content.items ?? []),
   ]);
+/** The README's examples: each ```kusto block, one query per paragraph. */
+const readme = readFileSync(join(__dirname, "../../README.md"), "utf8");
+const readmeQueries = [...readme.matchAll(/```kusto\n([\s\S]*?)```/g)].flatMap((m, i) =>
+  (m[1] ?? "")
+    .split(/\n\s*\n/)
+    .filter((q) => q.trim())
+    .map((query, j) => ({ name: `README example ${i + 1}.${j + 1}`, query })),
+);
 const queries = [
   ...workbookQueries(workbook.items),
+  ...readmeQueries,
   { name: "Sentinel rule", query: readFileSync(join(DIR, "sentinel-new-high-finding.kql"), "utf8") },
   { name: "audit-stopped alert", query: readFileSync(join(DIR, "audit-stopped.kql"), "utf8") },
 ];
@@ -86,6 +95,7 @@ const queries = [
 describe("the KQL the deployment ships", () => {
   it("covers what the workbook must show", () => {
     expect(workbookQueries(workbook.items).length).toBeGreaterThanOrEqual(9);
+    expect(readmeQueries.length).toBeGreaterThanOrEqual(2);
   });
 
   it.each(queries.map((q) => [q.name, q.query] as const))("%s parses and binds", (_name, query) => {
