@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import {
   HOST_SETTINGS,
   readAuditSettings,
+  readLogsSettings,
   readNotifySettings,
   readStorageSetting,
   SETTINGS,
@@ -218,5 +219,36 @@ describe("app settings", () => {
     expect(refused.setting).toBe(name);
     expect(refused.message).toMatch(message);
     expect(refused.message).not.toContain("SECRETSIG1");
+  });
+
+  it("reads Log Analytics settings only together, and refuses a bad endpoint or rule id, naming it", () => {
+    const rule = "dcr-0123456789abcdef0123456789abcdef";
+    const endpoint = "https://audit-abcd.westeurope-1.ingest.monitor.azure.com";
+    expect(readLogsSettings({})).toBeUndefined();
+    expect(readLogsSettings({ AUDIT_LOGS_ENDPOINT: `${endpoint}/`, AUDIT_LOGS_RULE_ID: rule })).toEqual({
+      endpoint,
+      ruleId: rule,
+    });
+    const cases: [Environment, string, RegExp][] = [
+      [{ AUDIT_LOGS_ENDPOINT: endpoint }, "AUDIT_LOGS_RULE_ID", /AUDIT_LOGS_RULE_ID is not/],
+      [{ AUDIT_LOGS_RULE_ID: rule }, "AUDIT_LOGS_ENDPOINT", /AUDIT_LOGS_ENDPOINT is not/],
+      [
+        { AUDIT_LOGS_ENDPOINT: "http://x.ingest.monitor.azure.com", AUDIT_LOGS_RULE_ID: rule },
+        "AUDIT_LOGS_ENDPOINT",
+        /https/,
+      ],
+      [
+        { AUDIT_LOGS_ENDPOINT: `${endpoint}/?sig=SECRETSIG1`, AUDIT_LOGS_RULE_ID: rule },
+        "AUDIT_LOGS_ENDPOINT",
+        /without a query/,
+      ],
+      [{ AUDIT_LOGS_ENDPOINT: endpoint, AUDIT_LOGS_RULE_ID: "rule-1" }, "AUDIT_LOGS_RULE_ID", /immutable id/],
+    ];
+    for (const [env, name, message] of cases) {
+      const refused = refusal(env, readLogsSettings);
+      expect(refused.setting).toBe(name);
+      expect(refused.message).toMatch(message);
+      expect(refused.message).not.toContain("SECRETSIG1");
+    }
   });
 });

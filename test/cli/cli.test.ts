@@ -261,6 +261,22 @@ describe("bad input exits 2 with a message naming the problem, and writes nothin
     [["--tenant", "t.json", "--arm-endpoint", "https://x"], /cannot be combined/],
     [["--dashboard-url", "https://dash.example"], /--dashboard-url goes with --notify/],
     [["--notify", "--dashboard-url", "javascript:alert(1)"], /--dashboard-url must be an https URL/],
+    [["--logs-endpoint", "https://dcr.westeurope-1.ingest.monitor.azure.com"], /go together/],
+    [["--logs-rule-id", "dcr-0123456789abcdef0123456789abcdef"], /go together/],
+    [
+      [
+        "--logs-endpoint",
+        "http://x.ingest.monitor.azure.com",
+        "--logs-rule-id",
+        "dcr-0123456789abcdef0123456789abcdef",
+      ],
+      /--logs-endpoint must be an https URL/,
+    ],
+    [
+      ["--logs-endpoint", "https://x.ingest.monitor.azure.com", "--logs-rule-id", "my-rule"],
+      /--logs-rule-id must be a data collection rule's immutable id/,
+    ],
+    [["--logs-endpoint", "local"], /--logs-endpoint local goes with --tenant/],
     [
       [
         "--notify",
