@@ -170,18 +170,34 @@ export async function publishRun(
   await step("digest");
 
   if (sinks.logs) {
-    const sinksComplete = storageErrors.length === 0 && publication.delivery?.error === undefined;
-    const delivery = await sinks.logs.sink.send(summary.runId, {
+    // The findings first: whether they were taken is part of the run's row ("every sink took the run").
+    const findings = await sinks.logs.sink.send(summary.runId, {
       [FINDINGS_TABLE.stream]: committable ? findingRows({ ...result, summary }) : [],
-      [RUNS_TABLE.stream]: [
-        runRow(summary, {
-          trigger: sinks.logs.trigger,
-          committed: committable,
-          sinksComplete,
-          unknownScopes: result.inventory.failures,
-        }),
-      ],
     });
+    const run = await sinks.logs.sink.send(
+      summary.runId,
+      {
+        [RUNS_TABLE.stream]: [
+          runRow(summary, {
+            trigger: sinks.logs.trigger,
+            committed: committable,
+            sinksComplete:
+              storageErrors.length === 0 &&
+              publication.delivery?.error === undefined &&
+              findings.errors.length === 0,
+            unknownScopes: result.inventory.failures,
+          }),
+        ],
+      },
+      { batch: `${summary.runId}.run`, earlier: false },
+    );
+    const delivery: LogsDelivery = {
+      sent: findings.sent + run.sent,
+      sentFromEarlierRuns: findings.sentFromEarlierRuns,
+      kept: findings.kept + run.kept,
+      bytes: findings.bytes + run.bytes,
+      errors: [...findings.errors, ...run.errors],
+    };
     publication.logs = delivery;
     if (delivery.errors.length > 0) summary = { ...summary, logsErrors: [...delivery.errors] };
     publication.summary = summary;

@@ -116,6 +116,40 @@ describe("the Log Analytics sink", () => {
     expect(received?.requests.every((q) => q.status === 204 && q.gzipBytes < q.jsonBytes)).toBe(true);
   });
 
+  it("a run whose findings were not taken says so in its row and summary; the next run sends them first", async () => {
+    const r = await receiver();
+    const out = mkdtempSync(join(tmpdir(), "logs-"));
+    const t = tenant([publicWorkspace("open1"), publicWorkspace("open2", SUB2)], [], [SUB, SUB2]);
+    const config: AuditConfig = {
+      arm: { kind: "tenant", tenant: t },
+      source: "arg",
+      policy: DEFAULT_POLICY,
+      scope: {},
+      out,
+      logs: { endpoint: r.url, ruleId: r.ruleId, ca: r.ca },
+      retries: { arm: FAST_RETRIES, logs: FEW_RETRIES },
+    };
+    // The findings' call and its one retry are refused; the run's row then goes through.
+    r.fail({ status: 503 }, { status: 503 });
+    const first = await new Composition(config).execute();
+    const findings = first.result.findings.length;
+    expect(first.publication.logs).toMatchObject({ sent: 1, kept: findings });
+    expect(first.result.summary.logsErrors?.join(" ")).toMatch(
+      /AmlIsolationFindings_CL: \d+ of \d+ rows not taken/,
+    );
+    expect(r.rows[RUNS_TABLE.stream]?.[0]).toMatchObject({ SinksComplete: false, Committed: true });
+    expect(r.rows[FINDINGS_TABLE.stream]).toBeUndefined();
+
+    const second = await new Composition(config).execute();
+    expect(second.publication.logs).toMatchObject({ sentFromEarlierRuns: findings, kept: 0, errors: [] });
+    const byRun = (runId: string) =>
+      (r.rows[FINDINGS_TABLE.stream] ?? []).filter((row) => row.RunId === runId).length;
+    expect(byRun(first.result.summary.runId)).toBe(findings);
+    expect(byRun(second.result.summary.runId)).toBe(second.result.findings.length);
+    expect(r.rows[RUNS_TABLE.stream]?.[1]).toMatchObject({ SinksComplete: true });
+    expect(r.problems).toEqual([]);
+  });
+
   it("splits 10,000 findings into calls under the 1 MB limit, and every row arrives once", async () => {
     const r = await receiver();
     const rows = rowsOf(10_000);

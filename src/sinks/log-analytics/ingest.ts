@@ -82,30 +82,40 @@ export class LogsSink {
     private readonly pending: PendingRows,
   ) {}
 
-  /** Sends what earlier runs kept, then this run's rows; keeps what was not taken. */
-  async send(runId: string, rows: StreamRows): Promise<LogsDelivery> {
+  /**
+   * Sends what earlier runs kept, then these rows; keeps what was not taken under `batch` (the run id unless
+   * given: a run that sends twice keeps each part apart). `earlier: false` leaves the kept rows for later.
+   */
+  async send(
+    runId: string,
+    rows: StreamRows,
+    options: { batch?: string; earlier?: boolean } = {},
+  ): Promise<LogsDelivery> {
     const delivery: LogsDelivery = { sent: 0, sentFromEarlierRuns: 0, kept: 0, bytes: 0, errors: [] };
+    const batch = options.batch ?? runId;
     let earlier: PendingBatch[] = [];
-    try {
-      earlier = await this.pending.load();
-    } catch (error) {
-      delivery.errors.push(`the rows earlier runs kept could not be read (${describe(error as Error)})`);
+    if (options.earlier !== false) {
+      try {
+        earlier = await this.pending.load();
+      } catch (error) {
+        delivery.errors.push(`the rows earlier runs kept could not be read (${describe(error as Error)})`);
+      }
     }
     let client: Uploader;
     try {
       client = await this.uploader();
     } catch (error) {
       delivery.errors.push(`no Logs Ingestion client (${describe(error as Error)})`);
-      await this.keep({ runId, streams: rows }, delivery);
+      await this.keep({ runId: batch, streams: rows }, delivery);
       return delivery;
     }
-    for (const batch of earlier.filter((b) => b.runId !== runId)) {
-      const left = await this.upload(client, batch.streams, delivery);
-      delivery.sentFromEarlierRuns += count(batch.streams) - count(left);
-      await this.keep({ runId: batch.runId, streams: left }, delivery, true);
+    for (const kept of earlier.filter((b) => b.runId !== batch && !b.runId.startsWith(`${runId}.`))) {
+      const left = await this.upload(client, kept.streams, delivery);
+      delivery.sentFromEarlierRuns += count(kept.streams) - count(left);
+      await this.keep({ runId: kept.runId, streams: left }, delivery, true);
     }
     const left = await this.upload(client, rows, delivery);
-    await this.keep({ runId, streams: left }, delivery);
+    await this.keep({ runId: batch, streams: left }, delivery);
     return delivery;
   }
 
