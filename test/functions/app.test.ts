@@ -314,15 +314,38 @@ describe("the Functions app", () => {
     for (const row of open) expect(row.lastRunId).toBe(later.runId);
   });
 
-  it("a worker that throws on every try: the run ends failed through the poison queue", async () => {
-    const runId = await start();
-    const runner = host(FAST, () => Promise.reject(new Error("ARM went away (sig=SECRET-SIG-d41d8cd98f)")));
-    await runner.drain();
-    const run = await audit(runId);
-    expect(run.status).toBe("failed");
-    expect(run.attempt).toBe(5);
-    expect(run.error).toMatch(/failed on every try.*ARM went away \(sig=\[redacted\]\)/);
-    expect(JSON.stringify(run)).not.toContain("SECRET-SIG");
+  it("a worker that throws on every try: the run ends failed through the poison queue, and tells Log Analytics", async () => {
+    const logs = await startLogsReceiver();
+    try {
+      const caFile = join(mkdtempSync(join(tmpdir(), "logs-ca-")), "receiver.pem");
+      writeFileSync(caFile, logs.ca);
+      setEnv({ AUDIT_LOGS_ENDPOINT: logs.url, AUDIT_LOGS_RULE_ID: logs.ruleId, AUDIT_LOGS_CA_FILE: caFile });
+      const runId = await start();
+      const runner = host(FAST, () => Promise.reject(new Error("ARM went away (sig=SECRET-SIG-d41d8cd98f)")));
+      await runner.drain();
+      const run = await audit(runId);
+      expect(run.status).toBe("failed");
+      expect(run.attempt).toBe(5);
+      expect(run.error).toMatch(/failed on every try.*ARM went away \(sig=\[redacted\]\)/);
+      expect(JSON.stringify(run)).not.toContain("SECRET-SIG");
+      // The one row the alert looks for: the run failed, with its redacted reason.
+      expect(logs.rows[RUNS_TABLE.stream]).toHaveLength(1);
+      expect(logs.rows[RUNS_TABLE.stream]?.[0]).toMatchObject({
+        RunId: runId,
+        Status: "failed",
+        Trigger: "http",
+      });
+      expect(logs.rows[RUNS_TABLE.stream]?.[0]?.Error).toMatch(/ARM went away \(sig=\[redacted\]\)/);
+      expect(JSON.stringify(logs.rows)).not.toContain("SECRET-SIG");
+      expect(logs.problems).toEqual([]);
+    } finally {
+      setEnv({
+        AUDIT_LOGS_ENDPOINT: undefined,
+        AUDIT_LOGS_RULE_ID: undefined,
+        AUDIT_LOGS_CA_FILE: undefined,
+      });
+      await logs.close();
+    }
   });
 
   it("a run that blob storage refuses before it holds the lease says why, through getAudit", async () => {
