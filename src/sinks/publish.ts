@@ -54,10 +54,11 @@ export type PublishStep = "state" | "archive" | "digest" | "logs" | "commit";
  * 2. the run archive (`runs/…`);
  * 3. the digest — only when 1 and 2 were written, so that a run that cannot commit announces no change
  *    (it posts a short "run incomplete" card instead) and the next run that commits announces them;
- * 3b. the Log Analytics rows: the run's row always, its findings' rows only when it can commit (else the next
- *    run reports the same changes); what is not taken is kept for the next run, and the run's record says so;
+ * 3b. the findings' Log Analytics rows, only when the run can commit (else the next run reports the same
+ *    changes); what is not taken is kept for the next run, and the run's record says so;
  * 4. the commit: the run's `runs` row, written last, says whether it committed;
- * 5. `latest/`, once committed.
+ * 5. `latest/`, once committed;
+ * 6. the run's Log Analytics row, committed or not.
  * A crash before 4 leaves the state as it was before the run: the next run reports the same changes, and at
  * most repeats a digest posted in 3. A crash after 4 loses nothing but a stale `latest/`.
  */
@@ -92,6 +93,11 @@ export async function publishRun(
       publication,
       "Azure Storage could not be read",
     );
+    if (sinks.logs)
+      publication.summary = await sendRunRow(sinks.logs, result, publication.summary, publication, {
+        committed: false,
+        sinksComplete: false,
+      });
     return publication;
   }
 
@@ -169,37 +175,16 @@ export async function publishRun(
   publication.digest = digest;
   await step("digest");
 
+  // The findings' rows before the commit, so that the run's record says whether Log Analytics took them; the
+  // run's own row after it, so that it says whether the run committed.
+  let findingsDelivery: LogsDelivery | undefined;
   if (sinks.logs) {
-    // The findings first: whether they were taken is part of the run's row ("every sink took the run").
-    const findings = await sinks.logs.sink.send(summary.runId, {
+    findingsDelivery = await sinks.logs.sink.send(summary.runId, {
       [FINDINGS_TABLE.stream]: committable ? findingRows({ ...result, summary }) : [],
     });
-    const run = await sinks.logs.sink.send(
-      summary.runId,
-      {
-        [RUNS_TABLE.stream]: [
-          runRow(summary, {
-            trigger: sinks.logs.trigger,
-            committed: committable,
-            sinksComplete:
-              storageErrors.length === 0 &&
-              publication.delivery?.error === undefined &&
-              findings.errors.length === 0,
-            unknownScopes: result.inventory.failures,
-          }),
-        ],
-      },
-      { batch: `${summary.runId}.run`, earlier: false },
-    );
-    const delivery: LogsDelivery = {
-      sent: findings.sent + run.sent,
-      sentFromEarlierRuns: findings.sentFromEarlierRuns,
-      kept: findings.kept + run.kept,
-      bytes: findings.bytes + run.bytes,
-      errors: [...findings.errors, ...run.errors],
-    };
-    publication.logs = delivery;
-    if (delivery.errors.length > 0) summary = { ...summary, logsErrors: [...delivery.errors] };
+    publication.logs = findingsDelivery;
+    if (findingsDelivery.errors.length > 0)
+      summary = { ...summary, logsErrors: [...findingsDelivery.errors] };
     publication.summary = summary;
   }
   await step("logs");
@@ -228,8 +213,55 @@ export async function publishRun(
       summary = { ...summary, complete: false, storageErrors: [...storageErrors] };
     }
   }
+
+  if (sinks.logs) {
+    // Without storage the CLI's state.json is the state: the run commits once it is renamed into place.
+    const committed = storage ? publication.committed === true : committable;
+    summary = await sendRunRow(sinks.logs, result, summary, publication, {
+      committed,
+      sinksComplete:
+        storageErrors.length === 0 &&
+        publication.delivery?.error === undefined &&
+        (findingsDelivery?.errors.length ?? 0) === 0,
+    });
+  }
   publication.summary = summary;
   return publication;
+}
+
+/**
+ * The run's own row, after everything else: what it says of the commit is then true. A row not taken is kept
+ * for the next run; the returned summary says so (its record is written already: the CLI and worker print it).
+ */
+async function sendRunRow(
+  logs: { sink: LogsSink; trigger: string },
+  result: AuditResult,
+  summary: Summary,
+  publication: Publication,
+  facts: { committed: boolean; sinksComplete: boolean },
+): Promise<Summary> {
+  const run = await logs.sink.send(
+    summary.runId,
+    {
+      [RUNS_TABLE.stream]: [
+        runRow(summary, { trigger: logs.trigger, ...facts, unknownScopes: result.inventory.failures }),
+      ],
+    },
+    { batch: `${summary.runId}.run`, earlier: publication.logs === undefined },
+  );
+  const before = publication.logs;
+  publication.logs = before
+    ? {
+        sent: before.sent + run.sent,
+        sentFromEarlierRuns: before.sentFromEarlierRuns + run.sentFromEarlierRuns,
+        kept: before.kept + run.kept,
+        bytes: before.bytes + run.bytes,
+        errors: [...before.errors, ...run.errors],
+      }
+    : run;
+  return run.errors.length > 0
+    ? { ...summary, logsErrors: [...(summary.logsErrors ?? []), ...run.errors] }
+    : summary;
 }
 
 /** The short card of a run that cannot commit: no change lists. Posted once, never kept. */

@@ -150,6 +150,34 @@ describe("the Log Analytics sink", () => {
     expect(r.problems).toEqual([]);
   });
 
+  it("a run that cannot commit sends its row, not committed, and none of its findings", async () => {
+    const r = await receiver();
+    const t = tenant([publicWorkspace("open1")]);
+    // Storage that answers nothing: the state cannot be read, so nothing may be published as the state.
+    const closed =
+      "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1;";
+    const outcome = await new Composition({
+      arm: { kind: "tenant", tenant: t },
+      source: "arg",
+      policy: DEFAULT_POLICY,
+      scope: {},
+      out: mkdtempSync(join(tmpdir(), "logs-")),
+      storage: { kind: "connectionString", connectionString: closed },
+      logs: { endpoint: r.url, ruleId: r.ruleId, ca: r.ca },
+      retries: { arm: FAST_RETRIES, logs: FEW_RETRIES, storage: { maxTries: 1, timeoutMs: 2000 } },
+    }).execute();
+    expect(outcome.stateUnreadable).toBeDefined();
+    expect(r.rows[FINDINGS_TABLE.stream]).toBeUndefined();
+    expect(r.rows[RUNS_TABLE.stream]).toHaveLength(1);
+    expect(r.rows[RUNS_TABLE.stream]?.[0]).toMatchObject({
+      RunId: outcome.result.summary.runId,
+      Status: "incomplete",
+      Committed: false,
+      SinksComplete: false,
+    });
+    expect(r.problems).toEqual([]);
+  });
+
   it("splits 10,000 findings into calls under the 1 MB limit, and every row arrives once", async () => {
     const r = await receiver();
     const rows = rowsOf(10_000);
