@@ -31,7 +31,7 @@ import { context, QueueHost, request, type LogLine } from "../helpers/functions-
 import { AUTHORIZATION_FAILURE, startFaultProxy } from "../helpers/fault-proxy.js";
 import { startReceiver } from "../helpers/receiver.js";
 import { findingRows } from "../helpers/state.js";
-import { startLogsReceiver } from "../../src/emulator/logs-receiver.js";
+import { startLogsReceiver, type LogsReceiver } from "../../src/emulator/logs-receiver.js";
 import { FINDINGS_TABLE, RUNS_TABLE } from "../../src/sinks/log-analytics/schema.js";
 
 const DEMO = join(__dirname, "../../examples/demo-tenant.json");
@@ -125,6 +125,23 @@ async function audit(runId: string): Promise<Body> {
   const response = await call(getAudit, { method: "GET", path: `/api/audits/${runId}`, params: { runId } });
   expect(response.status).toBe(200);
   return bodyOf(response);
+}
+
+/**
+ * Runs `body` with the app's Log Analytics settings pointed at a local ingestion receiver (its certificate in
+ * AUDIT_LOGS_CA_FILE), and puts the settings back after.
+ */
+async function withLogsReceiver(body: (logs: LogsReceiver) => Promise<void>): Promise<void> {
+  const logs = await startLogsReceiver();
+  try {
+    const caFile = join(mkdtempSync(join(tmpdir(), "logs-ca-")), "receiver.pem");
+    writeFileSync(caFile, logs.ca);
+    setEnv({ AUDIT_LOGS_ENDPOINT: logs.url, AUDIT_LOGS_RULE_ID: logs.ruleId, AUDIT_LOGS_CA_FILE: caFile });
+    await body(logs);
+  } finally {
+    setEnv({ AUDIT_LOGS_ENDPOINT: undefined, AUDIT_LOGS_RULE_ID: undefined, AUDIT_LOGS_CA_FILE: undefined });
+    await logs.close();
+  }
 }
 
 beforeEach(async () => {
@@ -315,11 +332,7 @@ describe("the Functions app", () => {
   });
 
   it("a worker that throws on every try: the run ends failed through the poison queue, and tells Log Analytics", async () => {
-    const logs = await startLogsReceiver();
-    try {
-      const caFile = join(mkdtempSync(join(tmpdir(), "logs-ca-")), "receiver.pem");
-      writeFileSync(caFile, logs.ca);
-      setEnv({ AUDIT_LOGS_ENDPOINT: logs.url, AUDIT_LOGS_RULE_ID: logs.ruleId, AUDIT_LOGS_CA_FILE: caFile });
+    await withLogsReceiver(async (logs) => {
       const runId = await start();
       const runner = host(FAST, () => Promise.reject(new Error("ARM went away (sig=SECRET-SIG-d41d8cd98f)")));
       await runner.drain();
@@ -338,14 +351,7 @@ describe("the Functions app", () => {
       expect(logs.rows[RUNS_TABLE.stream]?.[0]?.Error).toMatch(/ARM went away \(sig=\[redacted\]\)/);
       expect(JSON.stringify(logs.rows)).not.toContain("SECRET-SIG");
       expect(logs.problems).toEqual([]);
-    } finally {
-      setEnv({
-        AUDIT_LOGS_ENDPOINT: undefined,
-        AUDIT_LOGS_RULE_ID: undefined,
-        AUDIT_LOGS_CA_FILE: undefined,
-      });
-      await logs.close();
-    }
+    });
   });
 
   it("a run that blob storage refuses before it holds the lease says why, through getAudit", async () => {
@@ -679,11 +685,7 @@ describe("the Functions app", () => {
   });
 
   it("with AUDIT_LOGS_*: a run's findings and its row reach Log Analytics, and a run that fails sends its row too", async () => {
-    const logs = await startLogsReceiver();
-    try {
-      const caFile = join(mkdtempSync(join(tmpdir(), "logs-ca-")), "receiver.pem");
-      writeFileSync(caFile, logs.ca);
-      setEnv({ AUDIT_LOGS_ENDPOINT: logs.url, AUDIT_LOGS_RULE_ID: logs.ruleId, AUDIT_LOGS_CA_FILE: caFile });
+    await withLogsReceiver(async (logs) => {
       const runId = await start();
       await host().drain();
       expect((await audit(runId)).status).toBe("incomplete");
@@ -703,14 +705,7 @@ describe("the Functions app", () => {
       expect(failedRow).toMatchObject({ Status: "failed", Trigger: "http", Committed: false });
       expect(failedRow?.Error).toMatch(/AUDIT_SOURCE/);
       expect(logs.problems).toEqual([]);
-    } finally {
-      setEnv({
-        AUDIT_LOGS_ENDPOINT: undefined,
-        AUDIT_LOGS_RULE_ID: undefined,
-        AUDIT_LOGS_CA_FILE: undefined,
-      });
-      await logs.close();
-    }
+    });
   });
 
   it("a missing or invalid setting fails the invocation, naming the setting; the run is recorded failed", async () => {

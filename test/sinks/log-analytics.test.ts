@@ -68,25 +68,33 @@ const finding = (i: number): Finding => ({
 const rowsOf = (n: number, runId = "run-1"): Row[] =>
   Array.from({ length: n }, (_, i) => findingRow(finding(i), "open", "2026-12-03T02:00:00.000Z", runId));
 
+/** A run of tenant `t` through the emulator, its --out a new folder, sending to `logs`. */
+function tenantRun(
+  t: ReturnType<typeof tenant>,
+  logs: AuditConfig["logs"],
+  extra: Partial<AuditConfig> = {},
+): AuditConfig {
+  return {
+    arm: { kind: "tenant", tenant: t },
+    source: "arg",
+    policy: DEFAULT_POLICY,
+    scope: {},
+    out: mkdtempSync(join(tmpdir(), "logs-")),
+    logs,
+    retries: { arm: FAST_RETRIES, logs: FEW_RETRIES },
+    ...extra,
+  };
+}
+
 describe("the Log Analytics sink", () => {
   it("sends a run's findings and its run row, each matching its declared table", async () => {
-    const out = mkdtempSync(join(tmpdir(), "logs-"));
     const t = tenant(
       [publicWorkspace("open1"), publicWorkspace("open2", SUB2), privateWorkspace("closed")],
       [],
       [SUB, SUB2],
     );
-    const config: AuditConfig = {
-      arm: { kind: "tenant", tenant: t },
-      source: "arg",
-      policy: DEFAULT_POLICY,
-      scope: {},
-      out,
-      // The receiver the demo uses, started for the run, sent to with the run's credential.
-      logs: "local",
-      retries: { arm: FAST_RETRIES },
-    };
-    const composition = new Composition(config);
+    // The receiver the demo uses, started for the run, sent to with the run's credential.
+    const composition = new Composition(tenantRun(t, "local"));
     const outcome = await composition.execute({ trigger: "http" });
     const received = outcome.logsReceived;
     expect(received?.problems).toEqual([]);
@@ -118,17 +126,8 @@ describe("the Log Analytics sink", () => {
 
   it("a run whose findings were not taken says so in its row and summary; the next run sends them first", async () => {
     const r = await receiver();
-    const out = mkdtempSync(join(tmpdir(), "logs-"));
     const t = tenant([publicWorkspace("open1"), publicWorkspace("open2", SUB2)], [], [SUB, SUB2]);
-    const config: AuditConfig = {
-      arm: { kind: "tenant", tenant: t },
-      source: "arg",
-      policy: DEFAULT_POLICY,
-      scope: {},
-      out,
-      logs: { endpoint: r.url, ruleId: r.ruleId, ca: r.ca },
-      retries: { arm: FAST_RETRIES, logs: FEW_RETRIES },
-    };
+    const config = tenantRun(t, { endpoint: r.url, ruleId: r.ruleId, ca: r.ca });
     // The findings' call and its one retry are refused; the run's row then goes through.
     r.fail({ status: 503 }, { status: 503 });
     const first = await new Composition(config).execute();
@@ -156,16 +155,16 @@ describe("the Log Analytics sink", () => {
     // Storage that answers nothing: the state cannot be read, so nothing may be published as the state.
     const closed =
       "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1;";
-    const outcome = await new Composition({
-      arm: { kind: "tenant", tenant: t },
-      source: "arg",
-      policy: DEFAULT_POLICY,
-      scope: {},
-      out: mkdtempSync(join(tmpdir(), "logs-")),
-      storage: { kind: "connectionString", connectionString: closed },
-      logs: { endpoint: r.url, ruleId: r.ruleId, ca: r.ca },
-      retries: { arm: FAST_RETRIES, logs: FEW_RETRIES, storage: { maxTries: 1, timeoutMs: 2000 } },
-    }).execute();
+    const outcome = await new Composition(
+      tenantRun(
+        t,
+        { endpoint: r.url, ruleId: r.ruleId, ca: r.ca },
+        {
+          storage: { kind: "connectionString", connectionString: closed },
+          retries: { arm: FAST_RETRIES, logs: FEW_RETRIES, storage: { maxTries: 1, timeoutMs: 2000 } },
+        },
+      ),
+    ).execute();
     expect(outcome.stateUnreadable).toBeDefined();
     expect(r.rows[FINDINGS_TABLE.stream]).toBeUndefined();
     expect(r.rows[RUNS_TABLE.stream]).toHaveLength(1);
