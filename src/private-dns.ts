@@ -8,8 +8,12 @@ import { isFoundryAccount } from "./foundry.js";
 import { record, str } from "./json-values.js";
 import type { ArmResource } from "./snapshot.js";
 
-/** api-version of the network reads: the one `@azure/arm-network` 39 speaks. */
-export const NETWORK_API_VERSION = "2026-01-01";
+/**
+ * api-version of the network reads (private endpoints, their zone groups, virtual networks): the newest whose
+ * schema the emulator holds (src/emulator/rest-specs.json). `@azure/arm-network` 39 speaks 2026-01-01, but its
+ * client context takes the version from the URL the inventory gives it.
+ */
+export const NETWORK_API_VERSION = "2025-09-01";
 /** api-version of `Microsoft.Network/privateDnsZones` and their links (Private DNS's newest stable). */
 export const PRIVATE_DNS_API_VERSION = "2024-06-01";
 

@@ -44,6 +44,11 @@ export interface ScopeFailure {
   status?: number;
   code?: string;
   message: string;
+  /**
+   * The one property of `scope` that could not be read (`networkAcls`, read at another api-version): the
+   * resource itself was read, and only the rules that need this property are unknown.
+   */
+  property?: string;
 }
 
 export interface Snapshot {
@@ -197,7 +202,17 @@ export class SnapshotView {
 
   /** Whether the resource `id` itself was read in full (it may be listed but a follow-up read failed). */
   propertiesKnown(id: string): boolean {
-    return !this.snapshot.failures.some((f) => f.scopeType === "resource" && sameId(f.scope, id));
+    return !this.snapshot.failures.some(
+      (f) => f.scopeType === "resource" && f.property === undefined && sameId(f.scope, id),
+    );
+  }
+
+  /** Whether one property of `id` read apart from the rest (a workspace's `networkAcls`) was read. */
+  propertyKnown(id: string, property: string): boolean {
+    return (
+      this.propertiesKnown(id) &&
+      !this.snapshot.failures.some((f) => f.property === property && sameId(f.scope, id))
+    );
   }
 
   /** The children of `id` of a type, in the snapshot and in the run's context. */

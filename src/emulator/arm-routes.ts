@@ -2,11 +2,14 @@
  * ARM's GET paths over the tenant file: the subscription list, the Authorization API, a resource by id, lists
  * of a subscription's (or resource group's) resources of a type, a parent's children and the collections ARM
  * serves from a parent's properties, paged by `nextLink`. What the identity may not read answers 403; what it
- * may not read, or what a lasting 404 says is gone, is left out of lists.
+ * may not read, or what a lasting 404 says is gone, is left out of lists. Every answer goes out through the
+ * schema of the request's api-version (api-versions.ts): what that version does not define is left out, and a
+ * version with no schema for the type is refused before anything is looked up, as ARM's front door does.
  */
-import { parseResourceId, sameId } from "../arm-ids.js";
+import { TYPES, parseResourceId, sameId } from "../arm-ids.js";
 import type { Access } from "./access.js";
 import { AUTHORIZATION_PATH } from "./access.js";
+import { requireSchema, shape } from "./api-versions.js";
 import { embeddedCollection, getKindOf, listKindOf } from "./resource-types.js";
 import type { TenantIndex } from "./tenant-index.js";
 import { ArmError, type RequestKind } from "./types.js";
@@ -22,6 +25,22 @@ export function kindOf(method: string, path: string): RequestKind {
   if (parsed?.type !== undefined) return getKindOf(parsed.type);
   const parentType = parseResourceId(`/${segments.slice(0, -1).join("/")}`)?.type;
   return listKindOf(segments.at(-1), parentType);
+}
+
+/**
+ * The resource type a GET path asks for: the subscriptions, or the provider namespace with every type segment
+ * after it, whether the path names one resource or lists them (`…/workspaces/w/onlineEndpoints` asks for
+ * `Microsoft.MachineLearningServices/workspaces/onlineEndpoints`).
+ */
+export function requestedType(path: string): string | undefined {
+  const segments = path.split("/").filter(Boolean);
+  if (segments[0]?.toLowerCase() !== "subscriptions") return undefined;
+  const providers = segments.findIndex((s) => s.toLowerCase() === "providers");
+  if (providers < 0) return segments.length <= 2 ? TYPES.subscription : undefined;
+  const rest = segments.slice(providers + 1);
+  if (rest.length < 2) return undefined;
+  const types = rest.slice(1).filter((_, i) => i % 2 === 0);
+  return [rest[0], ...types].join("/");
 }
 
 export interface ArmRoutesOptions {
@@ -47,7 +66,19 @@ export class ArmRoutes {
     return { value, nextLink: next.toString() };
   }
 
+  /** The answer to a GET, as the request's api-version defines it. */
   get(path: string, url: URL): unknown {
+    const type = requestedType(path);
+    const apiVersion = url.searchParams.get("api-version") ?? "";
+    const schema = type ? requireSchema(type, apiVersion) : undefined;
+    const body = this.answer(path, url);
+    if (!schema) return body;
+    if (namesOneResource(path)) return shape(schema, body);
+    const page = body as { value: unknown[]; nextLink?: string };
+    return { ...page, value: page.value.map((item) => shape(schema, item)) };
+  }
+
+  private answer(path: string, url: URL): unknown {
     const { index, access } = this.o;
     const listed = (id: string) => access.mayRead(id) && !this.o.absent(id);
     const segments = path.split("/").filter(Boolean);
@@ -122,4 +153,9 @@ export class ArmRoutes {
         : `The Resource '${path}' was not found.`,
     );
   }
+}
+
+/** A path that names one resource (a subscription, or a resource id), not a list of them. */
+function namesOneResource(path: string): boolean {
+  return parseResourceId(path)?.type !== undefined || path.split("/").filter(Boolean).length === 2;
 }

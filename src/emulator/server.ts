@@ -151,6 +151,7 @@ export async function startEmulator(
           ? error
           : new ArmError(500, "InternalServerError", (error as Error).message ?? String(error));
       status = armError.status;
+      if (armError.code === "NoRegisteredProviderFound") stats.refusedApiVersions += 1;
       headers = { ...headers, ...armError.headers };
       body = { error: { code: armError.code, message: armError.message } };
     }

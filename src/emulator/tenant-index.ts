@@ -6,6 +6,7 @@
 import { parentId, parseResourceId, sameId } from "../arm-ids.js";
 import type { ArmResource } from "../snapshot.js";
 import type { Row } from "./arg-query.js";
+import { newestStable, schemaOf, shape } from "./api-versions.js";
 import { indexedByResourceGraph } from "./resource-types.js";
 import type { TenantFile } from "./tenant-file.js";
 
@@ -64,8 +65,15 @@ export class TenantIndex {
     };
   }
 
-  /** A Resource Graph row: ARM's resource with the columns ARG adds, and the type lower-cased as ARG does. */
-  private argRow(r: ArmResource): Row {
+  /**
+   * A Resource Graph row: ARM's resource with the columns ARG adds, and the type lower-cased as ARG does. Its
+   * properties are those the type's newest stable api-version defines (which version Resource Graph indexes is
+   * not documented; `argOmits` takes more away).
+   */
+  private argRow(resource: ArmResource): Row {
+    const version = newestStable(resource.type);
+    const schema = version ? schemaOf(resource.type, version) : undefined;
+    const r = schema ? (shape(schema, resource) as ArmResource) : resource;
     const parsed = parseResourceId(r.id);
     return {
       id: r.id,

@@ -44,6 +44,8 @@ export interface EmulatorStats {
   /** Responses replaced by an injected fault. */
   faulted: number;
   unauthorized: number;
+  /** Requests refused for an api-version the emulator has no schema of their type for. */
+  refusedApiVersions: number;
 }
 
 export const emptyStats = (): EmulatorStats => ({
@@ -52,6 +54,7 @@ export const emptyStats = (): EmulatorStats => ({
   throttled: 0,
   faulted: 0,
   unauthorized: 0,
+  refusedApiVersions: 0,
 });
 
 /** An answer ARM would give instead of a resource: its status, code, message and headers. */

@@ -5,25 +5,41 @@
 import { createPipelineRequest } from "@azure/core-rest-pipeline";
 import { TYPES, isWithin, parseResourceId, sameId, sameValue, subscriptionOf } from "../arm-ids.js";
 import { FOUNDRY_API_VERSION, managedNetworkId, usesManagedNetwork } from "../foundry.js";
+import { NETWORK_API_VERSION, PRIVATE_DNS_API_VERSION } from "../private-dns.js";
 import { ResourceIndex, type ArmResource, type ScopeFailure, type ScopeType } from "../snapshot.js";
 import { ML_API_VERSION, type ArmClients } from "./connection.js";
 import { responseFailure, toFailure } from "./failures.js";
 import { DnsReader } from "./dns.js";
+import { SelectedIpReader } from "./selected-ips.js";
 import type { Limiter } from "./limiter.js";
 import { normalizeResource } from "./normalize.js";
 
-/** api-versions for reading a resource by id; stable versions ARM serves for these types. */
-const GET_API_VERSIONS: Record<string, string> = {
+/**
+ * The api-version each type is read at, by id or in a list: each a version whose published schema defines what
+ * the rules read of that type (test/emulator/api-versions.test.ts holds them to it). A workspace's selected IP
+ * ranges are the exception: `SELECTED_IPS_API_VERSION` (selected-ips.ts).
+ */
+export const READ_API_VERSIONS: Readonly<Record<string, string>> = {
   [TYPES.workspace]: ML_API_VERSION,
   [TYPES.onlineEndpoint]: ML_API_VERSION,
   [TYPES.onlineDeployment]: ML_API_VERSION,
+  [TYPES.outboundRule]: ML_API_VERSION,
+  [TYPES.privateEndpointConnection]: ML_API_VERSION,
   [TYPES.storageAccount]: "2023-05-01",
   [TYPES.containerRegistry]: "2023-07-01",
-  [TYPES.privateEndpoint]: "2024-05-01",
+  [TYPES.privateEndpoint]: NETWORK_API_VERSION,
+  [TYPES.privateDnsZoneGroup]: NETWORK_API_VERSION,
+  [TYPES.virtualNetwork]: NETWORK_API_VERSION,
+  [TYPES.privateDnsZone]: PRIVATE_DNS_API_VERSION,
+  [TYPES.virtualNetworkLink]: PRIVATE_DNS_API_VERSION,
   [TYPES.foundryAccount]: FOUNDRY_API_VERSION,
   [TYPES.foundryProject]: FOUNDRY_API_VERSION,
   [TYPES.foundryManagedNetwork]: FOUNDRY_API_VERSION,
+  [TYPES.foundryOutboundRule]: FOUNDRY_API_VERSION,
+  [TYPES.foundryPrivateEndpointConnection]: FOUNDRY_API_VERSION,
 };
+
+type Fetched = { status: number; body?: string } | { unreadable: string } | { error: unknown };
 
 /** How both sources name a subscription they could not read, so that their findings are the same. */
 export const SUBSCRIPTION_READ = "read the subscription's Azure ML resources";
@@ -76,6 +92,8 @@ export class Collector {
   readonly failures: ScopeFailure[] = [];
   /** Private endpoint DNS: the private endpoints, networks and zones the audited resources rely on. */
   readonly dns = new DnsReader(this);
+  /** Workspaces' selected IP ranges, read at the one api-version that defines them. */
+  readonly selectedIps = new SelectedIpReader(this);
   /** Subscriptions the `arg` source could not show whole, read with ARM lists instead, and why. */
   armFallback: { subscriptionId: string; reason: string }[] = [];
   readonly progress: Progress = {
@@ -199,12 +217,17 @@ export class Collector {
   }
 
   /** GET one resource by id through its subscription's client: its status and body, or what was thrown. */
-  private async fetchById(
-    id: string,
-  ): Promise<{ status: number; body?: string } | { unreadable: string } | { error: unknown }> {
-    const subscriptionId = subscriptionOf(id);
+  private fetchById(id: string): Promise<Fetched> {
     const type = parseResourceId(id)?.type ?? "";
-    const apiVersion = GET_API_VERSIONS[Object.keys(GET_API_VERSIONS).find((t) => sameId(t, type)) ?? ""];
+    return this.fetchAt(
+      id,
+      READ_API_VERSIONS[Object.keys(READ_API_VERSIONS).find((t) => sameId(t, type)) ?? ""],
+    );
+  }
+
+  /** GET one resource by id at an api-version, through its subscription's client. */
+  async fetchAt(id: string, apiVersion: string | undefined): Promise<Fetched> {
+    const subscriptionId = subscriptionOf(id);
     if (!subscriptionId || !apiVersion) return { unreadable: `not a resource id the auditor reads: ${id}` };
     const client = this.clients.ml(subscriptionId);
     try {
@@ -260,11 +283,7 @@ export class Collector {
   }
 
   /** A failed read by id, as the failure of that resource. */
-  private record(
-    id: string,
-    operation: string,
-    fetched: { status: number; body?: string } | { unreadable: string } | { error: unknown },
-  ): void {
+  private record(id: string, operation: string, fetched: Fetched): void {
     if ("unreadable" in fetched)
       this.failures.push({ scope: id, scopeType: "resource", operation, message: fetched.unreadable });
     else if ("error" in fetched) this.fail(fetched.error, id, "resource", operation);
@@ -397,6 +416,12 @@ export class Collector {
     // Hubs first: their storage accounts and registries are the projects' dependencies too.
     await this.readHubs(subscriptionId);
     await Promise.all([
+      // The subscription's workspaces, and the hubs its projects inherit from (in any subscription, and read
+      // before the project is judged: the hub's own subscription may settle later).
+      this.selectedIps.readFor(
+        this.workspacesOf(subscriptionId),
+        this.ofType(TYPES.onlineEndpoint, subscriptionId),
+      ),
       this.readManagedNetworks(subscriptionId),
       ...missing(this.dependencyIds(subscriptionId)).map((id) =>
         this.getById(id, "read the workspace's dependency"),

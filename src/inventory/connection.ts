@@ -118,15 +118,17 @@ export class ArmClients {
     this.mlClients.delete(subscriptionId.toLowerCase());
   }
 
-  /** The Azure ML client of a subscription, speaking api-version 2025-12-01. */
+  /**
+   * The Azure ML client of a subscription, for its pipeline: every request names its own api-version. The
+   * client is made without the `apiVersion` option on purpose: with it, the SDK adds a policy that rewrites the
+   * api-version of every request it sends to that one, and the storage, Cognitive Services and Authorization
+   * reads sent through it would go out at the ML version, which ARM refuses for those types.
+   */
   ml(subscriptionId: string): AzureMachineLearningWorkspaces {
     const key = subscriptionId.toLowerCase();
     let client = this.mlClients.get(key);
     if (!client) {
-      client = new AzureMachineLearningWorkspaces(this.connection.credential, subscriptionId, {
-        ...this.common,
-        apiVersion: ML_API_VERSION,
-      });
+      client = new AzureMachineLearningWorkspaces(this.connection.credential, subscriptionId, this.common);
       client.pipeline.addPolicy(this.gate.policy, { afterPhase: "Retry" });
       this.mlClients.set(key, client);
     }

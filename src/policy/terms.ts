@@ -336,6 +336,20 @@ export function endpointViolation(
   };
 }
 
+/**
+ * What a rule that needs W's selected IP ranges yields when they could not be read (they are read apart from the
+ * rest of the workspace, at the one api-version that defines them): whether the internet or only those ranges
+ * reach W is then unknown.
+ */
+export function selectedIpsUnknown(view: SnapshotView, workspace: ArmResource): Unknown | undefined {
+  if (view.propertyKnown(workspace.id, "networkAcls")) return undefined;
+  return {
+    kind: "unknown",
+    scope: workspace.id,
+    reason: "its selected IP ranges (networkAcls) could not be read",
+  };
+}
+
 /** `W.acl`: `properties.networkAcls`. */
 export function networkAcls(workspace: ArmResource): { defaultAction?: string; ipRules: string[] } {
   const acls = record(prop(workspace, "networkAcls"));

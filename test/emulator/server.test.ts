@@ -1,52 +1,14 @@
-import { request } from "node:https";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/server.js";
+import { call } from "../helpers/emulator.js";
 import { SUB, deployment, endpoint, tenant, workspace } from "../helpers/tenant.js";
-
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Record<string, unknown>;
-}
-
-function call(
-  emulator: RunningEmulator,
-  path: string,
-  options: { token?: string | null; method?: string; body?: unknown; ca?: string | null } = {},
-): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const url = new URL(path, emulator.url);
-    const token = options.token === undefined ? "test-token" : options.token;
-    const req = request(
-      url,
-      {
-        method: options.method ?? "GET",
-        ...(options.ca === null ? {} : { ca: options.ca ?? emulator.ca }),
-        headers: {
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-          "content-type": "application/json",
-        },
-      },
-      (res) => {
-        let text = "";
-        res.on("data", (c: Buffer) => (text += c.toString()));
-        res.on("end", () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: JSON.parse(text) as Record<string, unknown>,
-          }),
-        );
-      },
-    );
-    req.on("error", reject);
-    req.end(options.body === undefined ? undefined : JSON.stringify(options.body));
-  });
-}
 
 const ws = workspace({ publicNetworkAccess: "Disabled" });
 const eps = [0, 1, 2].map((i) => endpoint(ws, {}, `ep${i}`));
 const API = "api-version=2025-12-01";
+/** Each type at the api-version it has: the emulator refuses one it has no schema for, as ARM does. */
+const SUBSCRIPTIONS_API = "api-version=2022-12-01";
+const FOUNDRY_API = "api-version=2026-05-01";
 
 describe("the ARM emulator", () => {
   let emulator: RunningEmulator;
@@ -62,11 +24,13 @@ describe("the ARM emulator", () => {
   afterAll(() => emulator.close());
 
   it("serves only clients that trust its certificate", async () => {
-    await expect(call(emulator, `/subscriptions?${API}`, { ca: null })).rejects.toThrow(/self[- ]signed/i);
+    await expect(call(emulator, `/subscriptions?${SUBSCRIPTIONS_API}`, { ca: null })).rejects.toThrow(
+      /self[- ]signed/i,
+    );
   });
 
   it("answers 401 without a bearer token", async () => {
-    const reply = await call(emulator, `/subscriptions?${API}`, { token: null });
+    const reply = await call(emulator, `/subscriptions?${SUBSCRIPTIONS_API}`, { token: null });
     expect(reply.status).toBe(401);
     expect(reply.headers["www-authenticate"]).toMatch(/^Bearer/);
   });
@@ -88,7 +52,12 @@ describe("the ARM emulator", () => {
       error: { code: "ResourceNotFound" },
     });
     expect(
-      (await call(emulator, `/subscriptions/${"0".repeat(8)}-0000-0000-0000-000000000000?${API}`)).status,
+      (
+        await call(
+          emulator,
+          `/subscriptions/${"0".repeat(8)}-0000-0000-0000-000000000000?${SUBSCRIPTIONS_API}`,
+        )
+      ).status,
     ).toBe(404);
   });
 
@@ -292,15 +261,15 @@ describe("ARM's read throttle", () => {
     try {
       const list = await call(
         emulator,
-        `/subscriptions/${SUB}/providers/Microsoft.CognitiveServices/accounts?${API}`,
+        `/subscriptions/${SUB}/providers/Microsoft.CognitiveServices/accounts?${FOUNDRY_API}`,
       );
       expect((list.body.value as { name: string }[]).map((a) => a.name)).toEqual(["ai"]);
-      const first = await call(emulator, `${account.id}/projects?${API}`);
+      const first = await call(emulator, `${account.id}/projects?${FOUNDRY_API}`);
       expect((first.body.value as { name: string }[]).map((p) => p.name)).toEqual(["fraud", "chat"]);
       const next = await call(emulator, String(first.body.nextLink).replace(emulator.url, ""));
       expect((next.body.value as { name: string }[]).map((p) => p.name)).toEqual(["search"]);
-      expect((await call(emulator, `${network.id}?${API}`)).body).toMatchObject({ name: "default" });
-      const rules = await call(emulator, `${network.id}/outboundRules?${API}`);
+      expect((await call(emulator, `${network.id}?${FOUNDRY_API}`)).body).toMatchObject({ name: "default" });
+      const rules = await call(emulator, `${network.id}/outboundRules?${FOUNDRY_API}`);
       expect(rules.body.value).toEqual([
         {
           id: `${network.id}/outboundRules/pypi`,

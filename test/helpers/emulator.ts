@@ -1,6 +1,12 @@
+import { request } from "node:https";
 import type { ArmResource, Snapshot } from "../../src/snapshot.js";
 import { runAudit, type AuditRequest } from "../../src/audit.js";
-import { startEmulator, type EmulatorOptions, type EmulatorStats } from "../../src/emulator/server.js";
+import {
+  startEmulator,
+  type EmulatorOptions,
+  type EmulatorStats,
+  type RunningEmulator,
+} from "../../src/emulator/server.js";
 import type { TenantFile } from "../../src/emulator/tenant-file.js";
 import { EMULATOR_CREDENTIAL, type ArmConnection } from "../../src/inventory/connection.js";
 import type { Source } from "../../src/inventory/index.js";
@@ -50,4 +56,46 @@ export async function auditThroughEmulator(
   } finally {
     await emulator.close();
   }
+}
+
+export interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Record<string, unknown>;
+}
+
+/** One raw HTTPS request to the emulator, as a client that trusts its certificate sends it. */
+export function call(
+  emulator: RunningEmulator,
+  path: string,
+  options: { token?: string | null; method?: string; body?: unknown; ca?: string | null } = {},
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(path, emulator.url);
+    const token = options.token === undefined ? "test-token" : options.token;
+    const req = request(
+      url,
+      {
+        method: options.method ?? "GET",
+        ...(options.ca === null ? {} : { ca: options.ca ?? emulator.ca }),
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          "content-type": "application/json",
+        },
+      },
+      (res) => {
+        let text = "";
+        res.on("data", (c: Buffer) => (text += c.toString()));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: JSON.parse(text) as Record<string, unknown>,
+          }),
+        );
+      },
+    );
+    req.on("error", reject);
+    req.end(options.body === undefined ? undefined : JSON.stringify(options.body));
+  });
 }

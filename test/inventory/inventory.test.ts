@@ -73,7 +73,8 @@ describe.each(SOURCES)("the %s source", (source) => {
     expect(count(types, "/storageAccounts")).toBe(6);
     expect(result.summary.complete).toBe(true);
     if (source === "arm")
-      expect(stats.byKind["list workspaces"]).toBe(4); // 2 subscriptions × 2 pages of 2
+      // 2 subscriptions × 2 pages of 2, and again at the version that defines the selected IP ranges.
+      expect(stats.byKind["list workspaces"]).toBe(8);
     else expect(stats.byKind.resourceGraph).toBeGreaterThanOrEqual(Math.ceil(42 / 4));
   });
 

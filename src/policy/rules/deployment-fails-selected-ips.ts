@@ -4,10 +4,13 @@ import {
   configurationOf,
   hubEvidence,
   inheritance,
+  isDisabled,
   judgeManagedDeployments,
   modeIs,
   networkAcls,
   publicFromSelectedIps,
+  publicNetworkAccess,
+  selectedIpsUnknown,
 } from "../terms.js";
 import { defineRule } from "../types.js";
 
@@ -25,7 +28,10 @@ export default defineRule({
   *evaluate({ view }) {
     yield* judgeManagedDeployments(view, (item) => {
       const { workspace, endpoint, deployment } = item;
-      if (!publicFromSelectedIps(workspace) || !modeIs(workspace, "Disabled")) return undefined;
+      if (!modeIs(workspace, "Disabled") || isDisabled(publicNetworkAccess(workspace))) return undefined;
+      const ranges = selectedIpsUnknown(view, workspace);
+      if (ranges) return { ...ranges, subject: deployment.id };
+      if (!publicFromSelectedIps(workspace)) return undefined;
       return {
         kind: "violation",
         resourceId: deployment.id,

@@ -7,6 +7,7 @@ import {
   publicNetworkAccess,
   endpointViolation,
   judgeEndpoints,
+  selectedIpsUnknown,
 } from "../terms.js";
 import { defineRule } from "../types.js";
 
@@ -31,6 +32,11 @@ export default defineRule({
       const unread = networkSettingsUnknown(view, isolation);
       if (unread) {
         yield { ...unread, subject: endpoint.id };
+        return;
+      }
+      const ranges = isolation.state === "known" ? selectedIpsUnknown(view, isolation.owner) : undefined;
+      if (ranges) {
+        yield { ...ranges, subject: endpoint.id };
         return;
       }
       if (isolation.state === "known" && admitsOnlyWorkspaceRanges(isolation.owner)) return;

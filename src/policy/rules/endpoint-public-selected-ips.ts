@@ -9,6 +9,7 @@ import {
   publicNetworkAccess,
   endpointViolation,
   judgeEndpoints,
+  selectedIpsUnknown,
 } from "../terms.js";
 import { defineRule } from "../types.js";
 
@@ -31,6 +32,7 @@ export default defineRule({
         if (kubernetes !== false || isDisabled(publicNetworkAccess(endpoint))) return; // AMLNI001 reports the unknown
         const isolation = isolationOf(view, workspace, endpoint.id);
         if (isolation.state === "unknown" || networkSettingsUnknown(view, isolation)) return; // idem
+        if (selectedIpsUnknown(view, isolation.owner)) return; // idem
         const stale = staleSelectedIps(isolation.owner);
         if (!stale && !publicFromSelectedIps(isolation.owner)) return;
         const { ipRules } = networkAcls(isolation.owner);

@@ -1,6 +1,12 @@
 import { TYPES } from "../../arm-ids.js";
 import { phrase, workspaceUpdateCommand } from "../describe.js";
-import { isDisabled, ownsIsolation, publicFromSelectedIps, publicNetworkAccess } from "../terms.js";
+import {
+  isDisabled,
+  ownsIsolation,
+  publicFromSelectedIps,
+  publicNetworkAccess,
+  selectedIpsUnknown,
+} from "../terms.js";
 import { defineRule } from "../types.js";
 
 export default defineRule({
@@ -19,7 +25,13 @@ export default defineRule({
     for (const workspace of view.workspaces()) {
       if (!ownsIsolation(workspace)) continue; // a project: its hub carries these settings
       const pna = publicNetworkAccess(workspace);
-      if (isDisabled(pna) || publicFromSelectedIps(workspace)) continue; // AMLNI008 judges those
+      if (isDisabled(pna)) continue;
+      const ranges = selectedIpsUnknown(view, workspace);
+      if (ranges) {
+        yield ranges;
+        continue;
+      }
+      if (publicFromSelectedIps(workspace)) continue; // AMLNI008 judges those
       yield {
         kind: "violation",
         resourceId: workspace.id,

@@ -1,6 +1,13 @@
 import { TYPES } from "../../arm-ids.js";
 import { networkRuleCommands, phrase } from "../describe.js";
-import { networkAcls, ownsIsolation, publicFromSelectedIps } from "../terms.js";
+import {
+  isDisabled,
+  networkAcls,
+  ownsIsolation,
+  publicFromSelectedIps,
+  publicNetworkAccess,
+  selectedIpsUnknown,
+} from "../terms.js";
 import { defineRule } from "../types.js";
 
 export default defineRule({
@@ -17,7 +24,13 @@ export default defineRule({
   seeds: ["configure-private-link"],
   *evaluate({ view }) {
     for (const workspace of view.workspaces()) {
-      if (!ownsIsolation(workspace) || !publicFromSelectedIps(workspace)) continue;
+      if (!ownsIsolation(workspace) || isDisabled(publicNetworkAccess(workspace))) continue;
+      const ranges = selectedIpsUnknown(view, workspace);
+      if (ranges) {
+        yield ranges;
+        continue;
+      }
+      if (!publicFromSelectedIps(workspace)) continue;
       const { ipRules } = networkAcls(workspace);
       yield {
         kind: "violation",
