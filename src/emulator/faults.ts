@@ -15,6 +15,10 @@ interface FaultState extends Fault {
 }
 
 const CODES: Record<number, (fault: Fault, path: string) => [string, string]> = {
+  400: (fault) => [
+    "NoRegisteredProviderFound",
+    `No registered resource provider found for API version '${fault.apiVersion ?? ""}'.`,
+  ],
   401: () => ["InvalidAuthenticationToken", "The access token is invalid."],
   403: (fault) => [
     "AuthorizationFailed",
@@ -39,7 +43,11 @@ export class Faults {
   /** Faults that always answer `status` below a subscription. */
   private lasting(status: number): FaultState[] {
     return this.faults.filter(
-      (f) => f.status === status && f.count === undefined && !SUBSCRIPTION_PATH.test(f.path),
+      (f) =>
+        f.status === status &&
+        f.count === undefined &&
+        f.apiVersion === undefined &&
+        !SUBSCRIPTION_PATH.test(f.path),
     );
   }
 
@@ -72,9 +80,11 @@ export class Faults {
    * Throws the first matching fault that still has hits left. `resourceGraphOnly`: only faults on a
    * subscription itself, which fail every Resource Graph query whose scope includes it.
    */
-  apply(path: string, mode: { resourceGraphOnly?: boolean } = {}): void {
+  apply(path: string, mode: { resourceGraphOnly?: boolean; apiVersion?: string | null } = {}): void {
     for (const fault of this.faults) {
       if (fault.status === undefined) continue;
+      if (fault.apiVersion !== undefined && fault.apiVersion.toLowerCase() !== mode.apiVersion?.toLowerCase())
+        continue;
       const matches = mode.resourceGraphOnly
         ? pathWithin(path, fault.path) && SUBSCRIPTION_PATH.test(fault.path)
         : pathWithin(path, fault.path);

@@ -139,7 +139,7 @@ export async function startEmulator(
         headers = { ...headers, ...result.headers };
         body = result.body;
       } else if (method === "GET") {
-        faults.apply(path);
+        faults.apply(path, { apiVersion: url.searchParams.get("api-version") });
         headers = { ...headers, ...reads.take(principal, path) };
         body = routes.get(path, url);
       } else {

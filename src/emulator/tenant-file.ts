@@ -10,7 +10,7 @@ import { readJsonFile } from "../json-file.js";
 import { formatIssues } from "../validation.js";
 import type { ArmResource, SubscriptionInfo } from "../snapshot.js";
 
-export const FAULT_STATUSES = [401, 403, 404, 429, 500, 503] as const;
+export const FAULT_STATUSES = [400, 401, 403, 404, 429, 500, 503] as const;
 
 export interface Fault {
   /** Every request whose path starts with this (case-insensitive, at a segment boundary) is affected. */
@@ -21,6 +21,11 @@ export interface Fault {
   latencyMs?: number;
   /** For 429 and 503: the Retry-After the emulator sends (default 1); `false`: none, as some proxies answer. */
   retryAfterSeconds?: number | false;
+  /**
+   * Only requests at this api-version: with 400, a version the service has retired (a preview), while the
+   * others go on being served.
+   */
+  apiVersion?: string;
 }
 
 /** Where the auditing identity holds which actions (a role assignment's effective permissions). */
@@ -99,6 +104,7 @@ const tenantSchema = z.strictObject({
           count: z.number().int().positive().optional(),
           latencyMs: z.number().int().nonnegative().optional(),
           retryAfterSeconds: z.union([z.number().int().nonnegative(), z.literal(false)]).optional(),
+          apiVersion: z.string().min(1).optional(),
         })
         .refine(
           (f) => f.status !== undefined || f.latencyMs !== undefined,

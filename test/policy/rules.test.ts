@@ -868,6 +868,35 @@ describe("workspaces public from selected IPs (the documentation's table)", () =
     expect(rulesFor(wsProps, epPna)).toEqual([...expected].sort());
   });
 
+  it("ranges that could not be read leave only the rules that need them unknown, never the internet's verdict", () => {
+    const t = chain(
+      { publicNetworkAccess: "Enabled", managedNetwork: { isolationMode: "AllowInternetOutbound" } },
+      { publicNetworkAccess: "Enabled" },
+      {},
+    );
+    const unread = { ...failure(t.ws.id, "resource", 400), property: "networkAcls" };
+    const result = run({ snapshot: snapshot([t.ws, t.ep, t.dep], [unread]) });
+    const rules = result.drafts.map((d) => d.rule.id);
+    for (const rule of ["AMLNI001", "AMLNI003", "AMLNI007", "AMLNI008"]) expect(rules).not.toContain(rule);
+    // The rest of the workspace was read: its outbound is judged.
+    expect(rules).toContain("AMLNO002");
+    const audit = result.drafts.find((d) => d.rule.id === "AUDIT001")!;
+    expect(audit.resourceId).toBe(t.ws.id);
+    expect((audit.evidence.neededBy as { ruleId: string }[]).map((n) => n.ruleId).sort()).toEqual([
+      "AMLNI001",
+      "AMLNI003",
+      "AMLNI008",
+    ]);
+    expect(result.unjudgedScopes).toEqual(expect.arrayContaining([t.ws.id, t.ep.id]));
+    // Without a managed network the deployment's verdict needs them too.
+    const legacy = chain({ publicNetworkAccess: "Enabled" }, { publicNetworkAccess: "Disabled" }, {});
+    const legacyRun = run({
+      snapshot: snapshot([legacy.ws, legacy.ep, legacy.dep], [{ ...unread, scope: legacy.ws.id }]),
+    });
+    expect(legacyRun.drafts.map((d) => d.rule.id)).not.toContain("AMLNO010");
+    expect(legacyRun.unjudgedScopes).toContain(legacy.dep.id);
+  });
+
   it("carries the ranges in the evidence and the network-rule commands in the remediation", () => {
     const t = chain(ranges, { publicNetworkAccess: "Enabled" }, {});
     const drafts = run({ snapshot: snapshot([t.ws, t.ep, t.dep]) }).drafts;
