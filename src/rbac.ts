@@ -59,6 +59,15 @@ export const FOUNDRY_READ_OPERATIONS = [
   "Microsoft.CognitiveServices/accounts/managedNetworks/read",
 ] as const;
 
+/**
+ * The read operations the private endpoint DNS zone index needs at a subscription: Resource Graph leaves out the
+ * zones and links the identity may not read, so its rows are trusted only where these are shown.
+ */
+export const DNS_READ_OPERATIONS = [
+  "Microsoft.Network/privateDnsZones/read",
+  "Microsoft.Network/privateDnsZones/virtualNetworkLinks/read",
+] as const;
+
 /** The read operation for an ARM path: a resource id, or a list of a type (`…/workspaces`). */
 export function readOperationFor(path: string): string {
   const segments = path.split("/").filter(Boolean);

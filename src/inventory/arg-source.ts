@@ -6,7 +6,7 @@
  */
 import type { FullOperationResponse } from "@azure/core-client";
 import { setTimeout as sleep } from "node:timers/promises";
-import { TYPES, isWithin, parseResourceId, sameId, sameValue, subscriptionOf } from "../arm-ids.js";
+import { TYPES, isWithin, parseResourceId, sameId, subscriptionOf } from "../arm-ids.js";
 import type { ArmResource, SubscriptionInfo } from "../snapshot.js";
 import { FOUNDRY_KINDS } from "../foundry.js";
 import {
@@ -16,8 +16,8 @@ import {
   readSubscriptionWhole,
   readWorkspaceChildren,
 } from "./arm-source.js";
-import { SUBSCRIPTION_READ, type Collector } from "./collector.js";
-import { ML_API_VERSION } from "./connection.js";
+import { READ_API_VERSIONS, SUBSCRIPTION_READ, type Collector } from "./collector.js";
+import { COMPLETED_TYPES, lacking, rowsOf } from "./arg-needs.js";
 import { proveReadable, type ReadProof } from "./proof.js";
 
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -138,7 +138,7 @@ async function readBatch(
         }
         if (left.has(key)) {
           // Where Cognitive Services reads are not proven, Resource Graph may have left accounts out: ARM lists them.
-          if (!(foundryUntrusted.has(key) && isFoundryRow(row.type))) collector.add(row);
+          if (!(foundryUntrusted.has(key) && isFoundryRow(row.type))) collector.addRow(row);
         } else if (inBatch.has(key) && !late.has(key)) {
           // Judged already on rows that were not all of its rows: what it holds is unknown.
           late.add(key);
@@ -170,48 +170,32 @@ async function readBatch(
   await Promise.all(finishing);
 }
 
-/** What the rules need of each type; a Resource Graph row without it is completed from ARM. */
-function missingProperties(resource: ArmResource): boolean {
-  const properties = resource.properties ?? {};
-  const lacks = (name: string) => !(name in properties);
-  if (sameId(resource.type, TYPES.workspace)) {
-    // A project has no network settings of its own: its hub's apply.
-    if (sameValue(resource.kind, "Project")) return false;
-    // `networkAcls` is not asked for: ARM leaves it out of workspaces that never set it, so its absence
-    // here would cost a read of every public workspace on every run and tell nothing.
-    return lacks("managedNetwork") || lacks("publicNetworkAccess");
-  }
-  if (sameId(resource.type, TYPES.onlineEndpoint)) return lacks("publicNetworkAccess");
-  // An account's row is taken whole: `publicNetworkAccess`, `networkAcls` and `networkInjections` are absent
-  // from accounts that never set them, in ARM as in Resource Graph, and mean their defaults.
-  if (sameId(resource.type, TYPES.onlineDeployment))
-    return lacks("egressPublicNetworkAccess") || lacks("endpointComputeType");
-  return false;
-}
-
-/** The ARM list that returns a resource with its siblings: the subscription's workspaces, or the parent's children. */
+/** The ARM list that returns a resource with its siblings: the subscription's workspaces or accounts, or the parent's children. */
 function listPathOf(resource: ArmResource): string {
-  if (sameId(resource.type, TYPES.workspace))
-    return `/subscriptions/${subscriptionOf(resource.id) ?? ""}/providers/${TYPES.workspace}`;
+  if (sameId(resource.type, TYPES.workspace) || sameId(resource.type, TYPES.foundryAccount))
+    return `/subscriptions/${subscriptionOf(resource.id) ?? ""}/providers/${resource.type}`;
   return resource.id.slice(0, resource.id.lastIndexOf("/"));
 }
 
 /**
- * Completes from ARM the rows that lack a property the rules need: one list of the parent where two or more
- * siblings lack something (fewer requests than a GET each), a GET otherwise. What ARM no longer has is gone.
+ * Completes from ARM the rows that lack a property the rules need where it could change a verdict (arg-needs.ts):
+ * one list of the parent where two or more siblings lack something (fewer requests than a GET each), a GET
+ * otherwise. What ARM no longer has is gone. Rows are read as ARM returns them, whole.
  */
 async function completeFromArm(collector: Collector, subscriptionId: string): Promise<void> {
   const operation = "read from ARM what Resource Graph does not carry";
-  // Workspaces, then endpoints, then deployments: what a parent's read settles (gone, or unreadable)
-  // is not asked again of its children.
-  for (const type of [TYPES.workspace, TYPES.onlineEndpoint, TYPES.onlineDeployment]) {
+  // Parents first: what a parent's read settles (gone, or unreadable) is not asked again of its children, and
+  // what it returns (a workspace's) is what its children's needs are judged by.
+  for (const type of COMPLETED_TYPES) {
+    const rows = rowsOf(collector.held(subscriptionId));
     const groups = new Map<string, ArmResource[]>();
     for (const resource of collector.ofType(type, subscriptionId)) {
-      if (!missingProperties(resource)) continue;
+      if (!collector.fromGraph(resource.id) || lacking(resource, rows).length === 0) continue;
       if (collector.failures.some((f) => isWithin(resource.id, f.scope))) continue;
       const key = listPathOf(resource).toLowerCase();
       groups.set(key, [...(groups.get(key) ?? []), resource]);
     }
+    const apiVersion = READ_API_VERSIONS[type] as string;
     await Promise.all(
       [...groups.values()].map(async (resources) => {
         const first = resources[0] as ArmResource;
@@ -220,15 +204,19 @@ async function completeFromArm(collector: Collector, subscriptionId: string): Pr
           return;
         }
         const listed = await collector
-          .listRaw(subscriptionId, listPathOf(first), ML_API_VERSION)
+          .listRaw(subscriptionId, listPathOf(first), apiVersion)
           .catch(() => undefined);
         if (!listed || !("items" in listed)) {
           // The list failed: a GET each says, per resource, what can be read.
           await Promise.all(resources.map((r) => collector.confirm(r.id, operation)));
           return;
         }
+        const wanted = new Set(resources.map((r) => r.id.toLowerCase()));
         const returned = new Set<string>();
         for (const item of listed.items) {
+          const id = (item as { id?: unknown }).id;
+          // The list holds siblings that needed nothing (and, for accounts, kinds that are not audited).
+          if (typeof id !== "string" || !wanted.has(id.toLowerCase())) continue;
           const added = collector.add(item);
           if (added) returned.add(added.id.toLowerCase());
         }
@@ -302,9 +290,6 @@ export async function readWithArg(
   previous: readonly string[] = [],
 ): Promise<void> {
   const gate = new QuotaGate();
-  // The private endpoint DNS index is the run's first query (its rows are needed at the first settle), in the
-  // same quota as the ML queries.
-  collector.dns.start(gate);
   const earlier = previousBySubscription(previous);
   // Resource Graph's rows are trusted only where the identity is shown to read every ML resource. The proofs
   // are served in subscription order, so the first batches query while later subscriptions are still proven.
@@ -316,10 +301,14 @@ export async function readWithArg(
         reason: describe(error),
         denied: [],
         foundry: { proven: false, reason: describe(error), denied: [] },
+        dns: { proven: false, reason: describe(error), denied: [] },
       }));
       return [s.subscriptionId, proof] as const;
     }),
   );
+  // The private endpoint DNS index is the run's first query (its rows are needed at the first settle), in the
+  // same quota as the ML queries; its rows are trusted where the proofs show the zones readable.
+  collector.dns.start(gate, (subscriptionId) => proofs.get(subscriptionId));
   const size = batchSize ?? batchSizeFor(subscriptions.length);
   const batches: string[][] = [];
   for (let i = 0; i < subscriptions.length; i += size)

@@ -10,6 +10,7 @@ import { ResourceIndex, type ArmResource, type ScopeFailure, type ScopeType } fr
 import { ML_API_VERSION, type ArmClients } from "./connection.js";
 import { responseFailure, toFailure } from "./failures.js";
 import { DnsReader } from "./dns.js";
+import type { Denies } from "./proof.js";
 import { SelectedIpReader } from "./selected-ips.js";
 import type { Limiter } from "./limiter.js";
 import { normalizeResource } from "./normalize.js";
@@ -94,6 +95,8 @@ export class Collector {
   readonly dns = new DnsReader(this);
   /** Workspaces' selected IP ranges, read at the one api-version that defines them. */
   readonly selectedIps = new SelectedIpReader(this);
+  /** Each subscription's deny assignments, read once (proof.ts). */
+  readonly denials = new Map<string, Promise<Denies>>();
   /** Subscriptions the `arg` source could not show whole, read with ARM lists instead, and why. */
   armFallback: { subscriptionId: string; reason: string }[] = [];
   readonly progress: Progress = {
@@ -121,10 +124,27 @@ export class Collector {
     return this.open.get(subscriptionOf(id)?.toLowerCase() ?? "");
   }
 
+  /** Resources as Resource Graph's rows gave them, not read from ARM since: what `arg` may need to complete. */
+  private readonly graphRows = new Set<string>();
+
+  /** A Resource Graph row. */
+  addRow(row: unknown): ArmResource | undefined {
+    const resource = this.add(row);
+    if (resource) this.graphRows.add(resource.id.toLowerCase());
+    return resource;
+  }
+
+  /** Whether the resource is as a Resource Graph row gave it. */
+  fromGraph(id: string): boolean {
+    return this.graphRows.has(id.toLowerCase());
+  }
+
+  /** A resource as ARM returned it (it replaces a row of the same id). */
   add(raw: unknown): ArmResource | undefined {
     const resource = normalizeResource(raw);
     if (!resource) return undefined;
     const key = resource.id.toLowerCase();
+    this.graphRows.delete(key);
     const unit = isMlType(resource.type) ? this.unitOf(resource.id) : undefined;
     if (!this.has(key)) {
       if (sameId(resource.type, TYPES.workspace)) this.progress.workspaces += 1;
@@ -148,6 +168,11 @@ export class Collector {
     return this.unitOf(key)?.get(key) ?? this.context.get(key);
   }
 
+  /** Every audited resource of one subscription still held. */
+  held(subscriptionId: string): ArmResource[] {
+    return [...(this.open.get(subscriptionId.toLowerCase())?.values() ?? [])];
+  }
+
   /** The ML resources of one subscription still held, of one type. */
   ofType(type: string, subscriptionId: string): ArmResource[] {
     const unit = this.open.get(subscriptionId.toLowerCase());
@@ -164,6 +189,7 @@ export class Collector {
     if (!unit || this.settled.has(key)) return;
     await this.readDependencies(subscriptionId);
     this.clients.release(subscriptionId);
+    for (const id of unit.keys()) this.graphRows.delete(id);
     this.open.delete(key);
     this.settled.add(key);
     const resources = [...unit.values()].sort(byId);
@@ -299,6 +325,7 @@ export class Collector {
     path: string,
     apiVersion: string,
     filter?: string,
+    urgent = false,
   ): Promise<{ status: 200; items: unknown[] } | { status: number; body?: string }> {
     const client = this.clients.ml(subscriptionId);
     const items: unknown[] = [];
@@ -307,8 +334,10 @@ export class Collector {
       (filter ? `&$filter=${encodeURIComponent(filter)}` : "");
     while (url) {
       const next: string = url;
-      const response = await this.limiter.run(subscriptionId, () =>
-        client.sendRequest(createPipelineRequest({ url: next, method: "GET" })),
+      const response = await this.limiter.run(
+        subscriptionId,
+        () => client.sendRequest(createPipelineRequest({ url: next, method: "GET" })),
+        urgent,
       );
       if (response.status !== 200)
         return { status: response.status, ...(response.bodyAsText ? { body: response.bodyAsText } : {}) };

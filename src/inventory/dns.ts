@@ -27,6 +27,7 @@ import {
   requiredZoneNames,
   subnetOf,
   virtualNetworkOf,
+  linkedNetworkOf,
   zoneGroupZoneIds,
   zoneGroupsPathOf,
   zonesScopeOf,
@@ -34,10 +35,12 @@ import {
 import type { ArmResource, ScopeFailure } from "../snapshot.js";
 import type { QuotaGate } from "./arg-source.js";
 import type { Collector } from "./collector.js";
+import { deniedScopes, type ReadProof } from "./proof.js";
 import { responseFailure } from "./failures.js";
 import { normalizeResource } from "./normalize.js";
 
 type Fetched = { status: number; body?: unknown } | { error: unknown };
+type IndexRow = { id?: unknown; name?: unknown; type?: unknown; properties?: unknown };
 
 /** Subscriptions per Resource Graph query (it allows under 300). */
 const ARG_BATCH = 200;
@@ -62,10 +65,15 @@ export class DnsReader {
   constructor(private readonly collector: Collector) {}
 
   private gate?: QuotaGate;
+  private proofOf?: (subscriptionId: string) => Promise<ReadProof> | undefined;
 
-  /** Reads the index now (the run's start), in Resource Graph's quota `gate` for the `arg` source. */
-  start(gate?: QuotaGate): void {
+  /**
+   * Reads the index now (the run's start): for the `arg` source in Resource Graph's quota `gate`, its rows trusted
+   * for the subscriptions whose proof shows the identity reads every zone and link there.
+   */
+  start(gate?: QuotaGate, proofOf?: (subscriptionId: string) => Promise<ReadProof> | undefined): void {
     if (gate) this.gate = gate;
+    if (proofOf) this.proofOf = proofOf;
     void this.readZoneIndex();
   }
 
@@ -370,41 +378,116 @@ export class DnsReader {
    * run near the end of the run, and the whole tenant would be held until then.
    */
   private async zoneIndexFromArm(): Promise<void> {
+    await Promise.all(this.subscriptions.map((subscriptionId) => this.zonesFromArm(subscriptionId)));
+  }
+
+  /**
+   * A subscription's zones of the needed names, with their links, from ARM lists. A list leaves out what a deny
+   * assignment keeps from the identity: each scope where one denies zone reads is recorded as not searched.
+   */
+  private async zonesFromArm(subscriptionId: string): Promise<void> {
+    const [zones, denies] = await Promise.all([
+      this.list(
+        zonesScopeOf(subscriptionId),
+        PRIVATE_DNS_API_VERSION,
+        {
+          scope: zonesScopeOf(subscriptionId),
+          scopeType: "resourceType",
+          operation: "list the subscription's private DNS zones",
+        },
+        "index",
+        true,
+      ),
+      deniedScopes(this.collector, subscriptionId, true),
+    ]);
+    if (zones) this.recordDenied(denies.denies.dns);
+    const needed = (zones ?? []).flatMap((raw) => {
+      const listed = normalizeResource(raw);
+      const zone = listed && isNeededZoneName(listed.name) ? this.collector.add(listed) : undefined;
+      return zone ? [zone] : [];
+    });
     await Promise.all(
-      this.subscriptions.map(async (subscriptionId) => {
-        const zones = await this.list(
-          zonesScopeOf(subscriptionId),
-          PRIVATE_DNS_API_VERSION,
-          {
-            scope: zonesScopeOf(subscriptionId),
-            scopeType: "resourceType",
-            operation: "list the subscription's private DNS zones",
-          },
-          "index",
-          true,
-        );
-        const needed = (zones ?? []).flatMap((raw) => {
-          const listed = normalizeResource(raw);
-          const zone = listed && isNeededZoneName(listed.name) ? this.collector.add(listed) : undefined;
-          return zone ? [zone] : [];
-        });
-        await Promise.all(
-          needed.map((zone) => this.once(linksPathOf(zone.id), () => this.readLinks(zone.id, true))),
-        );
-      }),
+      needed.map((zone) => this.once(linksPathOf(zone.id), () => this.readLinks(zone.id, true))),
     );
   }
 
+  private recordDenied(denied: readonly ScopeFailure[]): void {
+    for (const failure of denied)
+      if (
+        !this.collector.failures.some(
+          (f) => sameId(f.scope, failure.scope) && f.operation === failure.operation,
+        )
+      )
+        this.collector.failures.push(failure);
+  }
+
+  /**
+   * Resource Graph leaves out the zones and links the identity may not read: its rows are taken only for the
+   * subscriptions proven to show them whole, the others are read with ARM lists (where a refusal is a finding).
+   */
   private async zoneIndexFromGraph(): Promise<void> {
     const batches: string[][] = [];
     for (let i = 0; i < this.subscriptions.length; i += ARG_BATCH)
       batches.push(this.subscriptions.slice(i, i + ARG_BATCH));
-    await Promise.all(batches.map((batch) => this.queryZones(batch)));
+    await Promise.all(
+      batches.map(async (batch) => {
+        const [rows, proofs] = await Promise.all([
+          this.queryZones(batch),
+          Promise.all(batch.map((s) => this.proofOf?.(s) ?? Promise.resolve(undefined))),
+        ]);
+        const trusted = new Set<string>();
+        const fallback: string[] = [];
+        for (const [i, subscriptionId] of batch.entries()) {
+          const proof = proofs[i];
+          if (proof?.dns.proven) trusted.add(subscriptionId.toLowerCase());
+          else if (!rows.failed.has(subscriptionId.toLowerCase())) fallback.push(subscriptionId);
+          if (proof) this.recordDenied(proof.dns.denied);
+        }
+        await Promise.all([
+          this.takeRows(
+            rows.rows.filter((r) => trusted.has(subscriptionOf(String(r.id))?.toLowerCase() ?? "")),
+          ),
+          ...fallback.map((s) => this.zonesFromArm(s)),
+        ]);
+      }),
+    );
   }
 
-  /** One batch of the zone index; a batch that fails is split until the subscription at fault is isolated. */
-  private async queryZones(batch: string[]): Promise<void> {
-    const rows: { id?: unknown; name?: unknown; type?: unknown }[] = [];
+  /**
+   * The index's rows: the zones of the needed names and their links. A zone one of whose link rows lacks the
+   * network it links is read again from ARM with its links: which networks a zone serves is what the rules judge.
+   */
+  private async takeRows(rows: readonly IndexRow[]): Promise<void> {
+    const incomplete = new Set<string>();
+    for (const row of rows) {
+      if (typeof row.id !== "string" || typeof row.type !== "string") continue;
+      // A zone of a needed name, or a link of one (the zone's name is the link id's eighth segment).
+      const zoneName = sameId(row.type, TYPES.privateDnsZone) ? row.name : row.id.split("/")[8];
+      if (typeof zoneName !== "string" || !isNeededZoneName(zoneName)) continue;
+      const added = this.collector.add(row);
+      if (added && sameId(added.type, TYPES.privateDnsZone)) {
+        this.linksRead.add(added.id.toLowerCase());
+        this.reads.set(linksPathOf(added.id).toLowerCase(), Promise.resolve());
+      } else if (added && linkedNetworkOf(added) === undefined)
+        incomplete.add(added.id.split("/").slice(0, 9).join("/").toLowerCase());
+    }
+    await Promise.all(
+      [...incomplete].map(async (zoneKey) => {
+        const zone = this.collector.context.get(zoneKey);
+        if (!zone) return;
+        this.linksRead.delete(zoneKey);
+        this.reads.delete(linksPathOf(zone.id).toLowerCase());
+        await this.once(linksPathOf(zone.id), () => this.readLinks(zone.id, true));
+      }),
+    );
+  }
+
+  /**
+   * One batch of the zone index's query; a batch that fails is split until the subscription at fault is isolated
+   * (recorded as not searched).
+   */
+  private async queryZones(batch: string[]): Promise<{ rows: IndexRow[]; failed: Set<string> }> {
+    const rows: IndexRow[] = [];
     try {
       let skipToken: string | undefined;
       do {
@@ -422,9 +505,10 @@ export class DnsReader {
             { onResponse: (response) => (answered = response) },
           )
           .finally(() => this.gate?.done(answered));
-        rows.push(...(page.data as typeof rows));
+        rows.push(...(page.data as IndexRow[]));
         skipToken = page.skipToken;
       } while (skipToken);
+      return { rows, failed: new Set() };
     } catch (error) {
       if (batch.length === 1) {
         const subscriptionId = batch[0] as string;
@@ -434,22 +518,17 @@ export class DnsReader {
           "resourceType",
           "query the subscription's private DNS zones",
         );
-        return;
+        return { rows: [], failed: new Set([subscriptionId.toLowerCase()]) };
       }
       const half = Math.ceil(batch.length / 2);
-      await Promise.all([this.queryZones(batch.slice(0, half)), this.queryZones(batch.slice(half))]);
-      return;
-    }
-    for (const row of rows) {
-      if (typeof row.id !== "string" || typeof row.type !== "string") continue;
-      // A zone of a needed name, or a link of one (the zone's name is the link id's eighth segment).
-      const zoneName = sameId(row.type, TYPES.privateDnsZone) ? row.name : row.id.split("/")[8];
-      if (typeof zoneName !== "string" || !isNeededZoneName(zoneName)) continue;
-      const added = this.collector.add(row);
-      if (added && sameId(added.type, TYPES.privateDnsZone)) {
-        this.linksRead.add(added.id.toLowerCase());
-        this.reads.set(linksPathOf(added.id).toLowerCase(), Promise.resolve());
-      }
+      const parts = await Promise.all([
+        this.queryZones(batch.slice(0, half)),
+        this.queryZones(batch.slice(half)),
+      ]);
+      return {
+        rows: parts.flatMap((p) => p.rows),
+        failed: new Set(parts.flatMap((p) => [...p.failed])),
+      };
     }
   }
 }

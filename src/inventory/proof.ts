@@ -23,22 +23,36 @@
  * and sends only the accounts to ARM, where a refusal makes them, not the subscription, unknown.
  */
 import { TYPES, isWithin, typeScope } from "../arm-ids.js";
-import { covers, FOUNDRY_READ_OPERATIONS, ML_READ_OPERATIONS, type Permission } from "../rbac.js";
+import {
+  covers,
+  DNS_READ_OPERATIONS,
+  FOUNDRY_READ_OPERATIONS,
+  ML_READ_OPERATIONS,
+  type Permission,
+} from "../rbac.js";
 import type { ScopeFailure } from "../snapshot.js";
 import type { Collector } from "./collector.js";
 
 export const AUTHORIZATION_API_VERSION = "2022-04-01";
 
-export type Family = "ml" | "foundry";
+export type Family = "ml" | "foundry" | "dns";
 
 const OPERATIONS: Record<Family, readonly string[]> = {
   ml: ML_READ_OPERATIONS,
   foundry: FOUNDRY_READ_OPERATIONS,
+  dns: DNS_READ_OPERATIONS,
 };
 
 const NOUNS: Record<Family, string> = {
   ml: "Azure ML resources",
   foundry: "Foundry and Azure OpenAI accounts",
+  dns: "private DNS zones",
+};
+
+/** The families whose scopes of their own a deny makes unknown (the ML family's scope is the subscription's). */
+const TYPED: Partial<Record<Family, string>> = {
+  foundry: TYPES.foundryAccount,
+  dns: TYPES.privateDnsZone,
 };
 
 export interface ReadProof {
@@ -52,6 +66,8 @@ export interface ReadProof {
   denyFailure?: string;
   /** The same for the Foundry and Azure OpenAI accounts, with the scopes denied to their reads. */
   foundry: { proven: boolean; reason?: string; denied: ScopeFailure[] };
+  /** The same for private DNS zones and their links (the zone index). */
+  dns: { proven: boolean; reason?: string; denied: ScopeFailure[] };
 }
 
 interface DenyAssignmentJson {
@@ -83,7 +99,21 @@ export interface Denies {
   failure?: string;
 }
 
-export async function deniedScopes(collector: Collector, subscriptionId: string): Promise<Denies> {
+/**
+ * The deny assignments of a subscription, read once per run whoever asks first (the proof, the `arm` source, the
+ * private DNS zone index), in the urgent lane when that one is urgent.
+ */
+export function deniedScopes(collector: Collector, subscriptionId: string, urgent = false): Promise<Denies> {
+  const key = subscriptionId.toLowerCase();
+  let pending = collector.denials.get(key);
+  if (!pending) {
+    pending = readDenies(collector, subscriptionId, urgent);
+    collector.denials.set(key, pending);
+  }
+  return pending;
+}
+
+async function readDenies(collector: Collector, subscriptionId: string, urgent: boolean): Promise<Denies> {
   const root = `/subscriptions/${subscriptionId}`;
   const path = `${root}/providers/Microsoft.Authorization/denyAssignments`;
   // The plain list holds the subscription's own deny assignments and those below it; `atScope()` those at
@@ -91,7 +121,7 @@ export async function deniedScopes(collector: Collector, subscriptionId: string)
   const answers = await Promise.all(
     [undefined, "atScope()"].map((filter) =>
       collector
-        .listRaw(subscriptionId, path, AUTHORIZATION_API_VERSION, filter)
+        .listRaw(subscriptionId, path, AUTHORIZATION_API_VERSION, filter, urgent)
         .catch(() => ({ status: 0 }) as const),
     ),
   );
@@ -100,13 +130,13 @@ export async function deniedScopes(collector: Collector, subscriptionId: string)
     if (answer.status !== 200 || !("items" in answer))
       return {
         denied: [],
-        denies: { ml: [], foundry: [] },
+        denies: { ml: [], foundry: [], dns: [] },
         failure: `its deny assignments could not be read (${answer.status || "network"})`,
       };
     for (const item of answer.items) items.push({ item: item as DenyAssignmentJson, above: index === 1 });
   }
   const denied = new Map<string, ScopeFailure>();
-  const denies: Record<Family, ScopeFailure[]> = { ml: [], foundry: [] };
+  const denies: Record<Family, ScopeFailure[]> = { ml: [], foundry: [], dns: [] };
   const seen = new Set<string>();
   for (const { item, above } of items) {
     const key = `${item.properties?.scope ?? ""}|${item.name ?? ""}`.toLowerCase();
@@ -118,21 +148,33 @@ export async function deniedScopes(collector: Collector, subscriptionId: string)
     const name = item.properties?.denyAssignmentName ?? item.name ?? "a deny assignment";
     // A deny at or above the subscription (a management group's scope is no prefix of it) covers all of it.
     const whole = above || isWithin(root, scope) || !isWithin(scope, root);
-    for (const family of ["ml", "foundry"] as const) {
+    for (const family of ["ml", "foundry", "dns"] as const) {
       if (!OPERATIONS[family].some((op) => permissions.some((p) => covers(p, op)))) continue;
-      // The accounts of a subscription or resource group are a scope of their own: its ML resources stay known.
-      const group = /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)$/i.exec(scope)?.[1];
-      const where =
-        family === "ml"
-          ? whole
-            ? root
-            : scope
-          : whole
-            ? typeScope(subscriptionId, TYPES.foundryAccount)
-            : group
-              ? typeScope(subscriptionId, TYPES.foundryAccount, group)
-              : scope;
-      const known = denied.get(where.toLowerCase());
+      // The accounts (or zones) of a subscription or resource group are a scope of their own: its ML resources
+      // stay known. A deny on one zone keeps its group's zones from the zone index (a list leaves it out); a deny
+      // on any other resource hides no zone.
+      const group = /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)/i.exec(scope)?.[1];
+      const isGroup = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+$/i.test(scope);
+      const typed = TYPED[family];
+      if (
+        family === "dns" &&
+        !whole &&
+        !isGroup &&
+        !isWithin(scope, typeScope(subscriptionId, TYPES.privateDnsZone, group))
+      )
+        continue;
+      const where = !typed
+        ? whole
+          ? root
+          : scope
+        : whole
+          ? typeScope(subscriptionId, typed)
+          : group && (family === "dns" || isGroup)
+            ? typeScope(subscriptionId, typed, group)
+            : scope;
+      // The ML and Foundry scopes are the lists' scopes, one failure each; the zones' are the zone index's.
+      const key = `${family === "dns" ? "dns" : "lists"}|${where}`.toLowerCase();
+      const known = denied.get(key);
       if (known) {
         denies[family].push(known);
         continue;
@@ -142,7 +184,7 @@ export async function deniedScopes(collector: Collector, subscriptionId: string)
         scopeType:
           whole && family === "ml"
             ? "subscription"
-            : family === "foundry" && (whole || group)
+            : typed && where !== scope
               ? "resourceType"
               : /\/resourceGroups\/[^/]+$/i.test(where)
                 ? "resourceGroup"
@@ -152,12 +194,13 @@ export async function deniedScopes(collector: Collector, subscriptionId: string)
         code: "DenyAssignment",
         message: `deny assignment ${name} at ${scope} denies reading ${NOUNS[family]}`,
       };
-      denied.set(where.toLowerCase(), failure);
+      denied.set(key, failure);
       denies[family].push(failure);
     }
   }
   // A deny of the whole subscription's ML reads hides everything in it: the narrower scopes say nothing more.
-  const all = [...denied.values()];
+  // The zones' scopes are the zone index's to record: they are not the lists' scopes.
+  const all = [...denied.entries()].filter(([key]) => !key.startsWith("dns|")).map(([, f]) => f);
   const wholeSubscription = all.find((f) => f.scopeType === "subscription");
   return { denied: wholeSubscription ? [wholeSubscription] : all, denies };
 }
@@ -182,6 +225,7 @@ export async function proveReadable(collector: Collector, subscriptionId: string
       proven: false,
       reason,
       foundry: { proven: false, reason, denied: denies.denies.foundry },
+      dns: { proven: false, reason, denied: denies.denies.dns },
     };
   }
   const granted = asPermissions(permissions.items);
@@ -197,5 +241,10 @@ export async function proveReadable(collector: Collector, subscriptionId: string
       return { proven: false, reason: `a deny assignment keeps ${NOUNS[family]} from the identity` };
     return { proven: true };
   };
-  return { ...base, ...judge("ml"), foundry: { ...judge("foundry"), denied: denies.denies.foundry } };
+  return {
+    ...base,
+    ...judge("ml"),
+    foundry: { ...judge("foundry"), denied: denies.denies.foundry },
+    dns: { ...judge("dns"), denied: denies.denies.dns },
+  };
 }

@@ -363,13 +363,13 @@ describe("bad input exits 2 with a message naming the problem, and writes nothin
       "a fault with a status the emulator does not send",
       "tenant",
       { subscriptions: [{ subscriptionId: SUB, displayName: "P" }], faults: [{ path: "/x", status: 999 }] },
-      /faults\[0\]\.status: must be one of 401, 403, 404, 429, 500, 503/,
+      /faults\[0\]\.status: must be one of 400, 401, 403, 404, 429, 500, 503/,
     ],
     [
       "a fault whose status is a string",
       "tenant",
       { subscriptions: [{ subscriptionId: SUB, displayName: "P" }], faults: [{ path: "/x", status: "403" }] },
-      /faults\[0\]\.status: must be one of 401, 403/,
+      /faults\[0\]\.status: must be one of 400, 401, 403/,
     ],
     [
       "a resource nested 100,000 levels deep",

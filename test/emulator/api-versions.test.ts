@@ -102,14 +102,15 @@ describe("the emulator, at the request's api-version", () => {
   it("leaves out what the version does not define, in a GET and in a list", async () => {
     const stable = await call(emulator, `${ws.id}?api-version=${ML_STABLE}`);
     expect(stable.status).toBe(200);
-    expect(stable.body.properties).toEqual({ publicNetworkAccess: "Enabled" });
+    expect(stable.body.properties).toEqual({
+      publicNetworkAccess: "Enabled",
+      privateEndpointConnections: [],
+    });
     const list = await call(
       emulator,
       `/subscriptions/${SUB}/providers/${TYPES.workspace}?api-version=${ML_STABLE}`,
     );
-    expect((list.body.value as { properties: unknown }[])[0]?.properties).toEqual({
-      publicNetworkAccess: "Enabled",
-    });
+    expect((list.body.value as { properties: unknown }[])[0]?.properties).toEqual(stable.body.properties);
   });
 
   it("serves what the version defines", async () => {
@@ -138,6 +139,7 @@ describe("the emulator, at the request's api-version", () => {
     );
     expect((reply.body.data as { properties: unknown }[])[0]?.properties).toEqual({
       publicNetworkAccess: "Enabled",
+      privateEndpointConnections: [],
     });
   });
 });

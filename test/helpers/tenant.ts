@@ -15,22 +15,27 @@ export function workspaceId(name = "ws", rg = "rg", sub = SUB): string {
   return `/subscriptions/${sub}/resourceGroups/${rg}/providers/${ML}/workspaces/${name}`;
 }
 
+/**
+ * A workspace as ARM returns it: with its (read-only) private endpoint connections, none unless `props` gives
+ * some — a row without them is one Resource Graph does not carry, which the `arg` source completes from ARM.
+ */
 export function workspace(props: Props = {}, name = "ws", rg = "rg", sub = SUB): ArmResource {
   return {
     id: workspaceId(name, rg, sub),
     name,
     type: `${ML}/workspaces`,
     location: "westeurope",
-    properties: props,
+    properties: { privateEndpointConnections: [], ...props },
   };
 }
 
+/** An online endpoint as ARM returns it: `publicNetworkAccess` is `Enabled` unless `props` says otherwise. */
 export function endpoint(ws: ArmResource, props: Props = {}, name = "ep"): ArmResource {
   return {
     id: `${ws.id}/onlineEndpoints/${name}`,
     name,
     type: `${ML}/workspaces/onlineEndpoints`,
-    properties: props,
+    properties: { publicNetworkAccess: "Enabled", ...props },
   };
 }
 
@@ -39,7 +44,7 @@ export function deployment(ep: ArmResource, props: Props = {}, name = "blue"): A
     id: `${ep.id}/deployments/${name}`,
     name,
     type: `${ML}/workspaces/onlineEndpoints/deployments`,
-    properties: { endpointComputeType: "Managed", ...props },
+    properties: { endpointComputeType: "Managed", egressPublicNetworkAccess: "Enabled", ...props },
   };
 }
 

@@ -141,3 +141,60 @@ describe.each(SOURCES)("private endpoint DNS (%s)", (source) => {
       expect(stats.byKind[kind] ?? 0).toBe(0);
   });
 });
+
+describe("zones the identity may not read look the same to both sources", () => {
+  const comparable = (findings: { ruleId: string; resourceId: string; evidence: unknown }[]) =>
+    findings
+      .filter((f) => f.ruleId.startsWith("PEDNS") || f.ruleId === "AUDIT001")
+      .map((f) => ({ rule: f.ruleId, on: f.resourceId.toLowerCase(), evidence: f.evidence }));
+  // The zones sit in SUB2 with no zone group naming them: only the search of SUB2's zones can find them.
+  const withoutGroups = () => estate(1, { zoneGroups: false });
+
+  it("a role without the zone reads in the zones' subscription: AUDIT001 on its zones, PEDNS001 not claimed clear", async () => {
+    const t = {
+      ...tenant(withoutGroups(), [], [SUB, SUB2]),
+      access: [
+        { scope: `/subscriptions/${SUB}`, actions: ["*/read"] },
+        {
+          scope: `/subscriptions/${SUB2}`,
+          actions: ["*/read"],
+          notActions: ["Microsoft.Network/privateDnsZones/*"],
+        },
+      ],
+    };
+    const arg = await auditThroughEmulator(t, "arg");
+    const arm = await auditThroughEmulator(t, "arm");
+    expect(comparable(arg.result.findings)).toEqual(comparable(arm.result.findings));
+    const audit = arm.result.findings.filter((f) => f.ruleId === "AUDIT001").map((f) => f.resourceId);
+    expect(audit).toEqual([`/subscriptions/${SUB2}/providers/Microsoft.Network/privateDnsZones`]);
+    expect(arg.result.summary.complete).toBe(false);
+    // `arg` trusted Resource Graph for SUB's zones and asked ARM for SUB2's.
+    expect(arg.stats.byKind["list privateDnsZones"]).toBe(1);
+  });
+
+  it("a deny assignment on a resource group's zones: that group is not searched, in both sources", async () => {
+    const t = {
+      ...tenant(withoutGroups(), [], [SUB, SUB2]),
+      denyAssignments: [
+        {
+          name: "dns-locked",
+          scope: `/subscriptions/${SUB2}/resourceGroups/rg`,
+          actions: ["Microsoft.Network/privateDnsZones/read"],
+        },
+      ],
+    };
+    const arg = await auditThroughEmulator(t, "arg");
+    const arm = await auditThroughEmulator(t, "arm");
+    expect(comparable(arg.result.findings)).toEqual(comparable(arm.result.findings));
+    expect(arm.result.findings.filter((f) => f.ruleId === "AUDIT001").map((f) => f.resourceId)).toEqual([
+      `/subscriptions/${SUB2}/resourceGroups/rg/providers/Microsoft.Network/privateDnsZones`,
+    ]);
+  });
+
+  it("a link row without the network it links is read again from ARM with its zone's links", async () => {
+    const t = { ...tenant(withoutGroups(), [], [SUB, SUB2]), argOmits: ["properties.virtualNetwork"] };
+    const arg = await auditThroughEmulator(t, "arg");
+    expect(rules(arg.result.findings)).toEqual([]);
+    expect(arg.stats.byKind["list virtualNetworkLinks"]).toBe(ML_ZONES.length);
+  });
+});

@@ -11,6 +11,7 @@ import { TYPES, sameId } from "../../src/arm-ids.js";
 import { definesPath, schemaOf } from "../../src/emulator/api-versions.js";
 import { syntheticTenant } from "../../src/emulator/synthetic.js";
 import type { TenantFile } from "../../src/emulator/tenant-file.js";
+import { ARG_NEEDS } from "../../src/inventory/arg-needs.js";
 import { READ_API_VERSIONS } from "../../src/inventory/collector.js";
 import { SELECTED_IP_PROPERTIES, SELECTED_IPS_API_VERSION } from "../../src/inventory/selected-ips.js";
 import { evaluate } from "../../src/policy/evaluate.js";
@@ -120,6 +121,26 @@ describe("the properties the rules read", () => {
     expect(undefinedReads).toEqual([]);
     // The proxies saw the rules' reads: the terms of every family of resources.
     expect(checked).toBeGreaterThan(40);
+  });
+
+  it("of the types Resource Graph indexes are each completed from ARM where a row lacks them", () => {
+    const indexed = [TYPES.workspace, TYPES.onlineEndpoint, TYPES.onlineDeployment, TYPES.foundryAccount];
+    const uncovered: string[] = [];
+    for (const type of [...indexed, TYPES.foundryProject]) {
+      const names = new Set(
+        [...(reads.get(type.toLowerCase()) ?? [])]
+          .map((json) => JSON.parse(json) as string[])
+          .filter((path) => path[0] === "properties" && path.length > 1)
+          .map((path) => path[1] as string),
+      );
+      for (const name of names) {
+        const covered =
+          ARG_NEEDS.some((n) => sameId(n.type, type) && n.property === name) ||
+          (sameId(type, TYPES.workspace) && (SELECTED_IP_PROPERTIES as readonly string[]).includes(name));
+        if (!covered) uncovered.push(`${type}: properties.${name}`);
+      }
+    }
+    expect(uncovered).toEqual([]);
   });
 
   it("include the ones each family's rules depend on", () => {

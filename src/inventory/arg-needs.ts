@@ -1,0 +1,124 @@
+/**
+ * What the rules need of each type Resource Graph indexes, and when a row without it is completed from ARM.
+ *
+ * Which api-version Resource Graph's rows reflect is not documented, so a property the rules read may be missing
+ * from a row for two reasons: the resource never set it (ARM leaves it out too, and it means its default), or
+ * the row does not carry it. Only ARM can tell. A row is read from ARM when it lacks a property whose value could
+ * change a verdict given what the row and its subscription's other rows say: that keeps the common case — a
+ * property nobody set, on a resource where it cannot matter (an endpoint's `compute` when its deployments say it
+ * is managed) — from costing a read on every run, and makes `arg` give exactly the findings of `arm` whatever the
+ * rows leave out (test/inventory/access.test.ts omits every property below at once).
+ *
+ * A workspace's `networkAcls` is not here: it is read from ARM in both sources, at the version that defines it
+ * (selected-ips.ts). The top-level columns (`kind`, `sku`, `location`) are columns of every row.
+ */
+import { TYPES, parentId, sameId, sameValue } from "../arm-ids.js";
+import { isFoundryResource } from "../foundry.js";
+import type { ArmResource } from "../snapshot.js";
+
+/** The other rows of the subscription a predicate may look at. */
+export interface Rows {
+  childrenOf(id: string, type: string): readonly ArmResource[];
+  /** The deployments under a workspace (through its endpoints). */
+  deploymentsIn(workspaceId: string): readonly ArmResource[];
+}
+
+export interface ArgNeed {
+  type: string;
+  /** A key of `properties`. */
+  property: string;
+  /** Whether a row without it could be judged differently once ARM is asked (default: always). */
+  matters?: (row: ArmResource, rows: Rows) => boolean;
+}
+
+const has = (row: ArmResource, name: string) => row.properties !== undefined && name in row.properties;
+const isProjectKind = (w: ArmResource) => sameValue(w.kind, "Project");
+const notProject = (w: ArmResource) => !isProjectKind(w);
+/** Unknown counts as the value that matters: a property still to be read says nothing yet. */
+const mayBe = (row: ArmResource, name: string, value: string) =>
+  !has(row, name) || sameValue(row.properties?.[name], value);
+
+/**
+ * A workspace's storage account and registry are judged when it has private endpoint connections (AMLNO006/007),
+ * when one of its deployments keeps legacy secure outbound (AMLNO005/007), and for every hub (its projects'
+ * deployments use them).
+ */
+function dependenciesMatter(w: ArmResource, rows: Rows): boolean {
+  if (isProjectKind(w)) return false;
+  if (sameValue(w.kind, "Hub")) return true;
+  const connections = w.properties?.privateEndpointConnections;
+  if (!Array.isArray(connections) || connections.length > 0) return true;
+  return rows.deploymentsIn(w.id).some((d) => mayBe(d, "egressPublicNetworkAccess", "Disabled"));
+}
+
+export const ARG_NEEDS: readonly ArgNeed[] = [
+  { type: TYPES.workspace, property: "publicNetworkAccess", matters: notProject },
+  { type: TYPES.workspace, property: "managedNetwork", matters: notProject },
+  { type: TYPES.workspace, property: "privateEndpointConnections", matters: notProject },
+  { type: TYPES.workspace, property: "hubResourceId", matters: isProjectKind },
+  { type: TYPES.workspace, property: "storageAccount", matters: dependenciesMatter },
+  { type: TYPES.workspace, property: "containerRegistry", matters: dependenciesMatter },
+  { type: TYPES.onlineEndpoint, property: "publicNetworkAccess" },
+  {
+    // A managed endpoint has none; an endpoint whose deployments say what they run on is of their kind (a
+    // Kubernetes endpoint hosts Kubernetes deployments only).
+    type: TYPES.onlineEndpoint,
+    property: "compute",
+    matters: (e, rows) =>
+      !rows.childrenOf(e.id, TYPES.onlineDeployment).some((d) => has(d, "endpointComputeType")),
+  },
+  { type: TYPES.onlineDeployment, property: "endpointComputeType" },
+  {
+    type: TYPES.onlineDeployment,
+    property: "egressPublicNetworkAccess",
+    matters: (d) => mayBe(d, "endpointComputeType", "Managed"),
+  },
+  {
+    // Judged only for legacy secure outbound (AMLNO008): egress disabled on a Managed deployment.
+    type: TYPES.onlineDeployment,
+    property: "environmentId",
+    matters: (d) =>
+      mayBe(d, "endpointComputeType", "Managed") && mayBe(d, "egressPublicNetworkAccess", "Disabled"),
+  },
+  { type: TYPES.foundryAccount, property: "publicNetworkAccess" },
+  { type: TYPES.foundryAccount, property: "privateEndpointConnections" },
+  {
+    // Selected networks or the internet: only where public access is not disabled.
+    type: TYPES.foundryAccount,
+    property: "networkAcls",
+    matters: (a) =>
+      !has(a, "publicNetworkAccess") || !sameValue(a.properties?.publicNetworkAccess, "Disabled"),
+  },
+  { type: TYPES.foundryAccount, property: "networkInjections", matters: isFoundryResource },
+];
+
+/** The types whose rows may need completing, parents first: what a parent's read settles its children need not ask. */
+export const COMPLETED_TYPES = [
+  TYPES.workspace,
+  TYPES.onlineEndpoint,
+  TYPES.onlineDeployment,
+  TYPES.foundryAccount,
+] as const;
+
+/** The needed properties a row lacks where they could change a verdict (empty: the row is taken as it is). */
+export function lacking(row: ArmResource, rows: Rows): string[] {
+  return ARG_NEEDS.filter(
+    (n) => sameId(n.type, row.type) && !has(row, n.property) && (n.matters?.(row, rows) ?? true),
+  ).map((n) => n.property);
+}
+
+/** `Rows` over a subscription's rows as the collector holds them. */
+export function rowsOf(resources: readonly ArmResource[]): Rows {
+  const children = new Map<string, ArmResource[]>();
+  for (const r of resources) {
+    const parent = parentId(r.id)?.toLowerCase();
+    if (parent) children.set(parent, [...(children.get(parent) ?? []), r]);
+  }
+  const childrenOf = (id: string, type: string) =>
+    (children.get(id.toLowerCase()) ?? []).filter((r) => sameId(r.type, type));
+  return {
+    childrenOf,
+    deploymentsIn: (workspaceId) =>
+      childrenOf(workspaceId, TYPES.onlineEndpoint).flatMap((e) => childrenOf(e.id, TYPES.onlineDeployment)),
+  };
+}
