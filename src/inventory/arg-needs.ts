@@ -9,6 +9,11 @@
  * is managed) — from costing a read on every run, and makes `arg` give exactly the findings of `arm` whatever the
  * rows leave out (test/inventory/access.test.ts omits every property below at once).
  *
+ * What one row shows holds for all: Resource Graph indexes a type's rows alike (at one api-version), so once any
+ * row of a type carries a property, a row of that type without it is a resource that never set it, and costs no
+ * read. Until then — a tenant where no resource sets it, or rows that carry none of it — every row that lacks it
+ * where it matters is read.
+ *
  * A workspace's `networkAcls` is not here: it is read from ARM in both sources, at the version that defines it
  * (selected-ips.ts). The top-level columns (`kind`, `sku`, `location`) are columns of every row.
  */
@@ -100,10 +105,33 @@ export const COMPLETED_TYPES = [
   TYPES.foundryAccount,
 ] as const;
 
-/** The needed properties a row lacks where they could change a verdict (empty: the row is taken as it is). */
-export function lacking(row: ArmResource, rows: Rows): string[] {
+/** The needed properties Resource Graph's rows were seen to carry, per type: what a row without them never set. */
+export class Carried {
+  private readonly seen = new Set<string>();
+
+  /** Notes what a row carries. */
+  note(row: ArmResource): void {
+    for (const n of ARG_NEEDS)
+      if (sameId(n.type, row.type) && has(row, n.property))
+        this.seen.add(`${n.type}|${n.property}`.toLowerCase());
+  }
+
+  has(type: string, property: string): boolean {
+    return this.seen.has(`${type}|${property}`.toLowerCase());
+  }
+}
+
+/**
+ * The needed properties a row lacks where they could change a verdict and no row of its type was seen to carry
+ * (empty: the row is taken as it is).
+ */
+export function lacking(row: ArmResource, rows: Rows, carried: Carried): string[] {
   return ARG_NEEDS.filter(
-    (n) => sameId(n.type, row.type) && !has(row, n.property) && (n.matters?.(row, rows) ?? true),
+    (n) =>
+      sameId(n.type, row.type) &&
+      !has(row, n.property) &&
+      !carried.has(n.type, n.property) &&
+      (n.matters?.(row, rows) ?? true),
   ).map((n) => n.property);
 }
 

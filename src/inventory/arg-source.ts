@@ -190,7 +190,8 @@ async function completeFromArm(collector: Collector, subscriptionId: string): Pr
     const rows = rowsOf(collector.held(subscriptionId));
     const groups = new Map<string, ArmResource[]>();
     for (const resource of collector.ofType(type, subscriptionId)) {
-      if (!collector.fromGraph(resource.id) || lacking(resource, rows).length === 0) continue;
+      if (!collector.fromGraph(resource.id) || lacking(resource, rows, collector.carried).length === 0)
+        continue;
       if (collector.failures.some((f) => isWithin(resource.id, f.scope))) continue;
       const key = listPathOf(resource).toLowerCase();
       groups.set(key, [...(groups.get(key) ?? []), resource]);

@@ -9,6 +9,7 @@ import { NETWORK_API_VERSION, PRIVATE_DNS_API_VERSION } from "../private-dns.js"
 import { ResourceIndex, type ArmResource, type ScopeFailure, type ScopeType } from "../snapshot.js";
 import { ML_API_VERSION, type ArmClients } from "./connection.js";
 import { responseFailure, toFailure } from "./failures.js";
+import { Carried } from "./arg-needs.js";
 import { DnsReader } from "./dns.js";
 import type { Denies } from "./proof.js";
 import { SelectedIpReader } from "./selected-ips.js";
@@ -127,10 +128,16 @@ export class Collector {
   /** Resources as Resource Graph's rows gave them, not read from ARM since: what `arg` may need to complete. */
   private readonly graphRows = new Set<string>();
 
+  /** The needed properties Resource Graph's rows were seen to carry (arg-needs.ts). */
+  readonly carried = new Carried();
+
   /** A Resource Graph row. */
   addRow(row: unknown): ArmResource | undefined {
     const resource = this.add(row);
-    if (resource) this.graphRows.add(resource.id.toLowerCase());
+    if (resource) {
+      this.graphRows.add(resource.id.toLowerCase());
+      this.carried.note(resource);
+    }
     return resource;
   }
 

@@ -58,9 +58,18 @@ export function foundryInbound(account: ArmResource): FoundryInbound {
   return acl.ipRules.length + acl.virtualNetworkRules.length > 0 ? "selected networks" : "private";
 }
 
-/** `F.mode` and the rules of its managed network, or unknown when it exists but could not be read. */
+/**
+ * `F.mode` and the rules of its managed network, or unknown when it exists but could not be read. `missing`: the
+ * agents' network injection asks for the Microsoft managed network, and ARM has none (404): its mode is then
+ * `Disabled`, and AIFNO006 says so.
+ */
 export type FoundryNetwork =
-  | { state: "known"; mode: string; outboundRules: Record<string, Record<string, unknown>> }
+  | {
+      state: "known";
+      mode: string;
+      outboundRules: Record<string, Record<string, unknown>>;
+      missing?: boolean;
+    }
   | { state: "unknown"; unknown: Unknown };
 
 export function foundryNetwork(view: SnapshotView, account: ArmResource): FoundryNetwork {
@@ -81,7 +90,9 @@ export function foundryNetwork(view: SnapshotView, account: ArmResource): Foundr
       },
     };
   // No managed network resource (ARM answered 404): the injection asks for one that was never created.
-  const network = view.get(id)?.properties?.managedNetwork;
+  const resource = view.get(id);
+  if (!resource) return { state: "known", mode: "Disabled", outboundRules: {}, missing: true };
+  const network = resource.properties?.managedNetwork;
   return {
     state: "known",
     mode: str(record(network)?.isolationMode) ?? "Disabled",

@@ -22,6 +22,8 @@ import foundryAgentsOutsideNetwork from "./rules/foundry-agents-outside-network.
 import foundryBroadOutboundRule from "./rules/foundry-broad-outbound-rule.js";
 import foundryInternetOutbound from "./rules/foundry-internet-outbound.js";
 import foundryOutboundRuleInactive from "./rules/foundry-outbound-rule-inactive.js";
+import foundryManagedNetworkMissing from "./rules/foundry-managed-network-missing.js";
+import outboundRuleInactive from "./rules/outbound-rule-inactive.js";
 import foundryPrivateEndpointNotApproved from "./rules/foundry-private-endpoint-not-approved.js";
 import foundryPrivateUnreachable from "./rules/foundry-private-unreachable.js";
 import foundryPublicInbound from "./rules/foundry-public-inbound.js";
@@ -52,6 +54,7 @@ export const RULES: readonly Rule[] = [
   endpointPublicSelectedIps,
   workspacePublicSelectedIps,
   deploymentFailsSelectedIps,
+  outboundRuleInactive,
   foundryPublicInbound,
   foundryPublicSelectedNetworks,
   foundryWithoutPrivateLink,
@@ -61,6 +64,7 @@ export const RULES: readonly Rule[] = [
   foundryInternetOutbound,
   foundryBroadOutboundRule,
   foundryOutboundRuleInactive,
+  foundryManagedNetworkMissing,
   privateEndpointDnsMissing,
   privateDnsZoneNotLinked,
   privateEndpointCustomDns,

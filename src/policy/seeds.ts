@@ -40,6 +40,14 @@ export const SEEDS = {
     file: "private-endpoint-dns.md",
     title: "Azure Private Endpoint private DNS zone values",
   },
+  "ml-managed-network": {
+    file: "ml-managed-network.md",
+    title: "Workspace managed virtual network isolation",
+  },
+  "service-tags": {
+    file: "service-tags.md",
+    title: "Virtual network service tags",
+  },
   "custom-dns": {
     file: "custom-dns.md",
     title: "How to use your workspace with a custom DNS server",

@@ -393,27 +393,6 @@ export function admitsOnlyWorkspaceRanges(workspace: ArmResource): boolean {
   return publicFromSelectedIps(workspace) || staleSelectedIps(workspace);
 }
 
-const BROAD_TAGS = ["Internet", "AzureCloud"];
-
-/**
- * Why a user-defined outbound rule of an approved-only managed network opens more than it names (a wildcard
- * FQDN, the Internet or AzureCloud service tag, every port), or undefined when it is narrow (AMLNO009, AIFNO003).
- */
-export function broadness(rule: Record<string, unknown>): string | undefined {
-  const destination = rule.destination;
-  if (sameValue(rule.type, "FQDN") && typeof destination === "string" && destination.startsWith("*")) {
-    return `its FQDN destination \`${destination}\` is a wildcard`;
-  }
-  if (sameValue(rule.type, "ServiceTag")) {
-    const d = record(destination);
-    const tag = d?.serviceTag;
-    if (BROAD_TAGS.some((t) => sameValue(tag, t))) return `its service tag is ${String(tag)}`;
-    if (typeof d?.portRanges === "string" && d.portRanges.trim() === "*")
-      return "it opens every port (port range *)";
-  }
-  return undefined;
-}
-
 /** A managed network's `outboundRules` (an object keyed by rule name), the rules that are objects. */
 export function outboundRulesOf(managedNetwork: unknown): Record<string, Record<string, unknown>> {
   const rules: Record<string, Record<string, unknown>> = {};

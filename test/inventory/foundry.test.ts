@@ -215,3 +215,37 @@ describe("Resource Graph and the accounts", () => {
     ]);
   });
 });
+
+describe("Resource Graph's rows of accounts", () => {
+  const estate = () => {
+    const base = {
+      publicNetworkAccess: "Disabled",
+      privateEndpointConnections: [],
+      networkAcls: { defaultAction: "Deny" },
+    };
+    return tenant([
+      account({ ...base, ...MANAGED_AGENTS }, "agents"),
+      foundryManagedNetwork(account({}, "agents"), "AllowOnlyApprovedOutbound"),
+      account(base, "plain"),
+    ]);
+  };
+
+  it("a property one row carries is one the others never set: they are taken as they are", async () => {
+    const { result, stats } = await auditThroughEmulator(estate(), "arg");
+    expect(stats.byKind["list accounts"] ?? 0).toBe(0);
+    expect(stats.byKind["get account"] ?? 0).toBe(0);
+    expect(result.summary.complete).toBe(true);
+  });
+
+  it("a property no row carries is read from ARM where it matters, and judged as ARM says", async () => {
+    const plain = await auditThroughEmulator(estate(), "arm");
+    const omitted = await auditThroughEmulator(
+      { ...estate(), argOmits: ["properties.networkInjections"] },
+      "arg",
+    );
+    // Two Foundry resources lack it: one list of the subscription's accounts, not a GET each.
+    expect(omitted.stats.byKind["list accounts"]).toBe(1);
+    expect(keys(omitted.result.findings)).toEqual(keys(plain.result.findings));
+    expect(omitted.stats.byKind["get managedNetwork"]).toBe(1);
+  });
+});

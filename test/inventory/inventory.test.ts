@@ -113,16 +113,24 @@ describe.each(SOURCES)("the %s source", (source) => {
 
   it("gives up on a scope after its retries and goes on with the rest", async () => {
     const broken = workspace({}, "ws0", "rg", SUB).id;
-    const t = sizedTenant([SUB], 2, [{ path: broken, status: 500 }]);
-    // Without managedNetwork in its listing, the arg source must read ws0 from ARM too.
-    const ws0 = t.resources.find((r) => r.id === broken);
-    delete ws0?.properties?.managedNetwork;
+    // One workspace in each subscription; Resource Graph's rows carry no managedNetwork, so the arg source reads
+    // each workspace from ARM too (a GET: it is alone in its subscription).
+    const t = {
+      ...sizedTenant([SUB, SUB2], 1, [{ path: broken, status: 500 }]),
+      argOmits: ["properties.managedNetwork"],
+    };
     const { result, snapshot } = await auditThroughEmulator(t, source);
     expect(result.summary.complete).toBe(false);
     const scopes = result.findings.filter((f) => f.ruleId === "AUDIT001").map((f) => f.resourceId);
     // arm fails to list the endpoints of ws0; arg fails to read ws0 itself from ARM.
     expect(scopes).toEqual([broken]);
-    expect(snapshot.resources.some((r) => r.id.includes("/workspaces/ws1/onlineEndpoints/"))).toBe(true);
+    expect(
+      snapshot.resources.some((r) =>
+        r.id.includes(
+          `${SUB2}/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws0/onlineEndpoints/`,
+        ),
+      ),
+    ).toBe(true);
   });
 
   it("stays within ARM's read throttle and still reads everything", async () => {

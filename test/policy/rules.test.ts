@@ -345,6 +345,35 @@ const tables: RuleTable[] = (() => {
         },
       };
     })(),
+    (() => {
+      const network = (status: string, ruleStatus: string) => ({
+        managedNetwork: {
+          isolationMode: "AllowOnlyApprovedOutbound",
+          status: { status },
+          outboundRules: {
+            data: {
+              type: "PrivateEndpoint",
+              category: "UserDefined",
+              status: ruleStatus,
+              destination: { serviceResourceId: storageAccount("data").id, subresourceTarget: "blob" },
+            },
+          },
+        },
+      });
+      return {
+        id: "AMLNO011",
+        fires: {
+          snapshot: snapshot([workspace(network("Active", "Inactive"))]),
+          on: `${workspaceId()}/outboundRules/data`,
+        },
+        // Not provisioned yet: the private endpoints are made with the first compute.
+        near: { snapshot: snapshot([workspace(network("Inactive", "Inactive"))]) },
+        unknown: {
+          snapshot: snapshot([workspace(network("Active", "Inactive"))], [wsFailure()]),
+          scope: workspaceId(),
+        },
+      };
+    })(),
     ...foundryTables(),
     ...dnsTables(),
     {
@@ -543,6 +572,16 @@ function foundryTables(): RuleTable[] {
       unknown: {
         snapshot: snapshot([pending.a, pending.p], [networkFailure(pending.a)]),
         scope: pending.a.id,
+      },
+    },
+    {
+      // The agents are set to the Microsoft managed network, and ARM has none (404): it was never created.
+      id: "AIFNO006",
+      fires: { snapshot: snapshot([internet.a, internet.p]), on: internet.a.id },
+      near: { snapshot: snapshot([internet.a, internet.mn, internet.p]) },
+      unknown: {
+        snapshot: snapshot([internet.a, internet.p], [networkFailure(internet.a)]),
+        scope: internet.a.id,
       },
     },
   ];
@@ -1043,5 +1082,94 @@ describe("the catalog held to today's documentation (2026-12)", () => {
     expect(result.drafts.filter((d) => d.rule.id === "AUDIT001").map((d) => d.resourceId)).toEqual([
       pub.ep.id,
     ]);
+  });
+});
+
+describe("outbound rules judged as the service applies them", () => {
+  const rule = (r: Record<string, unknown>) => ({ category: "UserDefined", ...r });
+  const tag = (serviceTag: string, extra: Record<string, unknown> = {}) =>
+    rule({ type: "ServiceTag", destination: { serviceTag, protocol: "TCP", portRanges: "443", ...extra } });
+  const fqdn = (destination: string) => rule({ type: "FQDN", destination });
+  /** The rule ids a workspace's and an account's approved-only network with `r` as their only rule give. */
+  const judged = (r: Record<string, unknown>) => {
+    const ws = workspace(approvedOnly({ r }));
+    const a = privateAccount(MANAGED_AGENTS);
+    const mn = foundryManagedNetwork(a, "AllowOnlyApprovedOutbound", { r });
+    const ids = run({ snapshot: snapshot([ws, a, mn, foundryProject(a)]) }).drafts.map((d) => d.rule.id);
+    return { ml: ids.includes("AMLNO009"), foundry: ids.includes("AIFNO003") };
+  };
+
+  it.each([
+    ["a tag the service needs", tag("AzureMachineLearning"), false, false],
+    [
+      "the same tag with address prefixes that cover the internet: they replace it",
+      tag("AzureMachineLearning", { addressPrefixes: ["0.0.0.0/0"] }),
+      true,
+      true,
+    ],
+    [
+      "address prefixes of a /8 or more",
+      tag("AzureActiveDirectory", { addressPrefixes: ["10.0.0.0/9", "52.0.0.0/9"] }),
+      true,
+      true,
+    ],
+    [
+      "narrow address prefixes replace even a broad tag",
+      tag("Internet", { addressPrefixes: ["203.0.113.0/24"] }),
+      false,
+      false,
+    ],
+    ["the Internet tag, allowed", tag("Internet"), true, true],
+    ["the Internet tag, denied: it opens nothing", tag("Internet", { action: "Deny" }), false, false],
+    ["Storage: every account of every tenant", tag("Storage"), true, true],
+    ["Storage of one region: every account there", tag("Storage.EastUS"), true, true],
+    ["Sql", tag("Sql"), true, true],
+    ["every port", tag("AzureMonitor", { portRanges: "0-65535" }), true, true],
+    ["an exact host", fqdn("pypi.org"), false, false],
+    ["a wildcard the ML page documents for packages", fqdn("*.pythonhosted.org"), false, true],
+    ["a wildcard the Foundry page documents for agents", fqdn("*.identity.azure.net"), true, false],
+    ["a wildcard nobody documents", fqdn("*.blob.core.windows.net"), true, true],
+    [
+      "a private endpoint rule",
+      rule({ type: "PrivateEndpoint", destination: { serviceResourceId: storageAccount().id } }),
+      false,
+      false,
+    ],
+  ] as const)("%s", (_name, r, ml, foundry) => {
+    expect(judged(r)).toEqual({ ml, foundry });
+  });
+
+  it.each([
+    ["Inactive", true],
+    ["Failed", true],
+    ["Provisioning", false],
+    ["Deleting", false],
+    ["Active", false],
+  ])("a private endpoint rule %s fires AIFNO004 and AMLNO011: %s", (status, fires) => {
+    const pe = {
+      type: "PrivateEndpoint",
+      category: "UserDefined",
+      status,
+      ...(status === "Failed" ? { errorInformation: "the approver role is missing" } : {}),
+      destination: { serviceResourceId: storageAccount().id, subresourceTarget: "blob" },
+    };
+    const ws = workspace({
+      managedNetwork: {
+        isolationMode: "AllowOnlyApprovedOutbound",
+        status: { status: "Active" },
+        outboundRules: { pe },
+      },
+    });
+    const a = privateAccount(MANAGED_AGENTS);
+    const mn = foundryManagedNetwork(a, "AllowOnlyApprovedOutbound", { pe });
+    const drafts = run({ snapshot: snapshot([ws, a, mn, foundryProject(a)]) }).drafts;
+    for (const id of ["AIFNO004", "AMLNO011"]) {
+      const found = drafts.find((d) => d.rule.id === id);
+      expect(found !== undefined, id).toBe(fires);
+      if (status === "Failed") {
+        expect(found?.evidence.errorInformation).toBe("the approver role is missing");
+        expect(found?.message).toMatch(/has failed \(the approver role is missing\)/);
+      }
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { TYPES, sameValue } from "../../arm-ids.js";
 import { phrase, locate } from "../describe.js";
-import { broadness, outboundRulesOf, managedNetworkUnknown, modeIs, ownsIsolation } from "../terms.js";
+import { appliedRules, broadness } from "../outbound-rules.js";
+import { managedNetworkUnknown, modeIs, ownsIsolation } from "../terms.js";
 import { defineRule } from "../types.js";
 
 export default defineRule({
@@ -10,10 +11,10 @@ export default defineRule({
   severity: "medium",
   subject: "outbound rule",
   rationale:
-    "'Allow only approved outbound' protects against exfiltration only while its rules are narrow: a wildcard FQDN, the Internet or AzureCloud service tag, or every port turns it back into broad internet outbound.",
+    "'Allow only approved outbound' protects against exfiltration only while its rules are narrow: a wildcard FQDN the documentation does not call for, the Internet or AzureCloud service tag, the tag of a service that stores data (it reaches that service in every tenant), address prefixes that cover the internet, or every port turns it back into broad outbound. Rules are judged as the service applies them: address prefixes replace a rule's service tag, and a deny rule opens nothing.",
   remediation:
-    "Replace the rule with FQDN or service tag rules that name the exact destinations and ports needed.",
-  seeds: ["001"],
+    "Replace the rule with FQDN rules naming the exact hosts, or a private endpoint rule to the one resource needed.",
+  seeds: ["001", "ml-managed-network", "service-tags"],
   *evaluate({ view }) {
     for (const workspace of view.workspaces()) {
       if (!ownsIsolation(workspace)) continue; // a project: its hub carries these settings
@@ -23,21 +24,19 @@ export default defineRule({
         continue;
       }
       if (!modeIs(workspace, "AllowOnlyApprovedOutbound")) continue;
-      const rules = outboundRulesOf(workspace.properties?.managedNetwork);
-      for (const [name, value] of Object.entries(rules)) {
-        const rule = value;
+      for (const rule of appliedRules(workspace.properties?.managedNetwork)) {
         if (!sameValue(rule.category, "UserDefined")) continue;
-        const why = broadness(rule);
+        const why = broadness(rule, "ml");
         if (!why) continue;
-        const id = `${workspace.id}/outboundRules/${name}`;
+        const id = `${workspace.id}/outboundRules/${rule.name}`;
         const where = locate(view, workspace.id);
         yield {
           kind: "violation",
           resourceId: id,
           resourceType: TYPES.outboundRule,
-          evidence: { type: rule.type, category: rule.category, destination: rule.destination ?? null },
+          evidence: { type: rule.type ?? null, category: rule.category, destination: rule.destination },
           message: `${phrase(view, id)} allows broad outbound from the approved-only managed network: ${why}.`,
-          remediation: `az ml workspace outbound-rule remove --rule ${name} --workspace-name ${where.workspace ?? workspace.name} --resource-group ${where.resourceGroup} --subscription ${where.subscriptionId}; then add narrow rules (az ml workspace outbound-rule set --rule <name> --type fqdn --destination <exact-host> ...).`,
+          remediation: `az ml workspace outbound-rule remove --rule ${rule.name} --workspace-name ${where.workspace ?? workspace.name} --resource-group ${where.resourceGroup} --subscription ${where.subscriptionId}; then add narrow rules (az ml workspace outbound-rule set --rule <name> --type fqdn --destination <exact-host> ..., or --type private_endpoint --service-resource-id <resource-id> --subresource-target <target>).`,
         };
       }
     }

@@ -8,7 +8,7 @@ import {
   projectNames,
   projectsSentence,
 } from "../foundry-terms.js";
-import { broadness } from "../terms.js";
+import { appliedRules, broadness } from "../outbound-rules.js";
 import { defineRule } from "../types.js";
 
 export default defineRule({
@@ -18,10 +18,10 @@ export default defineRule({
   severity: "medium",
   subject: "outbound rule",
   rationale:
-    "'Allow only approved outbound' keeps agents from exfiltrating data only while its rules are narrow: a wildcard FQDN, the Internet or AzureCloud service tag, or every port turns it back into broad internet outbound for every project.",
+    "'Allow only approved outbound' keeps agents from exfiltrating data only while its rules are narrow: a wildcard FQDN the documentation does not call for, the Internet or AzureCloud service tag, the tag of a service that stores data (it reaches that service in every tenant), address prefixes that cover the internet, or every port turns it back into broad outbound for every project. Rules are judged as the service applies them: address prefixes replace a rule's service tag, and a deny rule opens nothing.",
   remediation:
-    "Replace the rule with FQDN or service tag rules that name the exact destinations and ports the agents need.",
-  seeds: ["foundry-managed-network"],
+    "Replace the rule with FQDN rules naming the exact hosts, or a private endpoint rule to the one resource the agents need.",
+  seeds: ["foundry-managed-network", "service-tags"],
   *evaluate({ view }) {
     for (const account of foundryAccounts(view)) {
       if (!isFoundryResource(account)) continue;
@@ -31,10 +31,11 @@ export default defineRule({
         continue;
       }
       if (!sameValue(network.mode, "AllowOnlyApprovedOutbound")) continue;
-      for (const [name, rule] of Object.entries(network.outboundRules)) {
+      for (const rule of appliedRules({ outboundRules: network.outboundRules })) {
         if (!sameValue(rule.category, "UserDefined")) continue;
-        const why = broadness(rule);
+        const why = broadness(rule, "foundry");
         if (!why) continue;
+        const name = rule.name;
         const id = `${managedNetworkId(account)}/outboundRules/${name}`;
         const args = accountArgs(view, account.id);
         yield {
@@ -44,7 +45,7 @@ export default defineRule({
           evidence: {
             type: rule.type ?? null,
             category: rule.category,
-            destination: rule.destination ?? null,
+            destination: rule.destination,
             projects: projectNames(view, account),
           },
           message: `${phrase(view, id)} allows broad outbound from the approved-only managed network: ${why}.${projectsSentence(view, account)}`,

@@ -8,17 +8,8 @@ import {
   projectNames,
   projectsSentence,
 } from "../foundry-terms.js";
+import { appliedRules, describeState, ruleState } from "../outbound-rules.js";
 import { defineRule } from "../types.js";
-
-function destinationOf(rule: Record<string, unknown>): string | undefined {
-  const d = rule.destination;
-  if (typeof d === "string") return d;
-  if (d !== null && typeof d === "object") {
-    const id = (d as Record<string, unknown>).serviceResourceId;
-    return typeof id === "string" ? id : undefined;
-  }
-  return undefined;
-}
 
 export default defineRule({
   id: "AIFNO004",
@@ -27,7 +18,7 @@ export default defineRule({
   severity: "medium",
   subject: "outbound rule",
   rationale:
-    "A private endpoint outbound rule gives the agents a private path to a dependency (Storage, Cosmos DB, AI Search) only once its managed private endpoint is approved and active; until then what it points at is unreachable from the managed network.",
+    "A private endpoint outbound rule gives the agents a private path to a dependency (Storage, Cosmos DB, AI Search) only once its managed private endpoint is approved and active: one that is inactive, failed or without a status leaves what it points at unreachable from the managed network (a rule still being provisioned or deleted is not judged).",
   remediation:
     "Approve the managed private endpoint on the destination (the account's identity needs Azure AI Enterprise Network Connection Approver there), or recreate the rule.",
   seeds: ["foundry-managed-network"],
@@ -39,12 +30,13 @@ export default defineRule({
         yield network.unknown;
         continue;
       }
-      for (const [name, rule] of Object.entries(network.outboundRules)) {
+      for (const rule of appliedRules({ outboundRules: network.outboundRules })) {
         if (!sameValue(rule.type, "PrivateEndpoint")) continue;
-        const status = typeof rule.status === "string" ? rule.status : undefined;
-        if (status !== undefined && sameValue(status, "Active")) continue;
+        const state = ruleState(rule);
+        if (state === "active" || state === "transient") continue;
+        const name = rule.name;
         const id = `${managedNetworkId(account)}/outboundRules/${name}`;
-        const destination = destinationOf(rule);
+        const destination = rule.serviceResourceId;
         const args = accountArgs(view, account.id);
         yield {
           kind: "violation",
@@ -53,11 +45,12 @@ export default defineRule({
           evidence: {
             type: rule.type,
             category: rule.category ?? null,
-            status: status ?? null,
-            destination: rule.destination ?? null,
+            status: rule.status ?? null,
+            ...(rule.errorInformation ? { errorInformation: rule.errorInformation } : {}),
+            destination: rule.destination,
             projects: projectNames(view, account),
           },
-          message: `${phrase(view, id)} is ${status ?? "without a status"}: the agents cannot reach ${destination ? `\`${destination}\`` : "its destination"} through the managed network.${projectsSentence(view, account)}`,
+          message: `${phrase(view, id)} ${describeState(rule)}: the agents cannot reach ${destination ? `\`${destination}\`` : "its destination"} through the managed network.${projectsSentence(view, account)}`,
           remediation: `Approve the pending connection on ${destination ?? "the destination resource"} (az network private-endpoint-connection list --id ${destination ?? "<destination-id>"}, then az network private-endpoint-connection approve --id <connection-id>), or recreate the rule (az cognitiveservices account managed-network outbound-rule set ${args} --rule ${name} --type privateendpoint --destination ${destination ?? "<destination-id>"} --subresource-target <group>), then az cognitiveservices account managed-network provision-network ${args}.`,
         };
       }
