@@ -9,7 +9,7 @@ import { isFoundryAccount, isFoundryResource, managedNetworkId, usesManagedNetwo
 import { record, str } from "../json-values.js";
 import type { ArmResource, SnapshotView } from "../snapshot.js";
 import { isDisabled, outboundRulesOf, publicNetworkAccess } from "./terms.js";
-import type { Unknown } from "./types.js";
+import type { RuleOutcome, Unknown } from "./types.js";
 
 export {
   agentInjection,
@@ -98,6 +98,25 @@ export function foundryNetwork(view: SnapshotView, account: ArmResource): Foundr
     mode: str(record(network)?.isolationMode) ?? "Disabled",
     outboundRules: outboundRulesOf(network),
   };
+}
+
+/**
+ * What the Foundry managed network rules share: every Foundry resource (kind `AIServices`), judged by `judge` with
+ * its managed network as read; one whose managed network exists but could not be read yields its unknown.
+ */
+export function* judgeFoundryNetworks(
+  view: SnapshotView,
+  judge: (
+    account: ArmResource,
+    network: Extract<FoundryNetwork, { state: "known" }>,
+  ) => Iterable<RuleOutcome>,
+): Generator<RuleOutcome> {
+  for (const account of foundryAccounts(view)) {
+    if (!isFoundryResource(account)) continue;
+    const network = foundryNetwork(view, account);
+    if (network.state === "unknown") yield network.unknown;
+    else yield* judge(account, network);
+  }
 }
 
 /** The account's projects as read, or undefined when they could not be listed. */

@@ -37,6 +37,23 @@ export function managedNetworkUnknown(view: SnapshotView, workspace: ArmResource
   return { kind: "unknown", scope: workspace.id, reason: "its managed network settings could not be read" };
 }
 
+/**
+ * What the managed network rules share: every workspace that carries its own network isolation (not a project:
+ * its hub carries it), judged by `judge` once its managed network settings were read; one whose settings were not
+ * read yields its unknown, never a pass.
+ */
+export function* judgeManagedNetworks(
+  view: SnapshotView,
+  judge: (workspace: ArmResource) => Iterable<RuleOutcome>,
+): Generator<RuleOutcome> {
+  for (const workspace of view.workspaces()) {
+    if (!ownsIsolation(workspace)) continue;
+    const unread = managedNetworkUnknown(view, workspace);
+    if (unread) yield unread;
+    else yield* judge(workspace);
+  }
+}
+
 export function modeIs(workspace: ArmResource, mode: IsolationMode): boolean {
   return sameValue(isolationMode(workspace), mode);
 }

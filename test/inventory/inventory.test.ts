@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseTenant } from "../../src/emulator/tenant-file.js";
+import type { Finding } from "../../src/findings/finding.js";
 import { ARG_NEEDS } from "../../src/inventory/arg-needs.js";
 import type { Source } from "../../src/inventory/index.js";
 import { parsePolicy } from "../../src/policy/policy-file.js";
@@ -166,17 +167,18 @@ describe("both sources", () => {
   const policy = parsePolicy(
     JSON.parse(readFileSync(join(__dirname, "../../examples/demo-policy.json"), "utf8")),
   );
+  /** A finding without what differs from run to run. */
+  const comparable = (f: Finding) => {
+    const { runId: _runId, ...rest } = f;
+    return rest;
+  };
+  const now = () => new Date("2026-11-23T02:00:00Z");
+  // The demo's endpoint that Resource Graph has not indexed yet is ARM's alone on a first run (below).
+  const indexed = { ...demo, argLag: [] };
 
   it("give identical findings on the demo tenant, with fewer requests for arg", async () => {
-    const now = () => new Date("2026-11-23T02:00:00Z");
-    // The demo's endpoint that Resource Graph has not indexed yet is ARM's alone on a first run (below).
-    const indexed = { ...demo, argLag: [] };
     const arg = await auditThroughEmulator(indexed, "arg", {}, { policy, now });
     const arm = await auditThroughEmulator(indexed, "arm", {}, { policy, now });
-    const comparable = (f: (typeof arg.result.findings)[number]) => {
-      const { runId: _runId, ...rest } = f;
-      return rest;
-    };
     expect(arg.result.findings.map(comparable)).toEqual(arm.result.findings.map(comparable));
     expect(arg.snapshot.resources).toEqual(arm.snapshot.resources);
     expect(new Set(arg.result.findings.map((f) => f.ruleId)).size).toBe(RULES.length);
@@ -184,16 +186,10 @@ describe("both sources", () => {
   });
 
   it("give identical findings when Resource Graph's rows carry none of the properties the rules need", async () => {
-    const now = () => new Date("2026-11-23T02:00:00Z");
-    const indexed = { ...demo, argLag: [] };
     const omitted = [...new Set(ARG_NEEDS.map((n) => `properties.${n.property}`))];
     const arg = await auditThroughEmulator({ ...indexed, argOmits: omitted }, "arg", {}, { policy, now });
     const whole = await auditThroughEmulator(indexed, "arg", {}, { policy, now });
     const arm = await auditThroughEmulator(indexed, "arm", {}, { policy, now });
-    const comparable = (f: (typeof arg.result.findings)[number]) => {
-      const { runId: _runId, ...rest } = f;
-      return rest;
-    };
     expect(arg.result.findings.map(comparable)).toEqual(arm.result.findings.map(comparable));
     expect(arg.result.summary.complete).toBe(arm.result.summary.complete);
     // The rows that lack something are read from ARM: more requests than whole rows, fewer than `arm`.

@@ -1,7 +1,7 @@
 import { TYPES, sameValue } from "../../arm-ids.js";
 import { phrase, locate } from "../describe.js";
 import { appliedRules, broadness } from "../outbound-rules.js";
-import { managedNetworkUnknown, modeIs, ownsIsolation } from "../terms.js";
+import { modeIs, judgeManagedNetworks } from "../terms.js";
 import { defineRule } from "../types.js";
 
 export default defineRule({
@@ -16,14 +16,8 @@ export default defineRule({
     "Replace the rule with FQDN rules naming the exact hosts, or a private endpoint rule to the one resource needed.",
   seeds: ["001", "ml-managed-network", "service-tags"],
   *evaluate({ view }) {
-    for (const workspace of view.workspaces()) {
-      if (!ownsIsolation(workspace)) continue; // a project: its hub carries these settings
-      const unread = managedNetworkUnknown(view, workspace);
-      if (unread) {
-        yield unread;
-        continue;
-      }
-      if (!modeIs(workspace, "AllowOnlyApprovedOutbound")) continue;
+    yield* judgeManagedNetworks(view, function* (workspace) {
+      if (!modeIs(workspace, "AllowOnlyApprovedOutbound")) return;
       for (const rule of appliedRules(workspace.properties?.managedNetwork)) {
         if (!sameValue(rule.category, "UserDefined")) continue;
         const why = broadness(rule, "ml");
@@ -39,6 +33,6 @@ export default defineRule({
           remediation: `az ml workspace outbound-rule remove --rule ${rule.name} --workspace-name ${where.workspace ?? workspace.name} --resource-group ${where.resourceGroup} --subscription ${where.subscriptionId}; then add narrow rules (az ml workspace outbound-rule set --rule <name> --type fqdn --destination <exact-host> ..., or --type private_endpoint --service-resource-id <resource-id> --subresource-target <target>).`,
         };
       }
-    }
+    });
   },
 });

@@ -1,13 +1,6 @@
 import { TYPES, sameValue } from "../../arm-ids.js";
 import { accountArgs, phrase } from "../describe.js";
-import {
-  foundryAccounts,
-  foundryNetwork,
-  isFoundryResource,
-  managedNetworkId,
-  projectNames,
-  projectsSentence,
-} from "../foundry-terms.js";
+import { judgeFoundryNetworks, managedNetworkId, projectNames, projectsSentence } from "../foundry-terms.js";
 import { appliedRules, broadness } from "../outbound-rules.js";
 import { defineRule } from "../types.js";
 
@@ -23,14 +16,8 @@ export default defineRule({
     "Replace the rule with FQDN rules naming the exact hosts, or a private endpoint rule to the one resource the agents need.",
   seeds: ["foundry-managed-network", "service-tags"],
   *evaluate({ view }) {
-    for (const account of foundryAccounts(view)) {
-      if (!isFoundryResource(account)) continue;
-      const network = foundryNetwork(view, account);
-      if (network.state === "unknown") {
-        yield network.unknown;
-        continue;
-      }
-      if (!sameValue(network.mode, "AllowOnlyApprovedOutbound")) continue;
+    yield* judgeFoundryNetworks(view, function* (account, network) {
+      if (!sameValue(network.mode, "AllowOnlyApprovedOutbound")) return;
       for (const rule of appliedRules({ outboundRules: network.outboundRules })) {
         if (!sameValue(rule.category, "UserDefined")) continue;
         const why = broadness(rule, "foundry");
@@ -52,6 +39,6 @@ export default defineRule({
           remediation: `az cognitiveservices account managed-network outbound-rule remove ${args} --rule ${name} --yes; then add narrow rules (az cognitiveservices account managed-network outbound-rule set ${args} --rule <name> --type fqdn --destination <exact-host>).`,
         };
       }
-    }
+    });
   },
 });

@@ -1,13 +1,6 @@
 import { TYPES, sameValue } from "../../arm-ids.js";
 import { accountArgs, phrase } from "../describe.js";
-import {
-  foundryAccounts,
-  foundryNetwork,
-  isFoundryResource,
-  managedNetworkId,
-  projectNames,
-  projectsSentence,
-} from "../foundry-terms.js";
+import { judgeFoundryNetworks, managedNetworkId, projectNames, projectsSentence } from "../foundry-terms.js";
 import { defineRule } from "../types.js";
 
 export default defineRule({
@@ -23,14 +16,8 @@ export default defineRule({
     "Switch the managed network to 'allow only approved outbound' and add the outbound rules the agents need (the change cannot be undone).",
   seeds: ["foundry-managed-network"],
   *evaluate({ view }) {
-    for (const account of foundryAccounts(view)) {
-      if (!isFoundryResource(account)) continue;
-      const network = foundryNetwork(view, account);
-      if (network.state === "unknown") {
-        yield network.unknown;
-        continue;
-      }
-      if (!sameValue(network.mode, "AllowInternetOutbound")) continue;
+    yield* judgeFoundryNetworks(view, function* (account, network) {
+      if (!sameValue(network.mode, "AllowInternetOutbound")) return;
       yield {
         kind: "violation",
         resourceId: account.id,
@@ -43,6 +30,6 @@ export default defineRule({
         message: `${phrase(view, account.id)} lets its agents reach the whole internet (managed network mode AllowInternetOutbound).${projectsSentence(view, account)}`,
         remediation: `az cognitiveservices account managed-network update ${accountArgs(view, account.id)} --managed-network allow_only_approved_outbound --firewall-sku Standard (Azure CLI 2.86.0 or later; approved-only cannot be turned back to internet outbound), then add the rules the agents need (az cognitiveservices account managed-network outbound-rule set ${accountArgs(view, account.id)} --rule <name> --type fqdn --destination <exact-host>).`,
       };
-    }
+    });
   },
 });

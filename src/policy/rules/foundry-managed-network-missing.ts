@@ -2,9 +2,7 @@ import { TYPES } from "../../arm-ids.js";
 import { accountArgs, phrase } from "../describe.js";
 import {
   agentInjection,
-  foundryAccounts,
-  foundryNetwork,
-  isFoundryResource,
+  judgeFoundryNetworks,
   managedNetworkId,
   projectNames,
   projectsSentence,
@@ -24,14 +22,8 @@ export default defineRule({
     "Create the managed network with the isolation mode the agents need (allow only approved outbound to restrict them), after giving the account's identity Azure AI Enterprise Network Connection Approver.",
   seeds: ["foundry-managed-network"],
   *evaluate({ view }) {
-    for (const account of foundryAccounts(view)) {
-      if (!isFoundryResource(account)) continue;
-      const network = foundryNetwork(view, account);
-      if (network.state === "unknown") {
-        yield network.unknown;
-        continue;
-      }
-      if (!network.missing) continue;
+    yield* judgeFoundryNetworks(view, function* (account, network) {
+      if (!network.missing) return;
       const args = accountArgs(view, account.id);
       yield {
         kind: "violation",
@@ -46,6 +38,6 @@ export default defineRule({
         message: `${phrase(view, account.id)} sets its agents to use the Microsoft managed network, but it has none (${managedNetworkId(account).split("/").slice(-2).join("/")} does not exist): the outbound isolation it asks for was never set up.${projectsSentence(view, account)}`,
         remediation: `az cognitiveservices account managed-network create ${args} --managed-network allow_only_approved_outbound --firewall-sku Standard (Azure CLI 2.86.0 or later), after assigning the account's managed identity Azure AI Enterprise Network Connection Approver (b556d68e-0be0-4f35-a333-ad7ee1ce17ea) on the resource groups of its dependencies.`,
       };
-    }
+    });
   },
 });

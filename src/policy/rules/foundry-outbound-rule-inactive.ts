@@ -1,13 +1,6 @@
 import { TYPES, sameValue } from "../../arm-ids.js";
 import { accountArgs, phrase } from "../describe.js";
-import {
-  foundryAccounts,
-  foundryNetwork,
-  isFoundryResource,
-  managedNetworkId,
-  projectNames,
-  projectsSentence,
-} from "../foundry-terms.js";
+import { judgeFoundryNetworks, managedNetworkId, projectNames, projectsSentence } from "../foundry-terms.js";
 import { appliedRules, describeState, ruleState } from "../outbound-rules.js";
 import { defineRule } from "../types.js";
 
@@ -23,13 +16,7 @@ export default defineRule({
     "Approve the managed private endpoint on the destination (the account's identity needs Azure AI Enterprise Network Connection Approver there), or recreate the rule.",
   seeds: ["foundry-managed-network"],
   *evaluate({ view }) {
-    for (const account of foundryAccounts(view)) {
-      if (!isFoundryResource(account)) continue;
-      const network = foundryNetwork(view, account);
-      if (network.state === "unknown") {
-        yield network.unknown;
-        continue;
-      }
+    yield* judgeFoundryNetworks(view, function* (account, network) {
       for (const rule of appliedRules({ outboundRules: network.outboundRules })) {
         if (!sameValue(rule.type, "PrivateEndpoint")) continue;
         const state = ruleState(rule);
@@ -54,6 +41,6 @@ export default defineRule({
           remediation: `Approve the pending connection on ${destination ?? "the destination resource"} (az network private-endpoint-connection list --id ${destination ?? "<destination-id>"}, then az network private-endpoint-connection approve --id <connection-id>), or recreate the rule (az cognitiveservices account managed-network outbound-rule set ${args} --rule ${name} --type privateendpoint --destination ${destination ?? "<destination-id>"} --subresource-target <group>), then az cognitiveservices account managed-network provision-network ${args}.`,
         };
       }
-    }
+    });
   },
 });

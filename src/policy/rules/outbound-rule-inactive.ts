@@ -1,7 +1,7 @@
 import { TYPES, sameValue } from "../../arm-ids.js";
 import { locate, phrase } from "../describe.js";
 import { appliedRules, describeState, ruleState } from "../outbound-rules.js";
-import { managedNetworkUnknown, modeIs, ownsIsolation } from "../terms.js";
+import { modeIs, judgeManagedNetworks } from "../terms.js";
 import { defineRule } from "../types.js";
 
 export default defineRule({
@@ -16,17 +16,11 @@ export default defineRule({
     "Approve the pending connection on the destination, or fix what the rule's error names and set the rule again; then provision the managed network.",
   seeds: ["ml-managed-network"],
   *evaluate({ view }) {
-    for (const workspace of view.workspaces()) {
-      if (!ownsIsolation(workspace)) continue; // a project: its hub carries these settings
-      const unread = managedNetworkUnknown(view, workspace);
-      if (unread) {
-        yield unread;
-        continue;
-      }
-      if (modeIs(workspace, "Disabled")) continue;
+    yield* judgeManagedNetworks(view, function* (workspace) {
+      if (modeIs(workspace, "Disabled")) return;
       const network = workspace.properties?.managedNetwork as { status?: { status?: unknown } } | undefined;
       // Its private endpoints are made when the network is provisioned (the first compute, or by hand).
-      if (sameValue(network?.status?.status, "Inactive")) continue;
+      if (sameValue(network?.status?.status, "Inactive")) return;
       for (const rule of appliedRules(network)) {
         if (!sameValue(rule.type, "PrivateEndpoint")) continue;
         const state = ruleState(rule);
@@ -50,6 +44,6 @@ export default defineRule({
           remediation: `Approve the pending connection on ${destination ?? "the destination resource"} (az network private-endpoint-connection list --id ${destination ?? "<destination-id>"}, then az network private-endpoint-connection approve --id <connection-id>), or set the rule again (az ml workspace outbound-rule set --rule ${rule.name} --type private_endpoint --service-resource-id ${destination ?? "<destination-id>"} --subresource-target <target> ${args}); then az ml workspace provision-network ${args.replace("--workspace-name", "--name")}.`,
         };
       }
-    }
+    });
   },
 });

@@ -1,6 +1,6 @@
 import { TYPES } from "../../arm-ids.js";
 import { phrase, workspaceUpdateCommand } from "../describe.js";
-import { isolationMode, managedNetworkUnknown, modeIs, ownsIsolation } from "../terms.js";
+import { isolationMode, modeIs, judgeManagedNetworks } from "../terms.js";
 import { defineRule } from "../types.js";
 
 export default defineRule({
@@ -16,14 +16,8 @@ export default defineRule({
     "Switch the managed network to 'allow only approved outbound' and add outbound rules for the destinations the workloads need.",
   seeds: ["001"],
   *evaluate({ view }) {
-    for (const workspace of view.workspaces()) {
-      if (!ownsIsolation(workspace)) continue; // a project: its hub carries these settings
-      const unread = managedNetworkUnknown(view, workspace);
-      if (unread) {
-        yield unread;
-        continue;
-      }
-      if (!modeIs(workspace, "AllowInternetOutbound")) continue;
+    yield* judgeManagedNetworks(view, function* (workspace) {
+      if (!modeIs(workspace, "AllowInternetOutbound")) return;
       yield {
         kind: "violation",
         resourceId: workspace.id,
@@ -36,6 +30,6 @@ export default defineRule({
           "--managed-network allow_only_approved_outbound",
         ),
       };
-    }
+    });
   },
 });
