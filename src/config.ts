@@ -125,6 +125,8 @@ export function checkLogsRuleId(name: string, value: string, refuse: Refusal): s
 
 /** Flags that may be given more than once. */
 const MULTIPLE = new Set(["subscription", "management-group"]);
+/** Flags whose values are secrets (an account key, a SAS signature, a webhook's `sig`): never echoed, in part or whole. */
+const SECRET = new Set(["storage", "teams-webhook"]);
 
 export function parseCli(argv: string[]): CliConfig {
   let parsed;
@@ -165,7 +167,9 @@ export function parseCli(argv: string[]): CliConfig {
     const earlier = seen.get(token.name);
     if (earlier !== undefined && earlier !== token.value)
       throw new UsageError(
-        `--${token.name} is given twice with different values ("${shown(earlier, 40)}", "${shown(token.value, 40)}"): give it once`,
+        SECRET.has(token.name)
+          ? `--${token.name} is given twice with different values (not shown: they are secrets): give it once`
+          : `--${token.name} is given twice with different values ("${shown(earlier, 40)}", "${shown(token.value, 40)}"): give it once`,
       );
     seen.set(token.name, token.value);
   }

@@ -11,6 +11,11 @@ export function visible(text: string): string {
   return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
+/** A message of one or more lines, each with its control characters escaped (the line breaks kept). */
+export function visibleLines(text: string): string {
+  return text.split("\n").map(visible).join("\n");
+}
+
 /** A value from the command line or a file, echoed in a message: control characters escaped, cut to a line. */
 export function shown(value: string, max = 80): string {
   const escaped = visible(value);

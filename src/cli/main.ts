@@ -18,6 +18,7 @@ import { DEFAULT_POLICY, parsePolicy, PolicyError } from "../policy/policy-file.
 import { severityRank, type Policy, type Severity } from "../policy/types.js";
 import { setting } from "../settings.js";
 import { StateError } from "../sinks/local-folder.js";
+import { visibleLines } from "../text.js";
 
 /** An identity library's message may quote a secret it was given (read by it, not by us): never echoed. */
 function redactSecrets(text: string, env: NodeJS.ProcessEnv): string {
@@ -51,6 +52,14 @@ async function loadPolicy(path: string | undefined): Promise<Policy> {
   if (path === undefined) return DEFAULT_POLICY;
   const json = await readJsonFile(path, "policy file", (message) => new PolicyError(message));
   return parsePolicy(json, `policy file ${path}`);
+}
+
+/**
+ * A message for the terminal: whatever it quotes (a tenant's names, an error from a file or a service) has its
+ * control characters shown as escapes, so that nothing can move the cursor or smuggle a link.
+ */
+function say(text: string): void {
+  process.stderr.write(visibleLines(text));
 }
 
 /** One line, rewritten in place, while the audit reads the tenant (only on a terminal). */
@@ -182,24 +191,24 @@ async function run(config: CliConfig): Promise<number> {
   progress.done();
   if (publication.logs) {
     const l = publication.logs;
-    process.stderr.write(
+    say(
       `Log Analytics: ${l.sent} rows sent (${(l.bytes / 1024).toFixed(1)} KB of JSON)${l.sentFromEarlierRuns ? `, ${l.sentFromEarlierRuns} of them kept by earlier runs` : ""}${l.kept ? `; ${l.kept} kept for the next run` : ""}\n`,
     );
-    for (const error of l.errors) process.stderr.write(`warning: Log Analytics: ${error}\n`);
+    for (const error of l.errors) say(`warning: Log Analytics: ${error}\n`);
   }
   if (logsReceived) {
     const file = join(config.out, "logs-received.json");
     await writeFile(file, `${JSON.stringify(logsReceived.rows, null, 2)}\n`);
     const taken = logsReceived.requests.filter((r) => r.status === 204);
     const gzip = taken.reduce((n, r) => n + r.gzipBytes, 0);
-    process.stderr.write(
+    say(
       `Log Analytics (local receiver): ${taken.length} calls, ${(gzip / 1024).toFixed(1)} KB gzipped; rows in ${file}${logsReceived.problems.length ? `; ${logsReceived.problems.length} rows do not match their table: ${logsReceived.problems.slice(0, 3).join("; ")}` : "; every row matches its table"}\n`,
     );
   }
-  for (const error of publication.storageErrors) process.stderr.write(`warning: Azure Storage: ${error}\n`);
-  for (const warning of publication.delivery?.warnings ?? []) process.stderr.write(`warning: ${warning}\n`);
+  for (const error of publication.storageErrors) say(`warning: Azure Storage: ${error}\n`);
+  for (const warning of publication.delivery?.warnings ?? []) say(`warning: ${warning}\n`);
   if (publication.delivery?.error) {
-    process.stderr.write(
+    say(
       `warning: Teams digest not delivered (${publication.delivery.error}); ${publication.delivery.kept} kept for the next run\n`,
     );
   }
@@ -237,11 +246,11 @@ export async function main(argv: string[]): Promise<number> {
     return await run(config);
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`error: ${error.message}\n\n${USAGE}\n`);
+      say(`error: ${error.message}\n\n${USAGE}\n`);
       return EXIT.usage;
     }
     if (error instanceof PolicyError || error instanceof TenantFileError || error instanceof StateError) {
-      process.stderr.write(`error: ${error.message}\n`);
+      say(`error: ${error.message}\n`);
       return EXIT.usage;
     }
     if (error instanceof Error && SIGN_IN_ERRORS.includes(error.name)) {
@@ -249,7 +258,7 @@ export async function main(argv: string[]): Promise<number> {
       // A sign-in that never reached Microsoft Entra ID is a network problem, whatever the credential says.
       const network = NETWORK_ERROR.exec(error.message)?.[0];
       const refused = error.name === "AuthenticationError";
-      process.stderr.write(
+      say(
         network !== undefined
           ? `error: cannot sign in to Azure: Microsoft Entra ID could not be reached (${network}). Check the network, DNS and any proxy (HTTPS_PROXY) between this machine and login.microsoftonline.com; the credential itself was not refused.\n  ${details}\n`
           : refused
@@ -258,9 +267,7 @@ export async function main(argv: string[]): Promise<number> {
       );
       return EXIT.usage;
     }
-    process.stderr.write(
-      `error: the audit failed: ${error instanceof Error ? error.message : String(error)}\n`,
-    );
+    say(`error: the audit failed: ${error instanceof Error ? error.message : String(error)}\n`);
     return EXIT.internal;
   }
 }

@@ -169,7 +169,7 @@ function checkResources(tenant: z.infer<typeof tenantSchema>): string[] {
   tenant.subscriptions.forEach((s, i) => {
     const id = s.subscriptionId.toLowerCase();
     if (subscriptions.has(id))
-      problems.push(`subscriptions[${i}].subscriptionId: ${s.subscriptionId} is listed twice`);
+      problems.push(`subscriptions[${i}].subscriptionId: ${shown(s.subscriptionId)} is listed twice`);
     subscriptions.add(id);
   });
   const ids = new Set<string>();
@@ -183,24 +183,28 @@ function checkResources(tenant: z.infer<typeof tenantSchema>): string[] {
     const parsed = parseResourceId(r.id);
     if (!parsed?.type) {
       problems.push(
-        `${at}.id: "${r.id}" is not an ARM resource id (/subscriptions/{id}/resourceGroups/{rg}/providers/{namespace}/{type}/{name})`,
+        `${at}.id: "${shown(r.id)}" is not an ARM resource id (/subscriptions/{id}/resourceGroups/{rg}/providers/{namespace}/{type}/{name})`,
       );
       return;
     }
     if (!sameId(parsed.type, r.type))
-      problems.push(`${at}.type: "${r.type}" does not match its id, which names a ${parsed.type}`);
+      problems.push(
+        `${at}.type: "${shown(r.type)}" does not match its id, which names a ${shown(parsed.type)}`,
+      );
     if (!sameId(parsed.names.at(-1), r.name))
-      problems.push(`${at}.name: "${r.name}" does not match the last segment of its id`);
+      problems.push(`${at}.name: "${shown(r.name)}" does not match the last segment of its id`);
     if (!subscriptions.has(parsed.subscriptionId.toLowerCase())) {
-      problems.push(`${at}.id: subscription ${parsed.subscriptionId} is not listed in "subscriptions"`);
+      problems.push(
+        `${at}.id: subscription ${shown(parsed.subscriptionId)} is not listed in "subscriptions"`,
+      );
     }
-    if (ids.has(r.id.toLowerCase())) problems.push(`${at}.id: "${r.id}" appears twice`);
+    if (ids.has(r.id.toLowerCase())) problems.push(`${at}.id: "${shown(r.id)}" appears twice`);
     ids.add(r.id.toLowerCase());
   });
   tenant.resources.forEach((r, i) => {
     const parent = parentId(r.id);
     if (parent && parseResourceId(r.id)?.type && !ids.has(parent.toLowerCase())) {
-      problems.push(`resources[${i}].id: its parent ${parent} is not in the file`);
+      problems.push(`resources[${i}].id: its parent ${shown(parent)} is not in the file`);
     }
   });
   return problems;

@@ -314,8 +314,54 @@ describe("bad input exits 2 with a message naming the problem, and writes nothin
     expect(existsSync(out)).toBe(false);
   });
 
+  it.each([
+    [
+      "--storage",
+      "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=c2VjcmV0S2V5T25lPT09PT09PT09PT09PT09PT09PT09PT0=;EndpointSuffix=core.windows.net",
+      "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=c2VjcmV0S2V5VHdvPT09PT09PT09PT09PT09PT09PT09PT0=;EndpointSuffix=core.windows.net",
+      ["c2VjcmV0", "AccountKey"],
+    ],
+    [
+      "--storage",
+      "BlobEndpoint=https://a.blob.core.windows.net;SharedAccessSignature=sv=2024-01-01&sig=AAAAsecretsignature1",
+      "BlobEndpoint=https://a.blob.core.windows.net;SharedAccessSignature=sv=2024-01-01&sig=BBBBsecretsignature2",
+      ["secretsignature", "sig="],
+    ],
+    [
+      "--teams-webhook",
+      "https://prod-01.westeurope.logic.azure.com/workflows/x?sig=AAAAwebhooksecret1",
+      "https://prod-01.westeurope.logic.azure.com/workflows/x?sig=BBBBwebhooksecret2",
+      ["webhooksecret", "sig=", "logic.azure.com"],
+    ],
+  ])("%s given twice names the flag, never its values", async (flag, first, second, secrets) => {
+    const out = join(tmp(), "out");
+    const run = await audit(["--notify", flag, first, flag, second, "--out", out]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      new RegExp(`${flag} is given twice with different values \\(not shown: they are secrets\\)`),
+    );
+    for (const part of secrets) expect(run.stderr).not.toContain(part);
+    expect(existsSync(out)).toBe(false);
+  });
+
   const files: [string, string, unknown, RegExp][] = [
     ["a policy that is not JSON", "policy", "{ profile: strict", /policy file .* is not JSON/],
+    [
+      "a resource whose name and type hold terminal escapes (ESC, BEL, an OSC 8 link)",
+      "tenant",
+      {
+        subscriptions: [{ subscriptionId: SUB, displayName: "P" }],
+        resources: [
+          {
+            id: workspaceId(),
+            name: "\u001b]8;;https://evil.example\u0007click\u001b]8;;\u0007",
+            type: "Microsoft.MachineLearningServices/workspaces\u001b[2J",
+            properties: {},
+          },
+        ],
+      },
+      /type: "Microsoft\.MachineLearningServices\/workspaces\\u001b\[2J".*name: "\\u001b\]8;;https:\/\/evil\.example\\u0007click/,
+    ],
     [
       "a policy with a bad field",
       "policy",
@@ -464,6 +510,9 @@ describe("bad input exits 2 with a message naming the problem, and writes nothin
     const run = await audit([...args, "--out", out]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(message);
+    // Nothing from the file reaches the terminal as a control character.
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
+    expect(run.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
     expect(existsSync(out)).toBe(false);
   });
 
