@@ -2,7 +2,7 @@
  * Compares this run's findings with the previous state: each is `new`, `open` or `exempted`; previous
  * findings not seen now are resolved — only where this run read and judged everything.
  */
-import { isWithin, subscriptionOf } from "../arm-ids.js";
+import { isWithin, subscriptionOfPath } from "../arm-ids.js";
 import type { Finding, Observed } from "./finding.js";
 
 export interface RunScope {
@@ -46,7 +46,10 @@ export function reconcile(
   const outOfScope: Finding[] = [];
   for (const earlier of previous) {
     if (seen.has(earlier.id)) continue;
-    if (!audited.has((subscriptionOf(earlier.resourceId) ?? earlier.subscriptionId).toLowerCase())) {
+    // A scope that is no resource id (a subscription's accounts, a private endpoint's zone groups) is still
+    // under its subscription: its AUDIT001 resolves when that subscription reads it whole again.
+    const subscription = subscriptionOfPath(earlier.resourceId) ?? earlier.subscriptionId;
+    if (!audited.has(subscription.toLowerCase())) {
       outOfScope.push(earlier);
     } else if (!rulesRun.has(earlier.ruleId)) {
       continue; // the rule is off now: neither seen nor checked, so not resolved either

@@ -1,7 +1,7 @@
 /**
  * Names, sentences and commands for findings: what a security engineer pastes into a ticket.
  */
-import { TYPES, lastName, parseResourceId, sameId, sameValue } from "../arm-ids.js";
+import { TYPES, lastName, parseResourceId, sameId, sameValue, subscriptionOfPath } from "../arm-ids.js";
 import { FOUNDRY_API_VERSION } from "../foundry.js";
 import type { ArmResource, SnapshotView } from "../snapshot.js";
 
@@ -23,11 +23,14 @@ const COGNITIVE_NAMESPACE = "microsoft.cognitiveservices";
 /** Where a resource sits, read from its id (names keep the id's spelling). */
 export function locate(view: SnapshotView, id: string): Location {
   const parsed = parseResourceId(id);
-  const subscriptionId = parsed?.subscriptionId ?? "";
+  // A scope that is no resource id (a subscription's accounts, a private endpoint's zone groups) is in the
+  // subscription and resource group its path names.
+  const subscriptionId = parsed?.subscriptionId ?? subscriptionOfPath(id) ?? "";
   const location: Location = {
     subscriptionId,
     subscriptionName: view.subscription(subscriptionId)?.displayName ?? subscriptionId,
-    resourceGroup: parsed?.resourceGroup ?? "",
+    resourceGroup:
+      parsed?.resourceGroup ?? /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)/i.exec(id)?.[1] ?? "",
   };
   const segments = parsed?.type?.split("/") ?? [];
   if (segments[0]?.toLowerCase() === ML_NAMESPACE && segments[1]?.toLowerCase() === "workspaces") {

@@ -248,6 +248,34 @@ describe("reconcile across runs in one folder", () => {
     ]);
     expect(readJson<Summary>(join(out, "summary.json")).resolved).toBe(0);
   });
+
+  it.each([
+    [
+      "the subscription's Foundry accounts",
+      `/subscriptions/${SUB}/providers/Microsoft.CognitiveServices/accounts`,
+    ],
+    [
+      "a private endpoint's DNS zone groups",
+      `/subscriptions/${SUB}/resourceGroups/net/providers/Microsoft.Network/privateEndpoints/pe-approved/privateDnsZoneGroups`,
+    ],
+  ])(
+    "a list of %s that failed once is AUDIT001 in its subscription, resolved by the next clean run",
+    async (_what, scope) => {
+      const dir = tmp();
+      const out = join(dir, "out");
+      const failing = writeTenant(dir, "failing.json", tenant([privateWs()], [{ path: scope, status: 500 }]));
+      const clean = writeTenant(dir, "clean.json", tenant([privateWs()]));
+      expect((await audit(["--tenant", failing, "--source", "arm", "--out", out])).code).toBe(3);
+      const audits = readJson<Finding[]>(join(out, "findings.json")).filter((f) => f.ruleId === "AUDIT001");
+      expect(audits.map((f) => [f.resourceId, f.subscriptionId])).toEqual([[scope, SUB]]);
+      expect((await audit(["--tenant", clean, "--source", "arm", "--out", out])).code).toBe(0);
+      expect(readJson<Finding[]>(join(out, "findings.json")).filter((f) => f.ruleId === "AUDIT001")).toEqual(
+        [],
+      );
+      const summary = readJson<Summary>(join(out, "summary.json"));
+      expect(summary.resolvedFindings.map((f) => f.ruleId)).toEqual(["AUDIT001"]);
+    },
+  );
 });
 
 describe("bad input exits 2 with a message naming the problem, and writes nothing", () => {
