@@ -87,6 +87,19 @@ export function parentId(id: string): string | undefined {
   return id.split("/").slice(0, -2).join("/");
 }
 
+/**
+ * Whether a path read from a response (a zone id in a zone group, a subnet's network, a connection's private
+ * endpoint) is an ARM path the auditor may send a request to: `/subscriptions/{id}/…` of plain segments. Nothing
+ * that could change the URL's host, query or fragment when appended to the ARM endpoint (`@`, `?`, `#`, `\`,
+ * `%`, dot segments, control characters) passes.
+ */
+export function isArmPath(path: string): boolean {
+  if (!/^\/subscriptions\/[0-9A-Za-z-]+(\/[^/]+)*$/.test(path)) return false;
+  // eslint-disable-next-line no-control-regex -- control characters are what is refused
+  if (/[@?#\\%\s\u0000-\u001f\u007f]/.test(path)) return false;
+  return !path.split("/").some((segment) => segment === "." || segment === "..");
+}
+
 export function subscriptionOf(id: string): string | undefined {
   return parseResourceId(id)?.subscriptionId;
 }

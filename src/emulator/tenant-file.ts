@@ -183,7 +183,7 @@ function checkResources(tenant: z.infer<typeof tenantSchema>): string[] {
     const parsed = parseResourceId(r.id);
     if (!parsed?.type) {
       problems.push(
-        `${at}.id: "${shown(r.id)}" is not an ARM resource id (/subscriptions/{id}/resourceGroups/{rg}/providers/{namespace}/{type}/{name})`,
+        `${at}.id: "${shown(r.id, 300)}" is not an ARM resource id (/subscriptions/{id}/resourceGroups/{rg}/providers/{namespace}/{type}/{name})`,
       );
       return;
     }
@@ -198,13 +198,13 @@ function checkResources(tenant: z.infer<typeof tenantSchema>): string[] {
         `${at}.id: subscription ${shown(parsed.subscriptionId)} is not listed in "subscriptions"`,
       );
     }
-    if (ids.has(r.id.toLowerCase())) problems.push(`${at}.id: "${shown(r.id)}" appears twice`);
+    if (ids.has(r.id.toLowerCase())) problems.push(`${at}.id: "${shown(r.id, 300)}" appears twice`);
     ids.add(r.id.toLowerCase());
   });
   tenant.resources.forEach((r, i) => {
     const parent = parentId(r.id);
     if (parent && parseResourceId(r.id)?.type && !ids.has(parent.toLowerCase())) {
-      problems.push(`resources[${i}].id: its parent ${shown(parent)} is not in the file`);
+      problems.push(`resources[${i}].id: its parent ${shown(parent, 300)} is not in the file`);
     }
   });
   return problems;

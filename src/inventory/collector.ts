@@ -7,7 +7,7 @@ import { TYPES, isWithin, parseResourceId, sameId, sameValue, subscriptionOf } f
 import { FOUNDRY_API_VERSION, managedNetworkId, usesManagedNetwork } from "../foundry.js";
 import { NETWORK_API_VERSION, PRIVATE_DNS_API_VERSION } from "../private-dns.js";
 import { ResourceIndex, type ArmResource, type ScopeFailure, type ScopeType } from "../snapshot.js";
-import { ML_API_VERSION, type ArmClients } from "./connection.js";
+import { ML_API_VERSION, armUrl, type ArmClients } from "./connection.js";
 import { responseFailure, toFailure } from "./failures.js";
 import { Carried } from "./arg-needs.js";
 import { DnsReader } from "./dns.js";
@@ -264,13 +264,9 @@ export class Collector {
     if (!subscriptionId || !apiVersion) return { unreadable: `not a resource id the auditor reads: ${id}` };
     const client = this.clients.ml(subscriptionId);
     try {
+      const url = armUrl(this.clients.connection.endpoint, id, `api-version=${apiVersion}`);
       const response = await this.limiter.run(subscriptionId, () =>
-        client.sendRequest(
-          createPipelineRequest({
-            url: `${this.clients.connection.endpoint}${encodeURI(id)}?api-version=${apiVersion}`,
-            method: "GET",
-          }),
-        ),
+        client.sendRequest(createPipelineRequest({ url, method: "GET" })),
       );
       return { status: response.status, ...(response.bodyAsText ? { body: response.bodyAsText } : {}) };
     } catch (error) {
@@ -336,9 +332,11 @@ export class Collector {
   ): Promise<{ status: 200; items: unknown[] } | { status: number; body?: string }> {
     const client = this.clients.ml(subscriptionId);
     const items: unknown[] = [];
-    let url: string | undefined =
-      `${this.clients.connection.endpoint}${encodeURI(path)}?api-version=${apiVersion}` +
-      (filter ? `&$filter=${encodeURIComponent(filter)}` : "");
+    let url: string | undefined = armUrl(
+      this.clients.connection.endpoint,
+      path,
+      `api-version=${apiVersion}${filter ? `&$filter=${encodeURIComponent(filter)}` : ""}`,
+    );
     while (url) {
       const next: string = url;
       const response = await this.limiter.run(

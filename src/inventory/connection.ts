@@ -8,7 +8,9 @@ import { ResourceGraphClient } from "@azure/arm-resourcegraph";
 import { SubscriptionClient } from "@azure/arm-resources-subscriptions";
 import type { NetworkManagementContext } from "@azure/arm-network/api";
 import type { TokenCredential } from "@azure/core-auth";
-import type { PipelinePolicy, PipelineRetryOptions } from "@azure/core-rest-pipeline";
+import { RestError, type PipelinePolicy, type PipelineRetryOptions } from "@azure/core-rest-pipeline";
+import { isArmPath } from "../arm-ids.js";
+import { shown } from "../text.js";
 import { setTimeout as sleep } from "node:timers/promises";
 
 /** The api-version the rules are written against; the SDK's own (2022-10-01) drops `managedNetwork`. */
@@ -82,6 +84,40 @@ export class ThrottleGate {
   }
 }
 
+/**
+ * The URL of an ARM path at the endpoint. The path comes from a response (a resource id another resource names):
+ * one that is no plain ARM path is refused before any request is made (a RestError, recorded as the failure of
+ * what named it), so that no value from a response can steer a request, and its bearer token, elsewhere.
+ */
+export function armUrl(endpoint: string, path: string, query: string): string {
+  if (!isArmPath(path))
+    throw new RestError(`not an ARM resource id: "${shown(path, 120)}"`, { code: "InvalidResourceId" });
+  return `${endpoint}${encodeURI(path)}?${query}`;
+}
+
+/**
+ * Refuses, before it is signed, any request to an origin other than the configured ARM endpoint's: a `nextLink`
+ * or an id from a response never carries the bearer token anywhere else.
+ */
+function endpointGuard(endpoint: string): PipelinePolicy {
+  const origin = new URL(endpoint).origin;
+  return {
+    name: "armEndpointGuard",
+    sendRequest: (request, next) => {
+      if (new URL(request.url).origin !== origin)
+        return Promise.reject(
+          new RestError(
+            `refused a request outside the ARM endpoint (${shown(new URL(request.url).host, 80)})`,
+            {
+              code: "UntrustedEndpoint",
+            },
+          ),
+        );
+      return next(request);
+    },
+  };
+}
+
 export class ArmClients {
   readonly gate = new ThrottleGate();
   private readonly mlClients = new Map<string, AzureMachineLearningWorkspaces>();
@@ -96,8 +132,11 @@ export class ArmClients {
    */
   private readonly tlsOptions?: { ca: string };
 
+  private readonly guard: PipelinePolicy;
+
   constructor(readonly connection: ArmConnection) {
     if (connection.ca) this.tlsOptions = { ca: connection.ca };
+    this.guard = endpointGuard(connection.endpoint);
   }
 
   private get common() {
@@ -130,6 +169,7 @@ export class ArmClients {
     if (!client) {
       client = new AzureMachineLearningWorkspaces(this.connection.credential, subscriptionId, this.common);
       client.pipeline.addPolicy(this.gate.policy, { afterPhase: "Retry" });
+      client.pipeline.addPolicy(this.guard, { phase: "Serialize" });
       this.mlClients.set(key, client);
     }
     return client;
@@ -143,6 +183,7 @@ export class ArmClients {
         credentials: { scopes: credentialScopes },
       });
       this.graph.pipeline.addPolicy(this.gate.policy, { afterPhase: "Retry" });
+      this.graph.pipeline.addPolicy(this.guard, { phase: "Serialize" });
     }
     return this.graph;
   }
@@ -161,6 +202,7 @@ export class ArmClients {
         credentials: { scopes: credentialScopes },
       });
       context.pipeline.addPolicy(this.gate.policy, { afterPhase: "Retry" });
+      context.pipeline.addPolicy(this.guard, { phase: "Serialize" });
       return context;
     });
     return this.networkContext;
@@ -170,6 +212,7 @@ export class ArmClients {
     if (!this.subscriptionClient) {
       this.subscriptionClient = new SubscriptionClient(this.connection.credential, this.common);
       this.subscriptionClient.pipeline.addPolicy(this.gate.policy, { afterPhase: "Retry" });
+      this.subscriptionClient.pipeline.addPolicy(this.guard, { phase: "Serialize" });
     }
     return this.subscriptionClient;
   }

@@ -14,7 +14,15 @@
  * subscriptions' buckets cost a few round trips.
  */
 import type { FullOperationResponse } from "@azure/core-client";
-import { TYPES, lastName, sameId, sameValue, subscriptionOf, subscriptionOfPath } from "../arm-ids.js";
+import {
+  TYPES,
+  isArmPath,
+  lastName,
+  sameId,
+  sameValue,
+  subscriptionOf,
+  subscriptionOfPath,
+} from "../arm-ids.js";
 import {
   DNS_ZONE_NAMES,
   NETWORK_API_VERSION,
@@ -33,9 +41,11 @@ import {
   zonesScopeOf,
 } from "../private-dns.js";
 import type { ArmResource, ScopeFailure } from "../snapshot.js";
+import { shown } from "../text.js";
 import type { QuotaGate } from "./arg-source.js";
 import type { Collector } from "./collector.js";
 import { deniedScopes, type ReadProof } from "./proof.js";
+import { armUrl } from "./connection.js";
 import { responseFailure } from "./failures.js";
 import { normalizeResource } from "./normalize.js";
 
@@ -94,12 +104,17 @@ export class DnsReader {
   }
 
   /** A GET or a page of a list through the network client's pipeline, in the subscription's bucket. */
-  private async fetch(url: string, subscriptionId: string, urgent = false): Promise<Fetched> {
+  private async fetch(
+    url: string | (() => string),
+    subscriptionId: string,
+    urgent = false,
+  ): Promise<Fetched> {
     try {
+      const target = typeof url === "string" ? url : url();
       const context = await this.collector.clients.network();
       const response = await this.collector.limiter.run(
         subscriptionId,
-        async () => context.pathUnchecked(url).get(),
+        async () => context.pathUnchecked(target).get(),
         urgent,
       );
       return { status: Number(response.status), body: response.body };
@@ -109,7 +124,7 @@ export class DnsReader {
   }
 
   private urlOf(path: string, apiVersion: string): string {
-    return `${this.collector.clients.connection.endpoint}${encodeURI(path)}?api-version=${apiVersion}`;
+    return armUrl(this.collector.clients.connection.endpoint, path, `api-version=${apiVersion}`);
   }
 
   private failure(fetched: Fetched, scope: string, scopeType: ScopeFailure["scopeType"], operation: string) {
@@ -129,7 +144,7 @@ export class DnsReader {
   ): Promise<ArmResource | "absent" | undefined> {
     const subscriptionId = subscriptionOfPath(id) ?? "";
     this.requests[count] += 1;
-    const fetched = await this.fetch(this.urlOf(id, apiVersion), subscriptionId);
+    const fetched = await this.fetch(() => this.urlOf(id, apiVersion), subscriptionId);
     if ("status" in fetched && fetched.status === 200) return this.collector.add(fetched.body);
     if ("status" in fetched && fetched.status === 404) return "absent";
     this.failure(fetched, id, "resource", operation);
@@ -147,7 +162,7 @@ export class DnsReader {
     // A collection path is no resource id: `subscriptionOf` would put every list in one bucket, 4 at a time.
     const subscriptionId = subscriptionOfPath(path) ?? "";
     const items: unknown[] = [];
-    let url: string | undefined = this.urlOf(path, apiVersion);
+    let url: string | (() => string) | undefined = () => this.urlOf(path, apiVersion);
     while (url) {
       this.requests[count] += 1;
       const fetched = await this.fetch(url, subscriptionId, urgent);
@@ -271,8 +286,19 @@ export class DnsReader {
           )
         : undefined,
     ]);
-    const wanted = zoneGroupZoneIds(groups).filter((id) =>
-      required.some((name) => sameValue(lastName(id), name)),
+    const named = zoneGroupZoneIds(groups);
+    // A zone named by something that is no ARM resource id is not requested: the zone groups that name it are
+    // what could not be read.
+    const invalid = named.filter((id) => !isArmPath(id));
+    if (invalid.length > 0 && !this.collector.failures.some((f) => sameId(f.scope, groupsPath)))
+      this.collector.failures.push({
+        scope: groupsPath,
+        scopeType: "resource",
+        operation: "read the private DNS zones the private endpoint's zone groups name",
+        message: `a zone group names a private DNS zone by something that is no ARM resource id: "${shown(invalid[0] ?? "", 120)}"`,
+      });
+    const wanted = named.filter(
+      (id) => isArmPath(id) && required.some((name) => sameValue(lastName(id), name)),
     );
     await Promise.all(wanted.map((id) => this.readZone(id)));
     if (!networkId) return;
