@@ -13,6 +13,7 @@ import { Carried } from "./arg-needs.js";
 import { DnsReader } from "./dns.js";
 import type { Denies } from "./proof.js";
 import { SelectedIpReader } from "./selected-ips.js";
+import { shapeFailure } from "./shapes.js";
 import type { Limiter } from "./limiter.js";
 import { normalizeResource } from "./normalize.js";
 
@@ -152,6 +153,7 @@ export class Collector {
     if (!resource) return undefined;
     const key = resource.id.toLowerCase();
     this.graphRows.delete(key);
+    this.checkShape(resource);
     const unit = isMlType(resource.type) ? this.unitOf(resource.id) : undefined;
     if (!this.has(key)) {
       if (sameId(resource.type, TYPES.workspace)) this.progress.workspaces += 1;
@@ -163,6 +165,19 @@ export class Collector {
     if (unit) unit.set(key, resource);
     else this.context.set(key, resource);
     return resource;
+  }
+
+  /**
+   * A property of the wrong type makes its resource unknown (shapes.ts): the failure of a copy read before is
+   * replaced by what this one says.
+   */
+  private checkShape(resource: ArmResource): void {
+    const earlier = this.failures.findIndex(
+      (f) => f.code === "UnexpectedType" && f.property === undefined && sameId(f.scope, resource.id),
+    );
+    if (earlier >= 0) this.failures.splice(earlier, 1);
+    const failure = shapeFailure(resource);
+    if (failure) this.failures.push(failure);
   }
 
   has(id: string): boolean {

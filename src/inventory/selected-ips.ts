@@ -16,6 +16,7 @@ import { TYPES, parentId, sameId, sameValue, subscriptionOf } from "../arm-ids.j
 import type { ArmResource, ScopeFailure } from "../snapshot.js";
 import type { Collector } from "./collector.js";
 import { responseFailure, toFailure } from "./failures.js";
+import { SELECTED_IPS_SHAPE, describeWrong, wrongIn } from "./shapes.js";
 
 /**
  * The newest api-version whose published schema defines a workspace's `networkAcls` (a preview: stable
@@ -87,11 +88,17 @@ export class SelectedIpReader {
     const answer = await (this.answers.get(workspace.id.toLowerCase()) as Promise<Answer>);
     const properties = (workspace.properties ??= {});
     delete properties.networkAcls;
-    if ("acls" in answer) {
-      if (answer.acls !== undefined) properties.networkAcls = answer.acls;
+    const wrong = "acls" in answer ? wrongIn({ networkAcls: answer.acls }, SELECTED_IPS_SHAPE) : undefined;
+    if ("acls" in answer && !wrong) {
+      if (answer.acls !== undefined && answer.acls !== null) properties.networkAcls = answer.acls;
       return;
     }
-    const failure: ScopeFailure = { scope: workspace.id, ...answer.failure };
+    const failure: ScopeFailure = wrong
+      ? {
+          ...describeWrong(workspace.id, { ...wrong, path: `properties.${wrong.path}` }),
+          property: "networkAcls",
+        }
+      : { scope: workspace.id, ...(answer as { failure: Omit<ScopeFailure, "scope"> }).failure };
     const recorded = this.collector.failures.some(
       (f) => sameId(f.scope, workspace.id) && f.property === failure.property,
     );

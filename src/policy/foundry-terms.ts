@@ -8,6 +8,7 @@ import { TYPES, lastName, sameValue } from "../arm-ids.js";
 import { isFoundryAccount, isFoundryResource, managedNetworkId, usesManagedNetwork } from "../foundry.js";
 import { record, str } from "../json-values.js";
 import type { ArmResource, SnapshotView } from "../snapshot.js";
+import { coversInternet } from "./ip-ranges.js";
 import { isDisabled, outboundRulesOf, publicNetworkAccess } from "./terms.js";
 import type { RuleOutcome, Unknown } from "./types.js";
 
@@ -54,7 +55,8 @@ export type FoundryInbound = "internet" | "selected networks" | "private";
 export function foundryInbound(account: ArmResource): FoundryInbound {
   if (isDisabled(publicNetworkAccess(account))) return "private";
   const acl = foundryAcl(account);
-  if (!sameValue(acl.defaultAction, "Deny")) return "internet";
+  // Ranges that cover the internet admit it, whatever the default action says.
+  if (!sameValue(acl.defaultAction, "Deny") || coversInternet(acl.ipRules)) return "internet";
   return acl.ipRules.length + acl.virtualNetworkRules.length > 0 ? "selected networks" : "private";
 }
 

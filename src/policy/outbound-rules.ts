@@ -16,6 +16,7 @@
  */
 import { sameValue } from "../arm-ids.js";
 import { record, str } from "../json-values.js";
+import { addressesCovered, coversInternet } from "./ip-ranges.js";
 import type { SeedId } from "./seeds.js";
 
 export type NetworkFamily = "ml" | "foundry";
@@ -134,16 +135,6 @@ const EVERYWHERE_TAGS: Record<string, string> = {
   azurecloud: "every Azure datacenter's public addresses",
 };
 
-const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/;
-
-/** Addresses a range covers, or undefined when it is no IPv4 range (IPv6 ranges: only `::/0` is judged). */
-function ipv4Size(range: string): number | undefined {
-  const m = IPV4.exec(range);
-  if (!m) return undefined;
-  const bits = m[5] === undefined ? 32 : Number(m[5]);
-  return bits >= 0 && bits <= 32 ? 2 ** (32 - bits) : undefined;
-}
-
 /** A range of 2^24 addresses (a /8) or more is no approved destination. */
 const WIDE_RANGE = 2 ** 24;
 const ALL_PORTS = /^\s*(\*|0?-65535|1-65535|0-65535)\s*$/;
@@ -160,12 +151,9 @@ export function broadness(rule: AppliedRule, family: NetworkFamily): string | un
   }
   if (!sameValue(rule.type, "ServiceTag")) return undefined;
   if (rule.addressPrefixes.length > 0) {
-    const internet = rule.addressPrefixes.find(
-      (p) => ["*", "0.0.0.0/0", "::/0"].includes(p) || sameValue(p, "Internet"),
-    );
-    if (internet)
+    if (coversInternet(rule.addressPrefixes))
       return `its address prefixes (${rule.addressPrefixes.join(", ")}) cover the internet: they replace its service tag`;
-    const total = rule.addressPrefixes.reduce((sum, p) => sum + (ipv4Size(p) ?? 0), 0);
+    const total = addressesCovered(rule.addressPrefixes);
     if (total >= WIDE_RANGE)
       return `its address prefixes (${rule.addressPrefixes.join(", ")}) cover ${total.toLocaleString("en-US")} addresses: they replace its service tag`;
   } else {

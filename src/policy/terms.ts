@@ -5,6 +5,7 @@
 import { TYPES, sameValue, subscriptionOf } from "../arm-ids.js";
 import type { ArmResource, SnapshotView } from "../snapshot.js";
 import { record, str } from "../json-values.js";
+import { coversInternet } from "./ip-ranges.js";
 import type { Configuration, RuleOutcome, Unknown, Violation } from "./types.js";
 
 export type IsolationMode = "Disabled" | "AllowInternetOutbound" | "AllowOnlyApprovedOutbound";
@@ -382,13 +383,21 @@ export function networkAcls(workspace: ArmResource): { defaultAction?: string; i
 }
 
 /**
- * W is public from selected IPs: `publicNetworkAccess` Enabled and `networkAcls.defaultAction` Deny (the
- * portal's "Enabled from selected IP addresses"): only its `ipRules` reach it.
+ * W is in selected-IPs mode: `publicNetworkAccess` Enabled and `networkAcls.defaultAction` Deny (the portal's
+ * "Enabled from selected IP addresses"), whatever its ranges. Its Managed deployments need a managed network.
  */
-export function publicFromSelectedIps(workspace: ArmResource): boolean {
+export function selectedIpsMode(workspace: ArmResource): boolean {
   return (
     !isDisabled(publicNetworkAccess(workspace)) && sameValue(networkAcls(workspace).defaultAction, "Deny")
   );
+}
+
+/**
+ * W is public from selected IPs: in selected-IPs mode, and its `ipRules` do not cover the internet (ranges that
+ * do are the internet, judged as public).
+ */
+export function publicFromSelectedIps(workspace: ArmResource): boolean {
+  return selectedIpsMode(workspace) && !coversInternet(networkAcls(workspace).ipRules);
 }
 
 /**
@@ -401,7 +410,8 @@ export function staleSelectedIps(workspace: ArmResource): boolean {
   return (
     isDisabled(publicNetworkAccess(workspace)) &&
     sameValue(acls.defaultAction, "Deny") &&
-    acls.ipRules.length > 0
+    acls.ipRules.length > 0 &&
+    !coversInternet(acls.ipRules)
   );
 }
 

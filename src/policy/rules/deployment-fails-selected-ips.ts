@@ -8,7 +8,7 @@ import {
   judgeManagedDeployments,
   modeIs,
   networkAcls,
-  publicFromSelectedIps,
+  selectedIpsMode,
   publicNetworkAccess,
   selectedIpsUnknown,
 } from "../terms.js";
@@ -31,7 +31,7 @@ export default defineRule({
       if (!modeIs(workspace, "Disabled") || isDisabled(publicNetworkAccess(workspace))) return undefined;
       const ranges = selectedIpsUnknown(view, workspace);
       if (ranges) return { ...ranges, subject: deployment.id };
-      if (!publicFromSelectedIps(workspace)) return undefined;
+      if (!selectedIpsMode(workspace)) return undefined;
       return {
         kind: "violation",
         resourceId: deployment.id,

@@ -1,4 +1,4 @@
-import { TYPES } from "../../arm-ids.js";
+import { TYPES, sameValue } from "../../arm-ids.js";
 import { accountPatchCommand, phrase } from "../describe.js";
 import {
   foundryAccounts,
@@ -38,9 +38,12 @@ export default defineRule({
           kind: account.kind ?? null,
           publicNetworkAccess: account.properties?.publicNetworkAccess ?? null,
           defaultAction: foundryAcl(account).defaultAction,
+          ...(sameValue(foundryAcl(account).defaultAction, "Deny")
+            ? { ipRules: foundryAcl(account).ipRules }
+            : {}),
           projects: projectNames(view, account),
         },
-        message: `${phrase(view, account.id)} accepts connections from any internet address.${projectsSentence(view, account)}`,
+        message: `${phrase(view, account.id)} accepts connections from any internet address${sameValue(foundryAcl(account).defaultAction, "Deny") ? ` (its IP rules, ${foundryAcl(account).ipRules.join(", ")}, cover the internet)` : ""}.${projectsSentence(view, account)}`,
         remediation: `Once clients reach it through a private endpoint: ${accountPatchCommand(account.id, { publicNetworkAccess: "Disabled" })}`,
       };
     }

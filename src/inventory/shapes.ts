@@ -1,0 +1,165 @@
+/**
+ * The JSON types of the properties the rules read, per audited type, as the REST specifications give them. A
+ * resource whose property has another type (`isolationMode: 1`, `outboundRules: []`, an IP rule that is a bare
+ * string) would otherwise be read as if it were missing, and judged by the default: a number where a mode is
+ * expected is not "Disabled", it is unknown. Such a resource is recorded as not read whole (AUDIT001 naming the
+ * property), so that no rule judges it by a default. `null` is what ARM sends for a property not set: it is
+ * taken as missing.
+ */
+import { TYPES, sameId } from "../arm-ids.js";
+import type { ArmResource, ScopeFailure } from "../snapshot.js";
+
+type JsonType = "string" | "boolean" | "object" | "array";
+
+/**
+ * Paths under the resource: `.` between keys, `*` any key of a map, `[]` every item of an array. A workspace's
+ * `networkAcls` is read apart, at another api-version, and checked there (selected-ips.ts).
+ */
+const SHAPES: Record<string, Record<string, JsonType>> = {
+  [TYPES.workspace]: {
+    properties: "object",
+    "properties.publicNetworkAccess": "string",
+    "properties.hubResourceId": "string",
+    "properties.storageAccount": "string",
+    "properties.containerRegistry": "string",
+    "properties.privateEndpointConnections": "array",
+    "properties.privateEndpointConnections[]": "object",
+    "properties.managedNetwork": "object",
+    "properties.managedNetwork.isolationMode": "string",
+    "properties.managedNetwork.status": "object",
+    "properties.managedNetwork.outboundRules": "object",
+    "properties.managedNetwork.outboundRules.*": "object",
+    "properties.managedNetwork.outboundRules.*.type": "string",
+    "properties.managedNetwork.outboundRules.*.category": "string",
+    "properties.managedNetwork.outboundRules.*.status": "string",
+  },
+  [TYPES.onlineEndpoint]: {
+    properties: "object",
+    "properties.publicNetworkAccess": "string",
+  },
+  [TYPES.onlineDeployment]: {
+    properties: "object",
+    "properties.egressPublicNetworkAccess": "string",
+    "properties.endpointComputeType": "string",
+    "properties.environmentId": "string",
+  },
+  [TYPES.foundryAccount]: {
+    properties: "object",
+    "properties.publicNetworkAccess": "string",
+    "properties.privateEndpointConnections": "array",
+    "properties.privateEndpointConnections[]": "object",
+    "properties.networkAcls": "object",
+    "properties.networkAcls.defaultAction": "string",
+    "properties.networkAcls.ipRules": "array",
+    "properties.networkAcls.ipRules[]": "object",
+    "properties.networkAcls.ipRules[].value": "string",
+    "properties.networkAcls.virtualNetworkRules": "array",
+    "properties.networkAcls.virtualNetworkRules[]": "object",
+    "properties.networkAcls.virtualNetworkRules[].id": "string",
+    "properties.networkInjections": "array",
+    "properties.networkInjections[]": "object",
+    "properties.networkInjections[].scenario": "string",
+    "properties.networkInjections[].subnetArmId": "string",
+    "properties.networkInjections[].useMicrosoftManagedNetwork": "boolean",
+  },
+  [TYPES.foundryManagedNetwork]: {
+    properties: "object",
+    "properties.managedNetwork": "object",
+    "properties.managedNetwork.isolationMode": "string",
+    "properties.managedNetwork.outboundRules": "object",
+    "properties.managedNetwork.outboundRules.*": "object",
+    "properties.managedNetwork.outboundRules.*.type": "string",
+    "properties.managedNetwork.outboundRules.*.category": "string",
+    "properties.managedNetwork.outboundRules.*.status": "string",
+  },
+};
+
+/** What the operation of a shape failure starts with: a re-read of the resource replaces them. */
+export const SHAPE_OPERATION = "read the property";
+
+const article = (type: string) => `${/^[aeiou]/.test(type) ? "an" : "a"} ${type}`;
+
+function typeOf(value: unknown): string {
+  if (Array.isArray(value)) return "array";
+  return typeof value;
+}
+
+/** The selected IP ranges of a workspace, as read at the version that defines them. */
+export const SELECTED_IPS_SHAPE: Record<string, JsonType> = {
+  networkAcls: "object",
+  "networkAcls.defaultAction": "string",
+  "networkAcls.ipRules": "array",
+  "networkAcls.ipRules[]": "object",
+  "networkAcls.ipRules[].value": "string",
+};
+
+/**
+ * The first property of `resource` whose JSON type is not the one the API gives, with where it is (an item's
+ * index, a map's key) and what it is, or undefined.
+ */
+export function wrongType(
+  resource: ArmResource,
+): { path: string; found: string; expected: JsonType } | undefined {
+  const shape = Object.entries(SHAPES).find(([type]) => sameId(type, resource.type))?.[1];
+  return shape ? wrongIn(resource, shape) : undefined;
+}
+
+/** The first value of `root` at a path of `shape` whose JSON type is not the one given. */
+export function wrongIn(
+  root: unknown,
+  shape: Record<string, JsonType>,
+): { path: string; found: string; expected: JsonType } | undefined {
+  for (const [path, expected] of Object.entries(shape)) {
+    for (const { at, value } of valuesAt(root, path)) {
+      if (value === undefined || value === null) continue;
+      const found = typeOf(value);
+      if (found !== expected) return { path: at, found, expected };
+    }
+  }
+  return undefined;
+}
+
+/** Every value at a shape path, with its concrete path (`properties.networkAcls.ipRules[0].value`). */
+function valuesAt(root: unknown, path: string): { at: string; value: unknown }[] {
+  let current: { at: string; value: unknown }[] = [{ at: "", value: root }];
+  for (const raw of path.split(".")) {
+    const each = raw.endsWith("[]");
+    const key = each ? raw.slice(0, -2) : raw;
+    const next: { at: string; value: unknown }[] = [];
+    for (const { at, value } of current) {
+      if (value === null || typeof value !== "object" || Array.isArray(value)) continue;
+      const entries =
+        key === "*"
+          ? Object.entries(value as Record<string, unknown>)
+          : [[key, (value as Record<string, unknown>)[key]] as const];
+      for (const [name, child] of entries) {
+        const here = at ? `${at}.${name}` : name;
+        if (!each) next.push({ at: here, value: child });
+        else if (Array.isArray(child))
+          child.forEach((item, i) => next.push({ at: `${here}[${i}]`, value: item }));
+      }
+    }
+    current = next;
+  }
+  return current;
+}
+
+/** The failure a resource with a property of the wrong type is recorded with (AUDIT001 on it, naming the property). */
+export function shapeFailure(resource: ArmResource): ScopeFailure | undefined {
+  const wrong = wrongType(resource);
+  return wrong ? describeWrong(resource.id, wrong) : undefined;
+}
+
+/** A value of the wrong type, as the failure of the resource it is in. */
+export function describeWrong(
+  id: string,
+  wrong: { path: string; found: string; expected: JsonType },
+): ScopeFailure {
+  return {
+    scope: id,
+    scopeType: "resource",
+    operation: `${SHAPE_OPERATION} ${wrong.path}`,
+    code: "UnexpectedType",
+    message: `${wrong.path} is ${article(wrong.found)} where the API gives ${article(wrong.expected)}: its value is unknown, not a default`,
+  };
+}
