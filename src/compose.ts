@@ -13,7 +13,7 @@ import type { AuditScope, Progress, Source } from "./inventory/index.js";
 import type { Policy } from "./policy/types.js";
 import type { NotifySettings } from "./settings.js";
 import { InventorySpool } from "./sinks/inventory-spool.js";
-import { localPendingDigests, localPendingRows, readState, writeRun } from "./sinks/local-folder.js";
+import { LocalRun, localPendingDigests, localPendingRows, readState } from "./sinks/local-folder.js";
 import { LogsSink, logsClient, type PendingRows } from "./sinks/log-analytics/ingest.js";
 import type { LogsReceiver } from "./emulator/logs-receiver.js";
 import {
@@ -231,9 +231,9 @@ export class Composition {
         ...(notify ? { notify } : {}),
         ...(hooks.onPublishStep ? { onStep: hooks.onPublishStep } : {}),
         ...(logs.sink ? { logs: { sink: logs.sink, trigger: hooks.trigger ?? "cli" } } : {}),
+        ...(this.config.out ? { local: new LocalRun(this.config.out, audited.summary.runId) } : {}),
       });
       const result = { ...audited, summary: publication.summary };
-      if (this.config.out) await writeRun(this.config.out, result);
       return {
         result,
         publication,

@@ -206,6 +206,8 @@ async function run(config: CliConfig): Promise<number> {
     );
   }
   for (const error of publication.storageErrors) say(`warning: Azure Storage: ${error}\n`);
+  if (publication.outputError)
+    say(`warning: output folder ${config.out}: not written (${publication.outputError})\n`);
   for (const warning of publication.delivery?.warnings ?? []) say(`warning: ${warning}\n`);
   if (publication.delivery?.error) {
     say(
@@ -225,7 +227,10 @@ async function run(config: CliConfig): Promise<number> {
       formatTable(result.findings, result.summary, {
         color: process.stdout.isTTY === true,
         ...(process.stdout.isTTY ? { width: process.stdout.columns } : {}),
-        outDir: config.out,
+        // A folder the run could not write holds no findings.json of this run to point at.
+        ...(publication.outputError === undefined
+          ? { outDir: config.out }
+          : { outputUnsaved: publication.committed === false }),
       }),
     );
   }

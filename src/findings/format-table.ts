@@ -15,6 +15,8 @@ export interface TableOptions {
   width?: number;
   /** Where the full output was written, to point the reader at it. */
   outDir?: string;
+  /** The output folder, the state without storage, could not be written: the run did not commit. */
+  outputUnsaved?: boolean;
 }
 
 const COLORS: Record<Severity, number> = { critical: 35, high: 31, medium: 33, low: 36, informational: 90 };
@@ -117,7 +119,15 @@ export function formatTable(findings: readonly Finding[], summary: Summary, opti
   } else if (!summary.complete && !summary.storageErrors?.length) {
     out.push(paint("WARNING: the run is incomplete: some verdicts could not be reached.", 31, options.color));
   }
-  if (summary.storageErrors?.length) {
+  if (options.outputUnsaved) {
+    out.push(
+      paint(
+        "WARNING: this run's results could not be saved to the output folder; nothing was committed, and the next run reports these changes again.",
+        31,
+        options.color,
+      ),
+    );
+  } else if (summary.storageErrors?.length) {
     out.push(
       paint(
         `WARNING: Azure Storage is behind this run (${summary.storageErrors.length} failed after retries, see summary.json storageErrors); the next run completes the state.`,

@@ -5,7 +5,6 @@
  */
 import { createWriteStream } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { join } from "node:path";
 import { z } from "zod";
@@ -73,28 +72,70 @@ export interface RunOutput {
   state: Finding[];
 }
 
-export async function writeRun(dir: string, output: RunOutput): Promise<string[]> {
-  await mkdir(dir, { recursive: true });
-  const state = { version: 1, runId: output.summary.runId, updatedAt: output.summary.finishedAt };
-  // Written a finding at a time: a run's findings never become one string (hundreds of MB for a large tenant).
-  const files: [string, () => Readable][] = [
-    ["findings.json", () => prettyJsonStream(output.findings)],
-    ["summary.json", () => Readable.from([`${JSON.stringify(output.summary, null, 2)}\n`])],
-    [STATE_FILE, () => prettyJsonStream(output.state, { head: state, key: "findings" })],
-  ];
-  const temporary = files.map(([name]) => join(dir, `.${name}.${output.summary.runId}.tmp`));
-  try {
-    // One after another: each file's text is garbage as soon as it is written, and the three at once would
-    // triple how fast it piles up.
-    for (const [i, [, body]] of files.entries())
-      await pipeline(body(), createWriteStream(temporary[i] as string));
-  } catch (error) {
-    await Promise.all(temporary.map((t) => rm(t, { force: true })));
-    throw error;
+/**
+ * A run's output in the folder, in two steps, so that the folder can be the commit of a run without storage:
+ * `prepare` writes findings.json and state.json to temporary names (what can fail for a full disk, say);
+ * `commit` writes summary.json (the summary as published) and renames the three into place, the state last. A
+ * run whose `prepare` failed changes nothing: the next run reconciles against the old state.
+ */
+export class LocalRun {
+  private readonly files = ["findings.json", "summary.json", STATE_FILE] as const;
+  private prepared = false;
+
+  constructor(
+    readonly dir: string,
+    private readonly runId: string,
+  ) {}
+
+  private temporary(name: string): string {
+    return join(this.dir, `.${name}.${this.runId}.tmp`);
   }
-  // The state is renamed last: if anything before it fails, the next run still reconciles against the old one.
-  for (const [i, [name]] of files.entries()) await rename(temporary[i] as string, join(dir, name));
-  return files.map(([name]) => join(dir, name));
+
+  async prepare(
+    output: Omit<RunOutput, "summary"> & { summary: Pick<Summary, "runId" | "finishedAt"> },
+  ): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    const state = { version: 1, runId: output.summary.runId, updatedAt: output.summary.finishedAt };
+    try {
+      // One after another, a finding at a time: a run's findings never become one string (hundreds of MB for
+      // a large tenant), and each file's text is garbage as soon as it is written.
+      await pipeline(prettyJsonStream(output.findings), createWriteStream(this.temporary("findings.json")));
+      await pipeline(
+        prettyJsonStream(output.state, { head: state, key: "findings" }),
+        createWriteStream(this.temporary(STATE_FILE)),
+      );
+      this.prepared = true;
+    } catch (error) {
+      await this.discard();
+      throw error;
+    }
+  }
+
+  async commit(summary: Summary): Promise<string[]> {
+    if (!this.prepared) throw new Error("the run's output was not prepared");
+    try {
+      await writeFile(this.temporary("summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
+    } catch (error) {
+      await this.discard();
+      throw error;
+    }
+    // The state is renamed last: if anything before it fails, the next run still reconciles against the old one.
+    for (const name of this.files) await rename(this.temporary(name), join(this.dir, name));
+    return this.files.map((name) => join(this.dir, name));
+  }
+
+  /** Best effort: a temporary file that cannot be removed must not hide why the run failed. */
+  async discard(): Promise<void> {
+    await Promise.all(
+      this.files.map((name) => rm(this.temporary(name), { force: true }).catch(() => undefined)),
+    );
+  }
+}
+
+export async function writeRun(dir: string, output: RunOutput): Promise<string[]> {
+  const run = new LocalRun(dir, output.summary.runId);
+  await run.prepare(output);
+  return run.commit(output.summary);
 }
 
 /** Digests Teams did not accept, kept in the folder for the next run (when there is no storage). */

@@ -11,6 +11,7 @@ import { buildDigest, buildIncompleteNotice, shouldPost, type DigestMode } from 
 import type { LogsDelivery, LogsSink } from "./log-analytics/ingest.js";
 import { FINDINGS_TABLE, RUNS_TABLE, findingRows, runRow } from "./log-analytics/schema.js";
 import { deliverDigests, type Delivery, type PendingDigests, type TeamsWebhook } from "./teams-webhook.js";
+import type { LocalRun } from "./local-folder.js";
 
 export interface Notify {
   webhook: Pick<TeamsWebhook, "post">;
@@ -36,6 +37,10 @@ export interface Publication {
   committed?: boolean;
   /** What Log Analytics took of the run's rows. */
   logs?: LogsDelivery;
+  /** The output folder could not be written: why (without storage, the run did not commit). */
+  outputError?: string;
+  /** The output folder's files, once written. */
+  outputFiles?: string[];
 }
 
 export function describeStorageError(error: unknown): string {
@@ -74,6 +79,12 @@ export async function publishRun(
     onStep?: (step: PublishStep) => void | Promise<void>;
     /** The Logs Ingestion sink, and what started the run (`schedule`, `http`, `cli`). */
     logs?: { sink: LogsSink; trigger: string };
+    /**
+     * The CLI's output folder. Without storage its state.json is the state: it is prepared with the table's
+     * step and renamed into place as the commit, so that nothing is announced of a run the folder did not keep.
+     * With storage it is a copy, written after the commit.
+     */
+    local?: LocalRun;
   },
 ): Promise<Publication> {
   let summary = result.summary;
@@ -98,6 +109,7 @@ export async function publishRun(
         committed: false,
         sinksComplete: false,
       });
+    await writeCopy(sinks.local, result, publication);
     return publication;
   }
 
@@ -139,9 +151,23 @@ export async function publishRun(
     if (storageErrors.length > 0)
       summary = { ...summary, complete: false, storageErrors: [...storageErrors] };
   }
+  // Without storage the output folder's state.json is the state: prepared here, renamed into place at the
+  // commit. A folder that cannot take it (a full disk) makes a run that cannot commit, like storage.
+  const localState = storage === undefined ? sinks.local : undefined;
+  if (localState) {
+    publication.committed = false;
+    try {
+      await localState.prepare(result);
+    } catch (error) {
+      publication.outputError = `${describeFileError(error)}; nothing was committed, and the next run reports this run's changes`;
+      // The summary says so (the run's Log Analytics row, the CLI's exit code); the CLI prints outputError.
+      summary = { ...summary, complete: false, storageErrors: [`output folder: ${publication.outputError}`] };
+    }
+    await step("state");
+  }
   publication.summary = summary;
-  // Without storage the CLI's state.json is the state, and it is renamed into place after this.
-  const committable = storage === undefined || storageErrors.length === 0;
+  const committable =
+    storage === undefined ? publication.outputError === undefined : storageErrors.length === 0;
 
   let digest: DigestState = "none";
   if (sinks.notify?.alreadyPosted) {
@@ -150,7 +176,9 @@ export async function publishRun(
     digest = await announceIncomplete(
       sinks.notify,
       publication,
-      "its results could not be saved to Azure Storage",
+      storage
+        ? "its results could not be saved to Azure Storage"
+        : "its results could not be saved to the output folder",
     );
   } else if (sinks.notify) {
     const { notify } = sinks;
@@ -203,6 +231,16 @@ export async function publishRun(
       summary = { ...summary, complete: false, storageErrors: [...storageErrors] };
     }
   }
+  if (localState && committable) {
+    try {
+      publication.outputFiles = await localState.commit(summary);
+      publication.committed = true;
+    } catch (error) {
+      publication.outputError = `${describeFileError(error)}; nothing was committed, and the next run reports this run's changes`;
+      // The summary says so (the run's Log Analytics row, the CLI's exit code); the CLI prints outputError.
+      summary = { ...summary, complete: false, storageErrors: [`output folder: ${publication.outputError}`] };
+    }
+  }
   await step("commit");
 
   if (storage && publication.committed) {
@@ -215,10 +253,9 @@ export async function publishRun(
   }
 
   if (sinks.logs) {
-    // Without storage the CLI's state.json is the state: the run commits once it is renamed into place.
-    const committed = storage ? publication.committed === true : committable;
     summary = await sendRunRow(sinks.logs, result, summary, publication, {
-      committed,
+      // Neither storage nor a folder: nothing holds a state, and the run is what it published.
+      committed: storage || localState ? publication.committed === true : committable,
       sinksComplete:
         storageErrors.length === 0 &&
         publication.delivery?.error === undefined &&
@@ -226,7 +263,24 @@ export async function publishRun(
     });
   }
   publication.summary = summary;
+  if (storage) await writeCopy(sinks.local, result, publication);
   return publication;
+}
+
+function describeFileError(error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  return e.code ?? (e.message || String(error));
+}
+
+/** The output folder beside storage (or storage unread): a copy of what was published, written last. */
+async function writeCopy(local: LocalRun | undefined, result: AuditResult, publication: Publication) {
+  if (!local) return;
+  try {
+    await local.prepare(result);
+    publication.outputFiles = await local.commit(publication.summary);
+  } catch (error) {
+    publication.outputError = `${describeFileError(error)}; the run itself is published`;
+  }
 }
 
 /**

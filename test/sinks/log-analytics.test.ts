@@ -4,7 +4,7 @@
  * declared tables, a large run is split under the 1 MB limit, and an outage keeps the rows for the next run,
  * which sends them once.
  */
-import { existsSync, mkdtempSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -13,12 +13,13 @@ import { startLogsReceiver, MAX_BODY_BYTES, type LogsReceiver } from "../../src/
 import type { Finding } from "../../src/findings/finding.js";
 import { EMULATOR_CREDENTIAL } from "../../src/inventory/connection.js";
 import { DEFAULT_POLICY } from "../../src/policy/policy-file.js";
-import { localPendingRows } from "../../src/sinks/local-folder.js";
+import { STATE_FILE, localPendingRows } from "../../src/sinks/local-folder.js";
 import { LogsSink, logsClient } from "../../src/sinks/log-analytics/ingest.js";
 import { FINDINGS_TABLE, RUNS_TABLE, findingRow, type Row } from "../../src/sinks/log-analytics/schema.js";
 import { AuditStorage } from "../../src/sinks/storage.js";
 import { useAzurite } from "../helpers/azurite.js";
 import { FAST_RETRIES } from "../helpers/emulator.js";
+import { startReceiver } from "../helpers/receiver.js";
 import { SUB, SUB2, privateWorkspace, publicWorkspace, tenant } from "../helpers/tenant.js";
 
 const receivers: LogsReceiver[] = [];
@@ -175,6 +176,52 @@ describe("the Log Analytics sink", () => {
       SinksComplete: false,
     });
     expect(r.problems).toEqual([]);
+  });
+
+  it("without storage, a run whose output folder cannot take its state announces nothing and sends no Committed row", async () => {
+    const r = await receiver();
+    const teams = await startReceiver([{ status: 202 }]);
+    try {
+      const t = tenant([publicWorkspace("open1"), publicWorkspace("open2")]);
+      const config = tenantRun(
+        t,
+        { endpoint: r.url, ruleId: r.ruleId, ca: r.ca },
+        { notify: { webhookUrl: teams.url, mode: "changes", allowLoopbackHttp: true } },
+      );
+      const out = config.out as string;
+      // A full disk, made small: the state's temporary file cannot be created (a folder holds its name).
+      const runId = "run-full-disk";
+      mkdirSync(join(out, `.${STATE_FILE}.${runId}.tmp`));
+      const failed = await new Composition(config).execute({ runId });
+      expect(failed.publication.outputError).toMatch(/EISDIR; nothing was committed/);
+      expect(failed.publication.committed).toBe(false);
+      expect(failed.result.summary.complete).toBe(false);
+      expect(existsSync(join(out, STATE_FILE))).toBe(false);
+      expect(readdirSync(out).filter((n) => n.endsWith(".tmp") && !n.startsWith(`.${STATE_FILE}`))).toEqual(
+        [],
+      );
+      // Teams hears that the run is incomplete, not its changes; Log Analytics gets no finding and no commit.
+      expect(teams.received).toHaveLength(1);
+      expect(teams.received[0]?.body).toContain("could not be saved to the output folder");
+      expect(teams.received[0]?.body).not.toContain("open1");
+      expect(r.rows[FINDINGS_TABLE.stream]).toBeUndefined();
+      expect(r.rows[RUNS_TABLE.stream]).toEqual([
+        expect.objectContaining({ RunId: runId, Committed: false, Status: "incomplete" }),
+      ]);
+
+      // The disk has room again: the next run announces the changes, once, and commits.
+      rmSync(join(out, `.${STATE_FILE}.${runId}.tmp`), { recursive: true });
+      const next = await new Composition(config).execute();
+      expect(next.result.summary.new).toBe(next.result.findings.length);
+      expect(next.publication.committed).toBe(true);
+      expect(teams.received).toHaveLength(2);
+      expect(teams.received[1]?.body).toContain("open1");
+      expect(r.rows[RUNS_TABLE.stream]?.[1]).toMatchObject({ Committed: true, Status: "committed" });
+      expect(r.rows[FINDINGS_TABLE.stream]).toHaveLength(next.result.findings.length);
+      expect(existsSync(join(out, STATE_FILE))).toBe(true);
+    } finally {
+      await teams.close();
+    }
   });
 
   it("splits 10,000 findings into calls under the 1 MB limit, and every row arrives once", async () => {
