@@ -4,7 +4,7 @@
  * function build their configuration and call this; the wiring exists only here.
  */
 import type { PipelineRetryOptions } from "@azure/core-rest-pipeline";
-import { runAudit, type AuditResult } from "./audit.js";
+import { newRunId, runAudit, type AuditResult } from "./audit.js";
 import type { EmulatorOptions, RunningEmulator } from "./emulator/server.js";
 import type { TenantFile } from "./emulator/tenant-file.js";
 import type { Finding } from "./findings/finding.js";
@@ -24,6 +24,7 @@ import {
   type PublishStep,
 } from "./sinks/publish.js";
 import { AuditStorage } from "./sinks/storage.js";
+import { LOCK_BLOB, StateLock, type HeldLock } from "./sinks/state-lock.js";
 import type { StorageRetry, StorageTarget } from "./sinks/storage-target.js";
 import { TeamsWebhook, WebhookError, type WebhookOptions } from "./sinks/teams-webhook.js";
 
@@ -80,7 +81,33 @@ export interface RunHooks {
   onPublishStep?: (step: PublishStep) => void | Promise<void>;
   /** What started the run, for its Log Analytics row: `schedule`, `http`, or `cli` (the default). */
   trigger?: string;
+  /**
+   * The state lock (`audit/locks/state`), which every writer of the stored state holds from reading it to the
+   * commit: held already (the worker takes it before it claims the run), or taken here, waiting for it as long
+   * as this says (none: not at all).
+   */
+  lock?: { held: HeldLock } | LockWait;
 }
+
+/** How a run that finds the state lock held waits for it. */
+export interface LockWait {
+  /** How long to wait for the lock at most (0: not at all). */
+  maxSeconds: number;
+  /** Said before each wait: which run holds the lock (when its name is known) and when the run looks again. */
+  onWait?: (wait: { holder?: string; waitedSeconds: number; nextSeconds: number }) => void;
+}
+
+/** The state lock is held by another run, and was still held when the wait ran out: nothing was read or written. */
+export class LockBusyError extends Error {
+  override name = "LockBusyError";
+}
+
+/**
+ * The CLI's lease on the lock. Shorter than the worker's (60 s): a CLI stopped by Ctrl-C or a kill cannot
+ * release it, and the next writer waits for it to lapse. Renewed every 5 s, so two renewals may fail before
+ * it does.
+ */
+export const CLI_LOCK_SECONDS = 15;
 
 export interface RunOutcome {
   result: AuditResult;
@@ -118,7 +145,11 @@ export class Composition {
     }
   }
 
-  private async previousState(): Promise<{ previous: Finding[]; unreadable?: string }> {
+  private async previousState(lockProblem?: string): Promise<{ previous: Finding[]; unreadable?: string }> {
+    if (this.storage && lockProblem !== undefined) {
+      // Without the lock the stored state is not this run's to read or write: the run is kept locally only.
+      return { previous: this.config.out ? await readState(this.config.out) : [], unreadable: lockProblem };
+    }
     if (this.storage) {
       try {
         return { previous: await this.storage.loadState() };
@@ -202,7 +233,71 @@ export class Composition {
 
   /** Reads the tenant, judges it, reconciles with the stored state and publishes the run. */
   async execute(hooks: RunHooks = {}): Promise<RunOutcome> {
-    const { previous, unreadable } = await this.previousState();
+    const lock = await this.takeLock(hooks);
+    const callers = hooks.lock !== undefined && "held" in hooks.lock;
+    try {
+      return await this.executeLocked(
+        {
+          ...hooks,
+          ...(lock.runId ? { runId: lock.runId } : {}),
+          beforePublish: async () => {
+            await hooks.beforePublish?.();
+            // The caller's lock (the worker's): losing it fails the attempt, and the queue tries the run again.
+            if (callers) lock.held?.assertHeld();
+          },
+        },
+        lock.problem,
+        callers ? undefined : lock.held,
+      );
+    } finally {
+      if (lock.held && !callers) await lock.held.release();
+    }
+  }
+
+  /**
+   * The state lock, when there is storage: held already, or taken now (waiting as `hooks.lock` says). Storage
+   * that cannot be asked for it is the same as storage whose state cannot be read: the run is kept locally.
+   */
+  private async takeLock(hooks: RunHooks): Promise<{ held?: HeldLock; runId?: string; problem?: string }> {
+    if (!this.storage) return {};
+    if (hooks.lock && "held" in hooks.lock) return { held: hooks.lock.held };
+    const wait = hooks.lock ?? { maxSeconds: 0 };
+    const lock = new StateLock(this.storage.containerClient, { durationSeconds: CLI_LOCK_SECONDS });
+    const started = Date.now();
+    for (let attempt = 0; ; attempt += 1) {
+      // Named when the lock is taken: a run that waited is a run that starts then.
+      const runId = hooks.runId ?? newRunId(new Date());
+      let taken: Awaited<ReturnType<StateLock["tryAcquire"]>>;
+      try {
+        await this.storage.prepare();
+        taken = await lock.tryAcquire(runId);
+      } catch (error) {
+        return { runId, problem: `the state lock could not be taken: ${describeStorageError(error)}` };
+      }
+      if (taken.acquired) return { held: taken.lock, runId };
+      const waited = (Date.now() - started) / 1000;
+      const left = wait.maxSeconds - waited;
+      if (left <= 0)
+        throw new LockBusyError(
+          `the state lock on Azure Storage (audit/${LOCK_BLOB}) is held by another run${taken.holder ? ` (run ${taken.holder})` : ""}${wait.maxSeconds > 0 ? `, still after ${Math.round(waited)} s` : ""}; nothing was read or written. A run that stopped without releasing it lets it lapse within 60 s.`,
+        );
+      // 1, 2, 4, 8, then every 10 s: a lock that a short run or a killed CLI holds is taken soon after.
+      const next = Math.min(left, 2 ** Math.min(attempt, 3), 10);
+      wait.onWait?.({
+        ...(taken.holder ? { holder: taken.holder } : {}),
+        waitedSeconds: waited,
+        nextSeconds: next,
+      });
+      await new Promise((resolve) => setTimeout(resolve, next * 1000));
+    }
+  }
+
+  private async executeLocked(
+    hooks: RunHooks,
+    lockProblem: string | undefined,
+    ownLock: HeldLock | undefined,
+  ): Promise<RunOutcome> {
+    const { previous, unreadable } = await this.previousState(lockProblem);
     const { connection, emulator } = await this.connect();
     const logs = await this.logs(connection).catch(async (error: unknown) => {
       await emulator?.close();
@@ -223,9 +318,13 @@ export class Composition {
         ...(inventory ? { onInventory: (resources) => inventory.add(resources) } : {}),
       });
       await hooks.beforePublish?.();
+      // This run's own lock (the CLI's), lost while it read the tenant (storage unreachable for longer than the
+      // lease, say): another run may have written the state since, so this one keeps its results locally.
+      const lockLost = unreadable === undefined ? ownLock?.lost() : undefined;
       const notify = this.notify(hooks);
       const publication = await publishRun(audited, {
         ...(unreadable !== undefined ? { stateUnreadable: unreadable } : {}),
+        ...(lockLost !== undefined ? { lockLost } : {}),
         ...(this.storage ? { storage: this.storage } : {}),
         ...(inventory ? { inventory } : {}),
         ...(notify ? { notify } : {}),

@@ -28,6 +28,8 @@ export interface CliConfig {
   /** Overrides TEAMS_WEBHOOK_URL (a secret: never echoed). */
   teamsWebhook?: string;
   teamsMode: DigestMode;
+  /** With storage: how long the run waits for the state lock another run holds. */
+  lockWaitSeconds: number;
   /** The security dashboard the digest links to (else AUDIT_DASHBOARD_URL). */
   dashboardUrl?: string;
   /** Log Analytics: the DCR's ingestion endpoint and immutable id, or a local receiver (tenant files). */
@@ -56,6 +58,8 @@ Audits the network isolation of Azure Machine Learning workspaces, online endpoi
   --fail-on SEVERITY        exit 1 when a new or open finding is at or above: ${SEVERITIES.join(", ")}
   --storage CONNECTION      also write to Azure Storage (a connection string, or UseDevelopmentStorage=true)
                             and reconcile against its findings table instead of the --out folder
+  --lock-wait SECONDS       with --storage: how long to wait while another run holds the state lock
+                            (default 1800; 0: do not wait)
   --notify                  post the Teams digest to the webhook in TEAMS_WEBHOOK_URL
   --teams-webhook URL       the webhook, instead of TEAMS_WEBHOOK_URL
   --teams-mode MODE         when to post: changes (default: something new or resolved), always, off
@@ -123,6 +127,9 @@ export function checkLogsRuleId(name: string, value: string, refuse: Refusal): s
   return value;
 }
 
+/** Long enough for a nightly run of a large tenant to finish; a pipeline that must not wait says 0. */
+export const DEFAULT_LOCK_WAIT_SECONDS = 1800;
+
 /** Flags that may be given more than once. */
 const MULTIPLE = new Set(["subscription", "management-group"]);
 /** Flags whose values are secrets (an account key, a SAS signature, a webhook's `sig`): never echoed, in part or whole. */
@@ -147,6 +154,7 @@ export function parseCli(argv: string[]): CliConfig {
         format: { type: "string" },
         "fail-on": { type: "string" },
         storage: { type: "string" },
+        "lock-wait": { type: "string" },
         notify: { type: "boolean" },
         "teams-webhook": { type: "string" },
         "teams-mode": { type: "string" },
@@ -204,6 +212,13 @@ export function parseCli(argv: string[]): CliConfig {
     const problem = connectionStringProblem(v.storage);
     if (problem) throw new UsageError(`--storage ${problem}`);
   }
+  let lockWaitSeconds = DEFAULT_LOCK_WAIT_SECONDS;
+  if (v["lock-wait"] !== undefined) {
+    if (v.storage === undefined) throw new UsageError("--lock-wait goes with --storage");
+    if (!/^\d{1,6}$/.test(v["lock-wait"]))
+      throw new UsageError(`--lock-wait must be a number of seconds (got "${shown(v["lock-wait"], 40)}")`);
+    lockWaitSeconds = Number(v["lock-wait"]);
+  }
   if (v["teams-webhook"] !== undefined && !v.notify)
     throw new UsageError("--teams-webhook goes with --notify");
   if (v["dashboard-url"] !== undefined) {
@@ -238,6 +253,7 @@ export function parseCli(argv: string[]): CliConfig {
     format: oneOf("--format", v.format, FORMATS, "table"),
     ...(v["fail-on"] !== undefined ? { failOn: oneOf("--fail-on", v["fail-on"], SEVERITIES, "high") } : {}),
     ...(v.storage !== undefined ? { storage: v.storage } : {}),
+    lockWaitSeconds,
     notify: v.notify ?? false,
     ...(v["teams-webhook"] !== undefined ? { teamsWebhook: v["teams-webhook"] } : {}),
     teamsMode: oneOf("--teams-mode", v["teams-mode"], DIGEST_MODES, "changes"),

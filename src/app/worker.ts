@@ -306,10 +306,8 @@ async function runMessage(
       trigger: claimed.trigger,
       onProgress: (p) => progress.update(p),
       resume: { digestPosted: claimed.digest === "posted" },
-      beforePublish: async () => {
-        await progress.flush();
-        held.assertHeld();
-      },
+      lock: { held },
+      beforePublish: () => progress.flush(),
     });
     const { summary } = outcome.result;
     // Storage took the run's other writes but not its row: recorded here, as not committed.

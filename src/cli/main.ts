@@ -4,7 +4,7 @@
  */
 import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Composition, CompositionError, type AuditConfig } from "../compose.js";
+import { Composition, CompositionError, LockBusyError, type AuditConfig } from "../compose.js";
 import { checkDashboardUrl, parseCli, USAGE, UsageError, type CliConfig } from "../config.js";
 import { loadTenantFile, TenantFileError } from "../emulator/tenant-file.js";
 import type { Finding } from "../findings/finding.js";
@@ -187,7 +187,16 @@ async function run(config: CliConfig): Promise<number> {
   const composition = compose(await auditConfig(config));
   await checkOutDir(config.out);
   const progress = progressPrinter();
-  const { result, publication, logsReceived } = await composition.execute({ onProgress: progress.update });
+  const { result, publication, logsReceived } = await composition.execute({
+    onProgress: progress.update,
+    lock: {
+      maxSeconds: config.lockWaitSeconds,
+      onWait: ({ holder, waitedSeconds, nextSeconds }) =>
+        say(
+          `waiting: the state lock on Azure Storage is held by another run${holder ? ` (run ${holder})` : ""}; looking again in ${nextSeconds} s (waited ${Math.round(waitedSeconds)} of ${config.lockWaitSeconds} s)\n`,
+        ),
+    },
+  });
   progress.done();
   if (publication.logs) {
     const l = publication.logs;
@@ -253,6 +262,11 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof UsageError) {
       say(`error: ${error.message}\n\n${USAGE}\n`);
       return EXIT.usage;
+    }
+    if (error instanceof LockBusyError) {
+      // Another run is writing the state: this one read and wrote nothing, and is incomplete, not broken.
+      say(`error: ${error.message}\n`);
+      return EXIT.incomplete;
     }
     if (error instanceof PolicyError || error instanceof TenantFileError || error instanceof StateError) {
       say(`error: ${error.message}\n`);

@@ -75,6 +75,8 @@ export async function publishRun(
     inventory?: InventorySpool;
     notify?: Notify;
     stateUnreadable?: string;
+    /** Why the run's state lock may be another's now: nothing goes to storage, as when the state is unreadable. */
+    lockLost?: string;
     /** Called after each step (tests stop a run there). */
     onStep?: (step: PublishStep) => void | Promise<void>;
     /** The Logs Ingestion sink, and what started the run (`schedule`, `http`, `cli`). */
@@ -92,17 +94,24 @@ export async function publishRun(
   const publication: Publication = { summary, storageErrors };
   const step = async (name: PublishStep) => sinks.onStep?.(name);
 
-  if (sinks.stateUnreadable !== undefined) {
+  if (sinks.stateUnreadable !== undefined || sinks.lockLost !== undefined) {
     // Without the stored state this run's statuses are not the table's: writing them would reset every
-    // finding's history, and a digest would announce old findings as new. The run is kept locally only.
+    // finding's history, and a digest would announce old findings as new. Without the lock, the state this run
+    // read may have been replaced since. Either way the run is kept locally only.
+    const why =
+      sinks.stateUnreadable !== undefined
+        ? `the state could not be read (${sinks.stateUnreadable})`
+        : `the state lock was lost while the run went on (${sinks.lockLost}), and another run may have written the state since`;
     storageErrors.push(
-      `findings table: the state could not be read (${sinks.stateUnreadable}); nothing was written to Azure Storage and no change was announced`,
+      `findings table: ${why}; nothing was written to Azure Storage and no change was announced`,
     );
     publication.summary = { ...summary, complete: false, storageErrors: [...storageErrors] };
     publication.digest = await announceIncomplete(
       sinks.notify,
       publication,
-      "Azure Storage could not be read",
+      sinks.stateUnreadable !== undefined
+        ? "Azure Storage could not be read"
+        : "it lost the state lock on Azure Storage",
     );
     if (sinks.logs)
       publication.summary = await sendRunRow(sinks.logs, result, publication.summary, publication, {

@@ -21,29 +21,57 @@ export class LockLostError extends Error {
 /** A held lease: renewed in the background until released; `lost` once a renewal fails. */
 export class HeldLock {
   private lostReason?: string;
+  private lastFailure?: string;
+  private renewedAt = Date.now();
   private readonly timer: NodeJS.Timeout;
 
   constructor(
     private readonly lease: BlobLeaseClient,
     private readonly blob: BlockBlobClient,
-    durationSeconds: number,
+    private readonly durationSeconds: number,
   ) {
     // Renewed at a third of the lease, so that two renewals may fail before it lapses.
     this.timer = setInterval(
       () => {
-        this.lease.renewLease().catch((error: unknown) => {
-          this.lostReason ??= isRestError(error) ? `${error.statusCode ?? ""} ${error.code ?? ""}` : "error";
-        });
+        const started = Date.now();
+        this.lease.renewLease().then(
+          () => {
+            this.renewedAt = Math.max(this.renewedAt, started);
+          },
+          (error: unknown) => {
+            const reason = isRestError(error)
+              ? `${error.statusCode ?? ""} ${error.code ?? ""}`.trim() || "error"
+              : "error";
+            // 409/412: the service says the lease is another's now. Anything else (storage unreachable) only
+            // counts once the lease may have lapsed: see lost().
+            if (isRestError(error) && (error.statusCode === 409 || error.statusCode === 412))
+              this.lostReason ??= reason;
+            else this.lastFailure = reason;
+          },
+        );
       },
       (durationSeconds * 1000) / 3,
     );
     this.timer.unref();
   }
 
+  /**
+   * Why the lock may no longer be this run's: taken by another, or not renewed for longer than the lease (it
+   * may have lapsed, and another run may have read and written the state in between). Undefined while held.
+   */
+  lost(): string | undefined {
+    if (this.lostReason !== undefined) return this.lostReason;
+    const silent = (Date.now() - this.renewedAt) / 1000;
+    if (silent > this.durationSeconds)
+      return `not renewed for ${Math.round(silent)} s${this.lastFailure ? `: ${this.lastFailure}` : ""}`;
+    return undefined;
+  }
+
   /** Throws when the lease was lost: another run may hold it now, so this one must not write. */
   assertHeld(): void {
-    if (this.lostReason !== undefined)
-      throw new LockLostError(`the state lock was lost while the run went on (${this.lostReason.trim()})`);
+    const lost = this.lost();
+    if (lost !== undefined)
+      throw new LockLostError(`the state lock was lost while the run went on (${lost})`);
   }
 
   async release(): Promise<void> {

@@ -288,6 +288,11 @@ describe("bad input exits 2 with a message naming the problem, and writes nothin
     [["--arm-endpoint", "http://management.azure.com"], /must be an https URL/],
     [["--tenant", "t.json", "--arm-endpoint", "https://x"], /cannot be combined/],
     [["--dashboard-url", "https://dash.example"], /--dashboard-url goes with --notify/],
+    [["--lock-wait", "60"], /--lock-wait goes with --storage/],
+    [
+      ["--storage", "UseDevelopmentStorage=true", "--lock-wait", "1m"],
+      /--lock-wait must be a number of seconds \(got "1m"\)/,
+    ],
     [["--notify", "--dashboard-url", "javascript:alert(1)"], /--dashboard-url must be an https URL/],
     [["--logs-endpoint", "https://dcr.westeurope-1.ingest.monitor.azure.com"], /go together/],
     [["--logs-rule-id", "dcr-0123456789abcdef0123456789abcdef"], /go together/],
@@ -774,77 +779,101 @@ describe("Azure Storage that cannot be reached", () => {
 });
 
 describe("Azure Storage that stops answering mid-run", () => {
-  it("stops writing at the first failure past the SDK's retries, announces nothing, and the next run reports every change", async () => {
-    const location = mkdtempSync(join(tmpdir(), "azurite-"));
-    const debugLog = join(location, "debug.log");
-    let azurite = await startAzurite({ location, debugLog });
-    const ports = azurite.ports;
-    const receiver = await startReceiver([{ status: 202 }]);
-    const dir = tmp();
-    // 1,000 public workspaces without a private endpoint: 2,000 findings, 20 transactions of the findings table.
-    const workspaces = Array.from({ length: 1000 }, (_, i) =>
-      workspace({ publicNetworkAccess: "Enabled", managedNetwork: { isolationMode: "Disabled" } }, `ws${i}`),
-    );
-    const slow = tenant(workspaces, [{ path: `/subscriptions/${SUB}`, latencyMs: 1500 }]);
-    const env = { TEAMS_WEBHOOK_URL: receiver.url, [LOOPBACK_SETTING]: "true" };
-    const args = (file: string, out: string) => [
-      "--tenant",
-      file,
-      "--storage",
-      azurite.connectionString,
-      "--notify",
-      "--out",
-      out,
-    ];
-    try {
-      const out = join(dir, "out");
-      const running = audit(args(writeTenant(dir, "slow.json", slow), out), env);
-      // Storage goes away once the run has read its state from the findings table.
-      let log = "";
-      for (let i = 0; i < 600 && !/GET RequestURL=\S*\/findings\(\)/.test(log); i += 1) {
-        await new Promise((r) => setTimeout(r, 50));
-        log = existsSync(debugLog) ? readFileSync(debugLog, "utf8") : "";
-      }
-      await new Promise((r) => setTimeout(r, 200));
-      await azurite.stop();
-      const outageAt = performance.now();
-      const run = await running;
-      const secondsToExit = (performance.now() - outageAt) / 1000;
-      console.log(`storage outage to exit: ${secondsToExit.toFixed(1)} s`);
-      expect(run.code).toBe(3);
-      // The storage SDKs try each request 4 times with 0.8/1.6/3.2 s waits: ~6 s for the one write that
-      // finds the outage, plus the audit's own 1.5 s reads. Generous: no 20 transactions retried one by one.
-      expect(secondsToExit).toBeLessThan(45);
-      const warnings = run.stderr.split("\n").filter((l) => l.startsWith("warning: Azure Storage"));
-      expect(warnings.length).toBeLessThanOrEqual(3);
-      expect(run.stderr).toMatch(/1900 rows in 19 transactions not attempted \(Azure Storage is unavailable/);
-      expect(run.stdout).toMatch(/WARNING: Azure Storage is behind this run/);
-      expect(run.stdout).not.toMatch(/coverage is incomplete/);
-      // The run could not commit: a short card says so, and no change is announced.
-      expect(receiver.received).toHaveLength(1);
-      expect(receiver.received[0]?.body).toMatch(/Run incomplete: its results could not be saved/);
-      expect(receiver.received[0]?.body).not.toMatch(/New findings/);
-      expect(readJson<Finding[]>(join(out, "findings.json"))).toHaveLength(2000);
-
-      azurite = await startAzurite({ location, ports });
-      const next = await audit(
-        args(writeTenant(dir, "fast.json", tenant(workspaces)), join(dir, "next")),
-        env,
+  // Two outages: one that starts at the run's first write of the findings table (the writes stop at the first
+  // failure past the SDK's retries), and one that starts once the run has read its state and lasts longer
+  // than the state lock's lease (the lock may have lapsed: nothing is written).
+  it.each([
+    ["at its first write of the findings table", /POST RequestURL=\S*\$batch/],
+    ["once it has read its state, for longer than the lock's lease", /GET RequestURL=\S*\/findings\(\)/],
+  ] as const)(
+    "stops %s: announces nothing, exits 3, and the next run reports every change",
+    async (when, outageAfter) => {
+      const location = mkdtempSync(join(tmpdir(), "azurite-"));
+      const debugLog = join(location, "debug.log");
+      let azurite = await startAzurite({ location, debugLog });
+      const ports = azurite.ports;
+      const receiver = await startReceiver([{ status: 202 }]);
+      const dir = tmp();
+      // 1,000 public workspaces without a private endpoint: 2,000 findings, 20 transactions of the findings table.
+      const workspaces = Array.from({ length: 1000 }, (_, i) =>
+        workspace(
+          { publicNetworkAccess: "Enabled", managedNetwork: { isolationMode: "Disabled" } },
+          `ws${i}`,
+        ),
       );
-      expect(next.code).toBe(0);
-      // The half-written run did not commit: the next one finds all 2,000 new, and announces them once.
-      expect(readJson<Summary>(join(dir, "next", "summary.json")).new).toBe(2000);
-      expect(receiver.received).toHaveLength(2);
-      expect(receiver.received[1]?.body).toMatch(/New findings \(2000\)/);
-      const open = [...(await findingRows(azurite.connectionString)).values()].filter(
-        (row) => row.status === "open",
-      ).length;
-      expect(open).toBe(2000);
-    } finally {
-      await receiver.close();
-      await azurite.stop();
-    }
-  }, 120_000);
+      const slow = tenant(workspaces, [{ path: `/subscriptions/${SUB}`, latencyMs: 1500 }]);
+      const env = { TEAMS_WEBHOOK_URL: receiver.url, [LOOPBACK_SETTING]: "true" };
+      const args = (file: string, out: string) => [
+        "--tenant",
+        file,
+        "--storage",
+        azurite.connectionString,
+        "--notify",
+        "--out",
+        out,
+      ];
+      try {
+        const out = join(dir, "out");
+        const running = audit(args(writeTenant(dir, "slow.json", slow), out), env);
+        let log = "";
+        for (let i = 0; i < 1200 && !outageAfter.test(log); i += 1) {
+          await new Promise((r) => setTimeout(r, 25));
+          log = existsSync(debugLog) ? readFileSync(debugLog, "utf8") : "";
+        }
+        expect(log).toMatch(outageAfter);
+        await azurite.stop();
+        const outageAt = performance.now();
+        const run = await running;
+        const secondsToExit = (performance.now() - outageAt) / 1000;
+        console.log(`storage outage ${when}: exit after ${secondsToExit.toFixed(1)} s`);
+        expect(run.code).toBe(3);
+        // The storage SDKs try each request 4 times with 0.8/1.6/3.2 s waits: ~6 s for the one write that
+        // finds the outage, plus the audit's own 1.5 s reads. Generous: no 20 transactions retried one by one.
+        expect(secondsToExit).toBeLessThan(45);
+        const warnings = run.stderr.split("\n").filter((l) => l.startsWith("warning: Azure Storage"));
+        expect(warnings.length).toBeLessThanOrEqual(3);
+        if (when.startsWith("at its first write")) {
+          expect(run.stderr).toMatch(
+            /\d+ rows in \d+ transactions not attempted \(Azure Storage is unavailable/,
+          );
+        } else {
+          expect(run.stderr).toMatch(
+            /warning: Azure Storage: findings table: the state lock was lost while the run went on \(not renewed for \d+ s/,
+          );
+        }
+        expect(run.stdout).toMatch(/WARNING: Azure Storage is behind this run/);
+        expect(run.stdout).not.toMatch(/coverage is incomplete/);
+        // The run could not commit: a short card says so, and no change is announced.
+        expect(receiver.received).toHaveLength(1);
+        expect(receiver.received[0]?.body).toMatch(
+          when.startsWith("at its first write")
+            ? /Run incomplete: its results could not be saved/
+            : /Run incomplete: it lost the state lock on Azure Storage/,
+        );
+        expect(receiver.received[0]?.body).not.toMatch(/New findings/);
+        expect(readJson<Finding[]>(join(out, "findings.json"))).toHaveLength(2000);
+
+        azurite = await startAzurite({ location, ports });
+        const next = await audit(
+          args(writeTenant(dir, "fast.json", tenant(workspaces)), join(dir, "next")),
+          env,
+        );
+        expect(next.code).toBe(0);
+        // The half-written run did not commit: the next one finds all 2,000 new, and announces them once.
+        expect(readJson<Summary>(join(dir, "next", "summary.json")).new).toBe(2000);
+        expect(receiver.received).toHaveLength(2);
+        expect(receiver.received[1]?.body).toMatch(/New findings \(2000\)/);
+        const open = [...(await findingRows(azurite.connectionString)).values()].filter(
+          (row) => row.status === "open",
+        ).length;
+        expect(open).toBe(2000);
+      } finally {
+        await receiver.close();
+        await azurite.stop();
+      }
+    },
+    120_000,
+  );
 });
 
 describe("Azure Storage that accepts connections and never answers", () => {

@@ -17,6 +17,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Summary } from "../../src/findings/summary.js";
 import type { ArmResource } from "../../src/snapshot.js";
 import { queryFindings } from "../../src/sinks/feed.js";
+import { StateLock } from "../../src/sinks/state-lock.js";
 import { AuditStorage } from "../../src/sinks/storage.js";
 import { LOOPBACK_SETTING } from "../../src/sinks/teams-webhook.js";
 import { startAzurite, type Azurite } from "../helpers/azurite.js";
@@ -120,7 +121,8 @@ let runs = 0;
 function run(
   w: World,
   tenantFile: object,
-): Promise<{ code: number | null; signal: string | null; summary?: Summary }> {
+  extra: string[] = [],
+): Promise<{ code: number | null; signal: string | null; summary?: Summary; stderr: string }> {
   runs += 1;
   const file = join(w.dir, `tenant-${runs}.json`);
   writeFileSync(file, JSON.stringify(tenantFile));
@@ -129,7 +131,7 @@ function run(
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [CLI, "--tenant", file, "--storage", storageOf(w), "--notify", "--out", out],
+      [CLI, "--tenant", file, "--storage", storageOf(w), "--notify", "--out", out, ...extra],
       {
         stdio: ["ignore", "ignore", "pipe"],
         env: { ...process.env, TEAMS_WEBHOOK_URL: w.receiver.url, [LOOPBACK_SETTING]: "true" },
@@ -147,8 +149,9 @@ function run(
       } catch {
         summary = undefined; // a killed run leaves --out as it was
       }
-      if (code !== 0 && signal === null && !summary) reject(new Error(stderr));
-      resolve({ code, signal, ...(summary ? { summary } : {}) });
+      // A run refused the lock leaves no summary, and says why.
+      if (code !== 0 && code !== 3 && signal === null && !summary) reject(new Error(stderr));
+      resolve({ code, signal, stderr, ...(summary ? { summary } : {}) });
     });
   });
 }
@@ -206,4 +209,57 @@ describe("a run killed during its publication", () => {
     },
     120_000,
   );
+});
+
+describe("the state lock", () => {
+  it("two CLI runs at once on the same storage: one commits and announces T′, the other waits and finds nothing new", async () => {
+    const w = await world();
+    expect((await run(w, before)).summary?.new).toBe(240);
+
+    const [a, b] = await Promise.all([run(w, after), run(w, after)]);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    const summaries = [a.summary, b.summary].sort((x, y) => (y?.new ?? 0) - (x?.new ?? 0));
+    expect(summaries[0]).toMatchObject({ new: 120, resolved: 120, complete: true });
+    expect(summaries[1]).toMatchObject({ new: 0, resolved: 0, complete: true });
+    // The one that waited said so, and the changes were announced once.
+    expect(`${a.stderr}${b.stderr}`).toMatch(
+      /waiting: the state lock on Azure Storage is held by another run \(run \S+\)/,
+    );
+    expect(announcing(w)).toHaveLength(1);
+
+    // The state is T′'s, as one run left it: a further run finds nothing to announce.
+    const quiet = await run(w, after);
+    expect(quiet.summary).toMatchObject({ new: 0, resolved: 0 });
+    expect(announcing(w)).toHaveLength(1);
+    const final = [...(await findingRows(w.azurite.connectionString)).values()];
+    expect(final.filter((r) => r.status === "open")).toHaveLength(240);
+    expect(final.filter((r) => r.status === "resolved")).toHaveLength(120);
+  }, 120_000);
+
+  it("a run that finds the lock held, told not to wait, reads and writes nothing and exits 3", async () => {
+    const w = await world();
+    expect((await run(w, before)).summary?.new).toBe(240);
+    // Another writer (the Function App's worker, say) holds the lock.
+    const storage = new AuditStorage(w.azurite.connectionString);
+    const taken = await new StateLock(storage.containerClient, { durationSeconds: 15 }).tryAcquire(
+      "20261205T020000Z-abcdef",
+    );
+    if (!taken.acquired) throw new Error("the test could not take the lock");
+    try {
+      const refused = await run(w, after, ["--lock-wait", "0"]);
+      expect(refused.code).toBe(3);
+      expect(refused.summary).toBeUndefined();
+      expect(refused.stderr).toMatch(
+        /error: the state lock on Azure Storage \(audit\/locks\/state\) is held by another run \(run 20261205T020000Z-abcdef\); nothing was read or written/,
+      );
+      const rows = [...(await findingRows(w.azurite.connectionString)).values()];
+      expect(rows.filter((r) => r.status === "open")).toHaveLength(240);
+      expect(announcing(w)).toHaveLength(0);
+    } finally {
+      await taken.lock.release();
+    }
+    // Released: the same run now goes through.
+    const next = await run(w, after, ["--lock-wait", "0"]);
+    expect(next.summary).toMatchObject({ new: 120, resolved: 120 });
+  }, 120_000);
 });
