@@ -19,6 +19,14 @@ export function isFoundryAccount(resource: ArmResource): boolean {
   );
 }
 
+/**
+ * An account the inventory keeps: audited, or without a kind (then it is unknown: AUDIT001, never left out as
+ * another kind of account is).
+ */
+export function isAccountToKeep(resource: ArmResource): boolean {
+  return isFoundryAccount(resource) || (sameId(resource.type, TYPES.foundryAccount) && !resource.kind);
+}
+
 /** A Foundry resource (kind `AIServices`): it has projects, agents and a managed network. */
 export function isFoundryResource(resource: ArmResource): boolean {
   return sameId(resource.type, TYPES.foundryAccount) && sameValue(resource.kind, "AIServices");

@@ -319,7 +319,7 @@ async function runMessage(
     for (const error of outcome.publication.storageErrors)
       context.warn(`auditWorker: run ${runId}: Azure Storage: ${error}`);
     for (const error of outcome.publication.logs?.errors ?? [])
-      context.warn(`auditWorker: run ${runId}: Log Analytics: ${error}; the rows are kept for the next run`);
+      context.warn(`auditWorker: run ${runId}: Log Analytics: ${error}`);
     if (outcome.publication.delivery?.error)
       context.warn(
         `auditWorker: run ${runId}: Teams digest not delivered (${outcome.publication.delivery.error})`,

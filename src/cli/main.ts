@@ -201,7 +201,7 @@ async function run(config: CliConfig): Promise<number> {
   if (publication.logs) {
     const l = publication.logs;
     say(
-      `Log Analytics: ${l.sent} rows sent (${(l.bytes / 1024).toFixed(1)} KB of JSON)${l.sentFromEarlierRuns ? `, ${l.sentFromEarlierRuns} of them kept by earlier runs` : ""}${l.kept ? `; ${l.kept} kept for the next run` : ""}\n`,
+      `Log Analytics: ${l.sent} rows sent (${(l.bytes / 1024).toFixed(1)} KB of JSON)${l.sentFromEarlierRuns ? `, ${l.sentFromEarlierRuns} of them kept by earlier runs` : ""}${l.kept ? `; ${l.kept} kept for the next run` : ""}${l.dropped ? `; ${l.dropped} dropped` : ""}\n`,
     );
     for (const error of l.errors) say(`warning: Log Analytics: ${error}\n`);
   }

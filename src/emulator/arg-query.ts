@@ -1,6 +1,6 @@
 /**
  * The small part of the Kusto query language the emulator's Resource Graph understands: enough for
- * the inventory's queries (`where` on type, kind or id with `in~`, `=~`, `!~` joined by `or`, `project`,
+ * the inventory's queries (`where` on type, kind or id with `in~`, `=~`, `!~` or `isempty()` joined by `or`, `project`,
  * `order by`). Anything else is refused
  * with 400, as a query the emulator cannot answer truthfully.
  */
@@ -20,6 +20,8 @@ export interface Clause {
   column: string;
   values: string[];
   negated: boolean;
+  /** `isempty(column)`: the column is missing, null or "". */
+  empty?: boolean;
 }
 
 export class QueryError extends Error {
@@ -69,6 +71,8 @@ function parseClause(text: string): Clause {
     .replace(/^\(([\s\S]*)\)$/, "$1")
     .trim();
   let m: RegExpMatchArray | null;
+  if ((m = trimmed.match(/^isempty\(\s*(\w+)\s*\)$/i)))
+    return { column: (m[1] as string).toLowerCase(), values: [], negated: false, empty: true };
   if ((m = trimmed.match(/^(\w+)\s+in~\s*\(([\s\S]*)\)$/i)))
     return { column: (m[1] as string).toLowerCase(), values: stringLiterals(m[2] as string), negated: false };
   if ((m = trimmed.match(/^(\w+)\s+(=~|!~)\s*(['"][\s\S]*['"])$/i)))
@@ -82,6 +86,7 @@ function parseClause(text: string): Clause {
 
 function holds(clause: Clause, row: Row): boolean {
   const value = row[clause.column];
+  if (clause.empty) return value === undefined || value === null || value === "";
   const matches =
     typeof value === "string" && clause.values.some((v) => v.toLowerCase() === value.toLowerCase());
   return clause.negated ? !matches : matches;

@@ -19,6 +19,8 @@ export const LOCAL_RULE_ID = "dcr-00000000000000000000000000000000";
 export interface LogsFault {
   status: number;
   retryAfterSeconds?: number;
+  /** Take the request and never answer it (a proxy or appliance that swallows calls). */
+  hang?: boolean;
 }
 
 export interface LogsRequest {
@@ -88,6 +90,7 @@ export async function startLogsReceiver(options: { ruleId?: string } = {}): Prom
       if (decodeURIComponent(match[1] ?? "") !== ruleId)
         return record(error(404, "InvalidDcrImmutableId", "no data collection rule with that immutable id"));
       const fault = faults.shift() ?? outage;
+      if (fault?.hang) return record(0);
       if (fault)
         return record(
           answer(

@@ -9,6 +9,9 @@ import type { Finding, FindingStatus } from "./finding.js";
 
 export const OCSF_SCHEMA_VERSION = "1.3.0";
 
+/** AUDIT001: a scope the run could not read, or cannot prove it read whole. */
+const UNREAD_SCOPE_RULE = "AUDIT001";
+
 const SEVERITY_IDS: Record<Severity, { id: number; name: string }> = {
   informational: { id: 1, name: "Informational" },
   low: { id: 2, name: "Low" },
@@ -42,6 +45,7 @@ export interface OcsfComplianceFinding {
   compliance: {
     status_id: 1 | 2 | 3;
     status: string;
+    status_detail?: string;
     control: string;
     standards: string[];
     requirements: string[];
@@ -91,9 +95,16 @@ export function toOcsf(finding: Finding, options: OcsfOptions): OcsfComplianceFi
     status: STATUS_IDS[finding.status].name,
     message: finding.message,
     compliance: {
-      // The control fails; an exemption accepts the risk without making it pass.
-      status_id: 3,
-      status: "Fail",
+      // The control fails; an exemption accepts the risk without making it pass. A scope that could not be read
+      // has no result: OCSF's 2 "Warning" is the check that "did not yield a result due to missing information"
+      // (objects/compliance.json), never a pass and not a failure of the controls inside it.
+      ...(finding.ruleId === UNREAD_SCOPE_RULE
+        ? {
+            status_id: 2 as const,
+            status: "Warning",
+            status_detail: "Not evaluated: the scope could not be read, so what it holds is unknown",
+          }
+        : { status_id: 3 as const, status: "Fail" }),
       control: finding.ruleId,
       standards: [`aml-isolation-auditor ${options.profile} profile`],
       requirements: finding.seed.map((s) => SEEDS[s as SeedId]?.title ?? s),

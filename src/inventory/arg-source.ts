@@ -33,7 +33,7 @@ const COLUMNS = "id, name, type, location, kind, sku, tags, properties, subscrip
  */
 export const ML_QUERY =
   `resources | where type in~ (${quoted([...ML_TYPES, ...FOUNDRY_TYPES])})` +
-  ` | where type !~ '${TYPES.foundryAccount.toLowerCase()}' or kind in~ (${quoted(FOUNDRY_KINDS)})` +
+  ` | where type !~ '${TYPES.foundryAccount.toLowerCase()}' or isempty(kind) or kind in~ (${quoted(FOUNDRY_KINDS)})` +
   ` | project ${COLUMNS} | order by id asc`;
 
 const isFoundryRow = (type: unknown) =>

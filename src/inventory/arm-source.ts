@@ -4,7 +4,7 @@
  * api-version 2025-12-01, keeping the raw JSON because the SDK's models drop `managedNetwork`.
  */
 import { TYPES, isWithin, sameId, subscriptionOf, typeScope } from "../arm-ids.js";
-import { FOUNDRY_API_VERSION, isFoundryAccount, isFoundryResource } from "../foundry.js";
+import { FOUNDRY_API_VERSION, isAccountToKeep, isFoundryResource } from "../foundry.js";
 import type { ScopeFailure, ScopeType, SubscriptionInfo } from "../snapshot.js";
 import { SUBSCRIPTION_READ, type Collector } from "./collector.js";
 import { ML_API_VERSION } from "./connection.js";
@@ -165,7 +165,7 @@ async function readFoundry(collector: Collector, subscriptionId: string): Promis
   await Promise.all(
     (accounts ?? []).map(async (raw) => {
       const listed = normalizeResource(raw);
-      if (!listed || !isFoundryAccount(listed)) return;
+      if (!listed || !isAccountToKeep(listed)) return;
       const account = collector.add(listed);
       if (account && isFoundryResource(account)) await readAccountChildren(collector, account.id);
     }),

@@ -10,6 +10,7 @@ import type { NetworkManagementContext } from "@azure/arm-network/api";
 import type { TokenCredential } from "@azure/core-auth";
 import { RestError, type PipelinePolicy, type PipelineRetryOptions } from "@azure/core-rest-pipeline";
 import { isArmPath } from "../arm-ids.js";
+import { sayRetryAfter } from "../retry-after.js";
 import { shown } from "../text.js";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -72,6 +73,8 @@ export class ThrottleGate {
       }
       if (response.status === 429) {
         this.throttled += 1;
+        // A 429 that does not say how long to wait is retried with backoff, as ARM's guidance asks.
+        sayRetryAfter(request, response);
         const delay = retryAfterMs(response.headers.get("retry-after") ?? undefined);
         this.pausedUntil.set(key, Math.max(this.pausedUntil.get(key) ?? 0, Date.now() + delay));
       }

@@ -144,8 +144,27 @@ function valuesAt(root: unknown, path: string): { at: string; value: unknown }[]
   return current;
 }
 
-/** The failure a resource with a property of the wrong type is recorded with (AUDIT001 on it, naming the property). */
+/**
+ * A Cognitive Services account's `kind` says whether it is audited at all (AIServices, OpenAI) and what it
+ * exposes: ARM always sends it (it is given at creation), so an account without one (or with one that is no
+ * string) is unknown, never quietly left out as another kind would be.
+ */
+const KIND_REQUIRED = [TYPES.foundryAccount];
+
+/**
+ * The failure a resource with a property of the wrong type, or without the `kind` its type needs, is recorded
+ * with (AUDIT001 on it, naming the property).
+ */
 export function shapeFailure(resource: ArmResource): ScopeFailure | undefined {
+  if (resource.kind === undefined && KIND_REQUIRED.some((t) => sameId(t, resource.type)))
+    return {
+      scope: resource.id,
+      scopeType: "resource",
+      operation: `${SHAPE_OPERATION} kind`,
+      code: "UnexpectedType",
+      message:
+        "the account has no kind (a string the API always gives): whether it is a Foundry or Azure OpenAI account, and what it exposes, is unknown",
+    };
   const wrong = wrongType(resource);
   return wrong ? describeWrong(resource.id, wrong) : undefined;
 }

@@ -318,6 +318,7 @@ async function sendRunRow(
         sent: before.sent + run.sent,
         sentFromEarlierRuns: before.sentFromEarlierRuns + run.sentFromEarlierRuns,
         kept: before.kept + run.kept,
+        dropped: before.dropped + run.dropped,
         bytes: before.bytes + run.bytes,
         errors: [...before.errors, ...run.errors],
       }

@@ -195,6 +195,12 @@ export interface Delivery {
   warnings?: string[];
 }
 
+/**
+ * Digests kept while the webhook does not take them (a deleted workflow answers 404 for good): a week of
+ * nightly runs. When it takes them again they are posted oldest first, one at a time.
+ */
+export const MAX_KEPT_DIGESTS = 7;
+
 /** Sends what earlier runs could not deliver first, then this run's digest; keeps whatever fails. */
 export async function deliverDigests(
   webhook: Pick<TeamsWebhook, "post">,
@@ -229,6 +235,14 @@ export async function deliverDigests(
         kept = rest;
       } else {
         kept = [{ message: entry.message, ...(maybe ? { maybeDelivered: true } : {}) }, ...rest];
+      }
+      if (kept.length > MAX_KEPT_DIGESTS) {
+        // The oldest go: each card reports its own run's changes, and the newest say what is true now.
+        const dropped = kept.length - MAX_KEPT_DIGESTS;
+        kept = kept.slice(dropped);
+        warnings.push(
+          `${dropped} kept Teams ${dropped === 1 ? "digest was" : "digests were"} dropped, the oldest: at most ${MAX_KEPT_DIGESTS} are kept while the webhook does not take them (their runs' changes are in the run archive and the dashboard)`,
+        );
       }
       await pending.save(kept);
       return result({

@@ -119,6 +119,17 @@ describe("OCSF Compliance Finding", () => {
     ]);
   });
 
+  it("gives a scope that could not be read (AUDIT001) no result, not a failure: Warning, with the reason", () => {
+    const unread = toOcsf(finding({ ruleId: "AUDIT001" }), options);
+    expect(unread.compliance).toMatchObject({ status_id: 2, status: "Warning" });
+    expect(unread.compliance.status_detail).toMatch(/could not be read/);
+    // An expired exemption is a failure of the policy itself.
+    expect(toOcsf(finding({ ruleId: "AUDIT002" }), options).compliance).toMatchObject({
+      status_id: 3,
+      status: "Fail",
+    });
+  });
+
   it("prints a JSON array", () => {
     expect(JSON.parse(formatOcsf([finding(), finding()], options))).toHaveLength(2);
   });

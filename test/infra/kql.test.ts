@@ -98,6 +98,12 @@ describe("the KQL the deployment ships", () => {
     expect(readmeQueries.length).toBeGreaterThanOrEqual(2);
   });
 
+  it("every README example over the findings table counts committed runs only", () => {
+    const overFindings = readmeQueries.filter((q) => /AmlIsolationFindings_CL/.test(q.query));
+    expect(overFindings.length).toBeGreaterThanOrEqual(2);
+    for (const q of overFindings) expect(q.query, q.name).toMatch(/Committed == true/);
+  });
+
   it.each(queries.map((q) => [q.name, q.query] as const))("%s parses and binds", (_name, query) => {
     expect(errors(query)).toEqual([]);
   });

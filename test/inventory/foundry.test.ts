@@ -108,6 +108,22 @@ describe.each(SOURCES)("the %s source", (source) => {
     expect(foundry(result.findings).map((f) => f.resourceId)).toContain(accountId("open"));
   });
 
+  it("an account without a kind is AUDIT001 naming kind, counted as an account not read, never left out", async () => {
+    const t = estate();
+    const kindless = { ...account({ publicNetworkAccess: "Enabled" }, "nokind") };
+    delete kindless.kind;
+    t.resources.push(kindless);
+    const { result } = await auditThroughEmulator(t, source);
+    expect(result.summary.complete).toBe(false);
+    const unknown = result.findings.filter((f) => f.ruleId === "AUDIT001");
+    expect(unknown.map((f) => f.resourceId)).toEqual([accountId("nokind")]);
+    expect(unknown[0]?.message).toMatch(/kind/);
+    expect(result.summary.coverage.accounts).toMatchObject({ failed: 1 });
+    // No rule judged it by a guess, and the Speech account stays out, as another kind.
+    expect(foundry(result.findings).map((f) => f.resourceId)).not.toContain(accountId("nokind"));
+    expect(result.findings.map((f) => f.resourceId)).not.toContain(accountId("speech"));
+  });
+
   it("a managed network asked for but never created (404) is mode Disabled: nothing unknown", async () => {
     const t = estate();
     t.resources = t.resources.filter((r) => !r.id.endsWith("/managedNetworks/default"));

@@ -90,6 +90,17 @@ describe.each(SOURCES)("the %s source", (source) => {
     expect(ms).toBeGreaterThanOrEqual(950); // it waited as told, rather than retrying at once
   });
 
+  it("backs off and retries a 429 that says no Retry-After, and finishes complete", async () => {
+    const t = sizedTenant([SUB], 1, [
+      { path: `/subscriptions/${SUB}`, status: 429, count: 2, retryAfterSeconds: false },
+    ]);
+    const { result, stats, ms } = await auditThroughEmulator(t, source);
+    expect(stats.faulted).toBe(2);
+    expect(result.summary.complete).toBe(true);
+    expect(result.findings.filter((f) => f.ruleId === "AUDIT001")).toEqual([]);
+    expect(ms).toBeGreaterThanOrEqual(950); // backed off (1 s), not retried at once
+  });
+
   it.each([500, 503])("retries %i and finishes complete", async (status) => {
     const t = sizedTenant([SUB], 1, [
       { path: `/subscriptions/${SUB}`, status: status as 500 | 503, count: 2, retryAfterSeconds: 0 },

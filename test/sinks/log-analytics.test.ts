@@ -15,7 +15,14 @@ import { EMULATOR_CREDENTIAL } from "../../src/inventory/connection.js";
 import { DEFAULT_POLICY } from "../../src/policy/policy-file.js";
 import { STATE_FILE, localPendingRows } from "../../src/sinks/local-folder.js";
 import { LogsSink, logsClient } from "../../src/sinks/log-analytics/ingest.js";
-import { FINDINGS_TABLE, RUNS_TABLE, findingRow, type Row } from "../../src/sinks/log-analytics/schema.js";
+import {
+  FIELD_BYTES,
+  FINDINGS_TABLE,
+  RUNS_TABLE,
+  findingRow,
+  fitRow,
+  type Row,
+} from "../../src/sinks/log-analytics/schema.js";
 import { AuditStorage } from "../../src/sinks/storage.js";
 import { useAzurite } from "../helpers/azurite.js";
 import { FAST_RETRIES } from "../helpers/emulator.js";
@@ -125,28 +132,33 @@ describe("the Log Analytics sink", () => {
     expect(received?.requests.every((q) => q.status === 204 && q.gzipBytes < q.jsonBytes)).toBe(true);
   });
 
-  it("a run whose findings were not taken says so in its row and summary; the next run sends them first", async () => {
+  it("a run whose findings were not taken says so in its row and summary, keeps the rest untried, and the next run sends them first", async () => {
     const r = await receiver();
     const t = tenant([publicWorkspace("open1"), publicWorkspace("open2", SUB2)], [], [SUB, SUB2]);
     const config = tenantRun(t, { endpoint: r.url, ruleId: r.ruleId, ca: r.ca });
-    // The findings' call and its one retry are refused; the run's row then goes through.
+    // The findings' call and its one retry are refused: the endpoint is taken to be down for the rest of the
+    // run, and the run's row is kept without being tried.
     r.fail({ status: 503 }, { status: 503 });
     const first = await new Composition(config).execute();
     const findings = first.result.findings.length;
-    expect(first.publication.logs).toMatchObject({ sent: 1, kept: findings });
+    expect(first.publication.logs).toMatchObject({ sent: 0, kept: findings + 1 });
     expect(first.result.summary.logsErrors?.join(" ")).toMatch(
       /AmlIsolationFindings_CL: \d+ of \d+ rows not taken/,
     );
-    expect(r.rows[RUNS_TABLE.stream]?.[0]).toMatchObject({ SinksComplete: false, Committed: true });
+    expect(r.requests).toHaveLength(2);
     expect(r.rows[FINDINGS_TABLE.stream]).toBeUndefined();
+    expect(r.rows[RUNS_TABLE.stream]).toBeUndefined();
 
     const second = await new Composition(config).execute();
-    expect(second.publication.logs).toMatchObject({ sentFromEarlierRuns: findings, kept: 0, errors: [] });
+    expect(second.publication.logs).toMatchObject({ sentFromEarlierRuns: findings + 1, kept: 0, errors: [] });
     const byRun = (runId: string) =>
       (r.rows[FINDINGS_TABLE.stream] ?? []).filter((row) => row.RunId === runId).length;
     expect(byRun(first.result.summary.runId)).toBe(findings);
     expect(byRun(second.result.summary.runId)).toBe(second.result.findings.length);
-    expect(r.rows[RUNS_TABLE.stream]?.[1]).toMatchObject({ SinksComplete: true });
+    expect(r.rows[RUNS_TABLE.stream]).toEqual([
+      expect.objectContaining({ RunId: first.result.summary.runId, SinksComplete: false, Committed: true }),
+      expect.objectContaining({ RunId: second.result.summary.runId, SinksComplete: true }),
+    ]);
     expect(r.problems).toEqual([]);
   });
 
@@ -303,6 +315,116 @@ describe("the Log Analytics sink", () => {
     const ids = (r.rows[FINDINGS_TABLE.stream] ?? []).map((row) => row.FindingId);
     expect(ids).toHaveLength(3_000);
     expect(new Set(ids).size).toBe(3_000);
+  });
+
+  it("a receiver that takes the rows and never answers costs one try's deadline; the run commits and keeps its rows", async () => {
+    const r = await receiver();
+    const t = tenant([publicWorkspace("open1"), publicWorkspace("open2")]);
+    // The storage sink's deadlines, as shipped (10 s a try); only the ARM retries are shortened.
+    const config = tenantRun(
+      t,
+      { endpoint: r.url, ruleId: r.ruleId, ca: r.ca },
+      { retries: { arm: FAST_RETRIES } },
+    );
+    r.down({ status: 0, hang: true });
+    const started = performance.now();
+    const outcome = await new Composition(config).execute();
+    const seconds = (performance.now() - started) / 1000;
+    console.log(`Log Analytics silent: run took ${seconds.toFixed(1)} s`);
+    // One call, not retried; the run's own row is kept untried, and the run commits.
+    expect(r.requests).toHaveLength(1);
+    expect(outcome.publication.committed).toBe(true);
+    expect(outcome.publication.logs).toMatchObject({ sent: 0, kept: outcome.result.findings.length + 1 });
+    expect(outcome.result.summary.logsErrors?.join(" ")).toMatch(/no answer in time/);
+    expect(seconds).toBeLessThan(30); // the documented bound (10 s a try) with room; it ran past 300 s before
+  }, 60_000);
+
+  it("an endpoint that stays down costs each run one call, however many runs' rows wait, and keeps 7 runs at most", async () => {
+    const r = await receiver();
+    const dir = mkdtempSync(join(tmpdir(), "logs-"));
+    r.down({ status: 503 });
+    const calls: number[] = [];
+    const warnings: string[] = [];
+    for (let run = 1; run <= 9; run += 1) {
+      const before = r.requests.length;
+      const delivery = await sinkTo(r, dir, FEW_RETRIES).send(`run-${run}`, {
+        [FINDINGS_TABLE.stream]: rowsOf(3, `run-${run}`),
+      });
+      calls.push(r.requests.length - before);
+      warnings.push(...delivery.errors.filter((e) => /dropped/.test(e)));
+      expect(delivery.sent).toBe(0);
+    }
+    // One call and its one retry per run, not one per kept batch.
+    expect(calls).toEqual([2, 2, 2, 2, 2, 2, 2, 2, 2]);
+    expect(readdirSync(join(dir, "logs-pending")).sort()).toEqual(
+      [3, 4, 5, 6, 7, 8, 9].map((n) => `run-${n}.json.gz`),
+    );
+    expect(warnings).toEqual([
+      expect.stringMatching(/^the 3 rows run run-1 kept were dropped: at most 7 runs' rows are kept/),
+      expect.stringMatching(/^the 3 rows run run-2 kept were dropped/),
+    ]);
+    r.recover();
+    const back = await sinkTo(r, dir).send("run-10", {});
+    expect(back).toMatchObject({ sentFromEarlierRuns: 21, kept: 0, errors: [] });
+  });
+
+  it("retries a 429 that says no Retry-After, with backoff", async () => {
+    const r = await receiver();
+    r.fail({ status: 429 });
+    const delivery = await sinkTo(r, mkdtempSync(join(tmpdir(), "logs-")), FEW_RETRIES).send("run-1", {
+      [FINDINGS_TABLE.stream]: rowsOf(2),
+    });
+    expect(delivery).toMatchObject({ sent: 2, kept: 0, errors: [] });
+    expect(r.requests.map((q) => q.status)).toEqual([429, 204]);
+  });
+
+  it("shortens a row too large for the service (100,000 IP rules), sends it, and never keeps it", async () => {
+    const r = await receiver();
+    const dir = mkdtempSync(join(tmpdir(), "logs-"));
+    const ipRules = Array.from({ length: 100_000 }, (_, i) => ({
+      value: `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`,
+    }));
+    const huge = findingRow(
+      {
+        ...finding(1),
+        evidence: { publicNetworkAccess: "Enabled", networkAcls: { defaultAction: "Deny", ipRules } },
+      },
+      "open",
+      "2026-12-03T02:00:00.000Z",
+      "run-1",
+    );
+    expect(JSON.stringify(huge).length).toBeGreaterThan(MAX_BODY_BYTES);
+    const delivery = await sinkTo(r, dir).send("run-1", { [FINDINGS_TABLE.stream]: [huge, ...rowsOf(2)] });
+    expect(delivery).toMatchObject({ sent: 3, kept: 0, dropped: 0, errors: [] });
+    const [sent] = r.rows[FINDINGS_TABLE.stream] ?? [];
+    const evidence = sent?.Evidence as { networkAcls: { ipRules: unknown[] }; _shortened: string };
+    expect(evidence._shortened).toMatch(/^from \d+ characters$/);
+    expect(evidence.networkAcls.ipRules.at(-1)).toMatch(/^… and \d+ more$/);
+    expect(Buffer.byteLength(JSON.stringify(evidence))).toBeLessThanOrEqual(FIELD_BYTES);
+    expect(r.problems).toEqual([]);
+    expect(existsSync(join(dir, "logs-pending"))).toBe(false);
+
+    // A call the service refuses as too large all the same: its rows go again shortened to their core, once;
+    // refused again, they are dropped (said so), never kept to be refused by every run.
+    r.fail({ status: 413 }, { status: 413 });
+    const refused = await sinkTo(r, dir).send("run-2", { [FINDINGS_TABLE.stream]: rowsOf(1, "run-2") });
+    expect(refused).toMatchObject({ sent: 0, kept: 0, dropped: 1 });
+    expect(refused.errors.join(" ")).toMatch(
+      /1 rows dropped: .* refused them as too large \(413\) even shortened/,
+    );
+    expect(existsSync(join(dir, "logs-pending"))).toBe(false);
+    r.fail({ status: 413 });
+    const retried = await sinkTo(r, dir).send("run-3", { [FINDINGS_TABLE.stream]: rowsOf(1, "run-3") });
+    expect(retried).toMatchObject({ sent: 1, kept: 0, dropped: 0 });
+  });
+
+  it("cuts a long text field to the limit in bytes, multi-byte characters included, and says so", () => {
+    const row = fitRow({ Message: "é".repeat(40_000), RunId: "run-1", New: 3 });
+    expect(Buffer.byteLength(row.Message as string)).toBeLessThanOrEqual(FIELD_BYTES);
+    expect(row.Message).toMatch(/^é+ … \(shortened from 40000 characters\)$/);
+    expect(row).toMatchObject({ RunId: "run-1", New: 3 });
+    const small = { Message: "short", Evidence: { a: [1, 2] } };
+    expect(fitRow(small)).toBe(small);
   });
 
   describe("with Azure Storage", () => {

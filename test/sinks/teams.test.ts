@@ -17,6 +17,7 @@ import {
 import {
   checkWebhookUrl,
   deliverDigests,
+  MAX_KEPT_DIGESTS,
   TeamsWebhook,
   WebhookError,
   type PendingDigest,
@@ -302,6 +303,38 @@ describe("posting the digest", () => {
     expect(logged.length).toBeGreaterThan(0); // the pipeline did log, verbosely
     expect(everything).not.toContain("SECRET-SIG");
     expect(error).toBe("the Teams webhook answered 500 after retries");
+  });
+
+  it("keeps 7 digests at most while the webhook answers 404, dropping the oldest with a warning, and posts the 7 in order when it is back", async () => {
+    const pending = new MemoryPending();
+    const gone = await startReceiver([{ status: 404 }]);
+    const warnings: string[] = [];
+    try {
+      for (let run = 1; run <= 9; run += 1) {
+        const delivery = await deliverDigests(
+          new TeamsWebhook(gone.url, FAST),
+          buildDigest({ summary: summary({ runId: `run-${run}` }), findings: [] }),
+          pending,
+        );
+        warnings.push(...(delivery.warnings ?? []));
+        expect(delivery.kept).toBe(Math.min(run, MAX_KEPT_DIGESTS));
+      }
+    } finally {
+      await gone.close();
+    }
+    expect(warnings).toEqual([
+      expect.stringMatching(/^1 kept Teams digest was dropped, the oldest: at most 7 are kept/),
+      expect.stringMatching(/^1 kept Teams digest was dropped/),
+    ]);
+    const back = await startReceiver([{ status: 202 }]);
+    try {
+      const delivery = await deliverDigests(new TeamsWebhook(back.url, FAST), undefined, pending);
+      expect(delivery).toEqual({ delivered: 7, kept: 0 });
+      const runs = back.received.map((r) => /run-\d+/.exec(r.body)?.[0]);
+      expect(runs).toEqual(["run-3", "run-4", "run-5", "run-6", "run-7", "run-8", "run-9"]);
+    } finally {
+      await back.close();
+    }
   });
 
   it("retries a post that times out, once", async () => {

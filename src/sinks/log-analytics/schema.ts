@@ -89,6 +89,77 @@ export const TABLES = [FINDINGS_TABLE, RUNS_TABLE] as const;
 
 export type Row = Record<string, unknown>;
 
+/**
+ * The Logs Ingestion API takes at most 1 MB a call and truncates a field past 64 KB (Learn, Azure Monitor
+ * service limits, "Logs Ingestion API"): a truncated `dynamic` is no longer JSON, and a row past 1 MB is
+ * refused (413) however often it is sent. Every field is kept under 32 KB, so a row of 22 fields stays under
+ * 1 MB; what is cut is said in the value. A finding's full evidence stays in findings.json and the run archive.
+ */
+export const FIELD_BYTES = 32 * 1024;
+/** A row the service refused even so is sent once more with every field under this. */
+export const SHORT_FIELD_BYTES = 2 * 1024;
+
+const bytesOf = (text: string) => Buffer.byteLength(text);
+
+function shortenText(text: string, limit: number): string {
+  if (bytesOf(text) <= limit) return text;
+  const note = ` … (shortened from ${text.length} characters)`;
+  const budget = Math.max(0, limit - bytesOf(note));
+  // The most characters whose UTF-8 fits the budget (a character takes 1 to 4 bytes).
+  let low = 0;
+  let high = Math.min(text.length, budget);
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (bytesOf(text.slice(0, mid)) <= budget) low = mid;
+    else high = mid - 1;
+  }
+  // Never half a surrogate pair.
+  const last = text.charCodeAt(low - 1);
+  if (low > 0 && last >= 0xd800 && last <= 0xdbff) low -= 1;
+  return text.slice(0, low) + note;
+}
+
+/** Long arrays cut to their first `keep` items and a count of the rest, at any depth. */
+function cutArrays(value: unknown, keep: number): unknown {
+  if (Array.isArray(value)) {
+    const head = value.slice(0, keep).map((v) => cutArrays(v, keep));
+    return value.length > keep ? [...head, `… and ${value.length - keep} more`] : head;
+  }
+  if (value !== null && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cutArrays(v, keep)]));
+  if (typeof value === "string") return shortenText(value, Math.max(256, keep * 64));
+  return value;
+}
+
+function shortenDynamic(value: unknown, limit: number): unknown {
+  const text = JSON.stringify(value);
+  if (text === undefined || bytesOf(text) <= limit) return value;
+  for (const keep of [100, 20, 5, 1]) {
+    const cut = cutArrays(value, keep);
+    const cutText = JSON.stringify(cut);
+    if (bytesOf(cutText) + 64 <= limit)
+      return cut !== null && typeof cut === "object" && !Array.isArray(cut)
+        ? { ...cut, _shortened: `from ${text.length} characters` }
+        : cut;
+  }
+  return { _shortened: `from ${text.length} characters`, preview: shortenText(text, limit - 128) };
+}
+
+/** The row with every field under `limit` bytes of JSON: strings cut with a note, long arrays cut to a count. */
+export function fitRow(row: Row, limit = FIELD_BYTES): Row {
+  let fitted: Row | undefined;
+  for (const [name, value] of Object.entries(row)) {
+    const short =
+      typeof value === "string"
+        ? shortenText(value, limit)
+        : value !== null && typeof value === "object"
+          ? shortenDynamic(value, limit)
+          : value;
+    if (short !== value) (fitted ??= { ...row })[name] = short;
+  }
+  return fitted ?? row;
+}
+
 /** A finding as the table holds it; `resolved` rows keep the finding's last known fields. */
 export function findingRow(finding: Finding, status: string, at: string, runId: string): Row {
   return {
