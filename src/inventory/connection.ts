@@ -10,7 +10,7 @@ import type { NetworkManagementContext } from "@azure/arm-network/api";
 import type { TokenCredential } from "@azure/core-auth";
 import { RestError, type PipelinePolicy, type PipelineRetryOptions } from "@azure/core-rest-pipeline";
 import { isArmPath } from "../arm-ids.js";
-import { sayRetryAfter } from "../retry-after.js";
+import { sayRetryAfter } from "../http-policies.js";
 import { shown } from "../text.js";
 import { setTimeout as sleep } from "node:timers/promises";
 

@@ -5,7 +5,8 @@
  * client of the project is built here, so the Functions app and the CLI reach storage the same way.
  */
 import type { TokenCredential } from "@azure/core-auth";
-import type { Pipeline, PipelinePolicy } from "@azure/core-rest-pipeline";
+import type { Pipeline } from "@azure/core-rest-pipeline";
+import { tryDeadline } from "../http-policies.js";
 import { TableClient } from "@azure/data-tables";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { QueueServiceClient, type QueueClient } from "@azure/storage-queue";
@@ -49,17 +50,6 @@ function insecureAllowed(target: StorageTarget): boolean {
   return target.tableServiceUri.startsWith("http:");
 }
 
-/** Gives each try of a request its own deadline, after the retry policy (so every try has it). */
-function tryDeadlinePolicy(ms: number): PipelinePolicy {
-  return {
-    name: "tryDeadline",
-    sendRequest: (request, next) => {
-      if (!request.timeout) request.timeout = ms;
-      return next(request);
-    },
-  };
-}
-
 /**
  * The Blob and Queue SDKs' `tryTimeoutInMs` is only the server-side `timeout` parameter: a server that never
  * answers is waited for forever. Their clients are built on a core pipeline, shared by every client derived
@@ -69,7 +59,7 @@ function withTryDeadline<T extends object>(client: T, ms: number): T {
   // The storage Pipeline keeps the core pipeline it built (`_corePipeline`), the one every request goes through.
   const pipeline = (client as { pipeline?: { _corePipeline?: Pipeline } }).pipeline?._corePipeline;
   if (!pipeline) throw new Error("the storage SDK's client has no core pipeline to give a deadline to");
-  pipeline.addPolicy(tryDeadlinePolicy(ms), { afterPhase: "Retry" });
+  pipeline.addPolicy(tryDeadline(ms), { afterPhase: "Retry" });
   return client;
 }
 
@@ -105,7 +95,7 @@ export function tableClient(target: StorageTarget, table: string, retry: Storage
       ? TableClient.fromConnectionString(target.connectionString, table, options)
       : new TableClient(target.tableServiceUri, table, target.credential, options);
   // The Tables SDK has no per-try timeout option: each try gets one here, after the retry policy.
-  client.pipeline.addPolicy(tryDeadlinePolicy(retry.timeoutMs ?? STORAGE_DEADLINES.tryTimeoutMs), {
+  client.pipeline.addPolicy(tryDeadline(retry.timeoutMs ?? STORAGE_DEADLINES.tryTimeoutMs), {
     afterPhase: "Retry",
   });
   return client;

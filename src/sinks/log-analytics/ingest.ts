@@ -7,8 +7,8 @@
  */
 import { gunzipSync, gzipSync } from "node:zlib";
 import type { TokenCredential } from "@azure/core-auth";
-import type { PipelinePolicy, PipelineRetryOptions } from "@azure/core-rest-pipeline";
-import { backOffUnsaidThrottling } from "../../retry-after.js";
+import type { PipelineRetryOptions } from "@azure/core-rest-pipeline";
+import { backOffUnsaidThrottling, tryDeadline } from "../../http-policies.js";
 import { SHORT_FIELD_BYTES, fitRow, type Row } from "./schema.js";
 
 export interface LogsTarget {
@@ -88,17 +88,6 @@ export interface Uploader {
   readonly sendTimeoutMs?: number;
 }
 
-/** Gives each try its own deadline: placed after the retry policy, so every try has it. */
-function tryDeadline(ms: number): PipelinePolicy {
-  return {
-    name: "logsTryDeadline",
-    sendRequest: (request, next) => {
-      if (!request.timeout) request.timeout = ms;
-      return next(request);
-    },
-  };
-}
-
 export async function logsClient(target: LogsTarget): Promise<Uploader> {
   // Loaded with the first upload: runs without Log Analytics never load it.
   const { LogsIngestionClient } = await import("@azure/monitor-ingestion");
@@ -112,7 +101,9 @@ export async function logsClient(target: LogsTarget): Promise<Uploader> {
       ...retry,
     },
   });
-  client.pipeline.addPolicy(tryDeadline(timeoutMs ?? LOGS_LIMITS.tryTimeoutMs), { afterPhase: "Retry" });
+  client.pipeline.addPolicy(tryDeadline(timeoutMs ?? LOGS_LIMITS.tryTimeoutMs, "logsTryDeadline"), {
+    afterPhase: "Retry",
+  });
   client.pipeline.addPolicy(backOffUnsaidThrottling(), { afterPhase: "Retry" });
   return {
     upload: async (ruleId, stream, logs, options) => {

@@ -1,4 +1,6 @@
 /**
+ * Pipeline policies every client that leaves this process shares (ARM, storage, Logs Ingestion).
+ *
  * core-rest-pipeline retries a 429 only when it says `Retry-After` (its throttling strategy; its exponential
  * strategy skips every 4xx). ARM's throttling guidance and the Logs Ingestion API both ask a client that is
  * throttled to wait and try again: a 429 that does not say how long is given a `Retry-After` here, doubling
@@ -30,6 +32,20 @@ export function backOffUnsaidThrottling(): PipelinePolicy {
       const response = await next(request);
       sayRetryAfter(request, response);
       return response;
+    },
+  };
+}
+
+/**
+ * Gives each try of a request its own deadline: added after the retry policy, so every try has it. A try that
+ * times out is aborted, and the retry policy does not try it again.
+ */
+export function tryDeadline(ms: number, name = "tryDeadline"): PipelinePolicy {
+  return {
+    name,
+    sendRequest: (request, next) => {
+      if (!request.timeout) request.timeout = ms;
+      return next(request);
     },
   };
 }
