@@ -120,10 +120,38 @@ param logsEnabled bool = false
 @description('The Log Analytics workspace has Microsoft Sentinel: also deploy the analytics rule (with logsEnabled).')
 param sentinelEnabled bool = false
 
-@description('Who the audit-stopped alert e-mails (with logsEnabled); empty: the alert has no one to tell.')
+@description('Who the audit-stopped and audit-failed alerts e-mail (with logsEnabled); empty: they have no one to tell.')
 param alertEmail string = ''
 
+@description('Days a deleted Key Vault is kept (7 to 90). Key Vault keeps a vault\'s value for life: an environment whose vault was made with another (30, before 2026-12-02) must give that one.')
+@minValue(7)
+@maxValue(90)
+param vaultSoftDeleteRetentionDays int = 7
+
+@description('Memory of each Flex Consumption instance (MB); the worker\'s V8 heap is bounded to half of it.')
+@allowed([512, 2048, 4096])
+param instanceMemoryMB int = 2048
+
+@description('When this deployment runs (UTC); leave the default. The audit-stopped alert gives a new deployment until its first run is due.')
+param deployedAt string = utcNow('u')
+
 var abbrs = loadJsonContent('./abbreviations.json')
+// How long the audit may go without a committed run before it counts as stopped: the longest gap between two
+// runs of the NCRONTAB schedule ({second} {minute} {hour} {day} {month} {day-of-week}) and two hours' grace.
+// Every day (day, month and day of week `*`): the hour field says the gap — `*` one hour, `*/n` n hours,
+// anything else (one hour, a list, a range) at most a day. A schedule that skips days has gaps longer than a
+// log search alert's two-day window: 0, and the alert is disabled (the output says so). Padded, so that a
+// malformed schedule (the app refuses it) reads as one that skips days rather than failing here.
+var scheduleFields = concat(split(trim(auditSchedule), ' '), ['', '', '', '', '', ''])
+var scheduleEveryDay = length(split(trim(auditSchedule), ' ')) == 6 && scheduleFields[3] == '*' && scheduleFields[4] == '*' && scheduleFields[5] == '*'
+var scheduleHourField = scheduleFields[2]
+var scheduleGapHours = !scheduleEveryDay
+  ? 0
+  : scheduleHourField == '*' ? 1 : int(startsWith(scheduleHourField, '*/') ? replace(scheduleHourField, '*/', '') : '24')
+var auditStaleHours = scheduleGapHours == 0 || scheduleGapHours > 46 ? 0 : scheduleGapHours + 2
+// The worker's V8 old space: half the instance, the rest for the Functions host and the worker's own buffers.
+// The benchmark measures the audit at these bounds (bench/RESULTS.md, "Instance sizes").
+var workerHeapMB = instanceMemoryMB / 2
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
 var functionAppName = '${abbrs.webSitesFunctions}audit-${resourceToken}'
@@ -203,14 +231,25 @@ module auditStorage 'br/public:avm/res/storage/storage-account:0.8.3' = {
   }
 }
 
+var workspaceName = '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
+// Sentinel's analytics rule needs the workspace onboarded first (Microsoft.SecurityInsights/onboardingStates
+// `default`): the AVM module (0.11.1) creates it with onboardWorkspaceToSentinel, and only when the
+// SecurityInsights solution is among its gallerySolutions. The log-analytics module takes the workspace's name
+// from this module's outputs, so it starts once the onboarding is done.
+var sentinelOnboarded = logsEnabled && sentinelEnabled
+
 module logAnalytics 'br/public:avm/res/operational-insights/workspace:0.11.1' = {
   name: 'logAnalytics'
   scope: rg
   params: {
-    name: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
+    name: workspaceName
     location: location
     tags: tags
     dataRetention: 30
+    onboardWorkspaceToSentinel: sentinelOnboarded
+    gallerySolutions: sentinelOnboarded
+      ? [{ name: 'SecurityInsights(${workspaceName})', plan: { product: 'OMSGallery/SecurityInsights', publisher: 'Microsoft' } }]
+      : []
   }
 }
 
@@ -236,6 +275,8 @@ module logs 'app/log-analytics.bicep' = if (logsEnabled) {
     principalId: identity.outputs.principalId
     sentinelEnabled: sentinelEnabled
     alertEmail: alertEmail
+    staleHours: auditStaleHours
+    deployedAt: deployedAt
     ruleName: '${abbrs.insightsDataCollectionRules}audit-${resourceToken}'
     workbookName: '${abbrs.insightsWorkbooks}audit-${resourceToken}'
   }
@@ -252,6 +293,7 @@ module vault 'app/keyvault.bicep' = {
     secretName: webhookSecretName
     secretValue: teamsWebhookUrl
     purgeProtection: vaultPurgeProtection
+    softDeleteRetentionDays: vaultSoftDeleteRetentionDays
   }
 }
 
@@ -316,6 +358,8 @@ module app 'app/api.bicep' = {
     logsEndpoint: logsEnabled ? logs!.outputs.ingestionEndpoint : ''
     logsRuleId: logsEnabled ? logs!.outputs.ruleImmutableId : ''
     maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+    workerHeapMB: workerHeapMB
   }
 }
 
@@ -335,14 +379,16 @@ module rbac 'app/rbac.bicep' = {
 }
 
 // Reader where the auditor audits. A management group: deploy infra/reader/management-group-reader.bicep.
+// Deployments at subscription scope are named per environment: a deployment name is kept with the region it ran
+// in, and another environment in another region reusing it fails (InvalidDeploymentLocation).
 module readerHere 'reader/subscription-reader.bicep' = if (readerOnDeploymentSubscription) {
-  name: 'reader-${subscription().subscriptionId}'
+  name: 'reader-${resourceToken}-${subscription().subscriptionId}'
   params: { principalId: identity.outputs.principalId }
 }
 
 module readerElsewhere 'reader/subscription-reader.bicep' = [
   for id in readerElsewhereIds: {
-    name: 'reader-${id}'
+    name: 'reader-${resourceToken}-${id}'
     scope: subscription(id)
     params: { principalId: identity.outputs.principalId }
   }
@@ -357,3 +403,11 @@ output AUDIT_STORAGE_ACCOUNT string = auditStorage.outputs.name
 output AUDIT_VAULT_NAME string = vault.outputs.name
 output AUDIT_LOGS_ENDPOINT string = logsEnabled ? logs!.outputs.ingestionEndpoint : ''
 output AUDIT_LOGS_RULE_ID string = logsEnabled ? logs!.outputs.ruleImmutableId : ''
+// When the app's role on its deployment storage was created: azd's predeploy hook waits until Azure has had time
+// to apply it (scripts/azd-predeploy.js), so that the first deploy is not refused (403).
+output AUDIT_DEPLOYMENT_ROLE_CREATED_ON string = rbac.outputs.deploymentRoleCreatedOn
+output AUDIT_STOPPED_ALERT string = !logsEnabled
+  ? 'none (logsEnabled is false)'
+  : auditStaleHours > 0
+      ? 'after ${auditStaleHours} hours without a committed run'
+      : 'disabled: the schedule skips days, and a log search alert watches two days at most'

@@ -126,6 +126,8 @@ export const PLATFORM_SETTINGS = [
   "AzureWebJobsStorage__clientId",
   "APPLICATIONINSIGHTS_CONNECTION_STRING",
   "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
+  // The Functions host starts the Node worker with these (its V8 heap bound).
+  "languageWorkers__node__arguments",
 ] as const;
 
 export type Environment = Readonly<Record<string, string | undefined>>;

@@ -27,7 +27,10 @@ param dashboardUrl string
 @description('The data collection rule\'s logs ingestion endpoint and immutable id; empty: no Log Analytics.')
 param logsEndpoint string = ''
 param logsRuleId string = ''
+@allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
+@description('The worker\'s V8 old-space bound (MB): main.bicep derives it from instanceMemoryMB.')
+param workerHeapMB int = instanceMemoryMB / 2
 // Flex Consumption takes 1 to 1,000 and applies the limit to each per-function scale group (Learn, "Event-driven
 // scaling in Azure Functions", Limit scale-out). A run holds the state lease, so a second worker instance only
 // re-queues waiting copies, and the HTTP functions serve a dashboard; 4 leaves the HTTP group room for a burst
@@ -78,6 +81,9 @@ var settings = {
   AUDIT_DASHBOARD_URL: dashboardUrl
   AUDIT_LOGS_ENDPOINT: logsEndpoint
   AUDIT_LOGS_RULE_ID: logsRuleId
+  // The Node worker's arguments (Functions' Node.js reference): a heap bound inside the instance, which V8 would
+  // otherwise size from the machine, not the instance.
+  languageWorkers__node__arguments: '--max-old-space-size=${workerHeapMB}'
   // A Key Vault reference, resolved with keyVaultReferenceIdentity: the URL never sits in app settings.
   TEAMS_WEBHOOK_URL: empty(webhookSecretName)
     ? ''

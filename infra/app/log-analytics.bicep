@@ -13,6 +13,12 @@ param sentinelEnabled bool = false
 param alertEmail string = ''
 param ruleName string
 param workbookName string
+@description('Hours without a committed run after which the audit counts as stopped (main.bicep derives it from the schedule); 0: the schedule cannot be watched, and the alert is disabled.')
+param staleHours int
+@description('When this deployment ran (UTC): a new deployment has no run yet, and is given staleHours for its first.')
+param deployedAt string
+@description('Days the two tables keep their rows: longer than the workbook and the Sentinel rule look back.')
+param retentionDays int = 90
 
 var schema = loadJsonContent('log-analytics/tables.json')
 var roles = {
@@ -23,13 +29,15 @@ resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' existin
   name: workspaceName
 }
 
-// Analytics plan, the workspace's retention: the workbook reads 30 runs back, the alert 2 days.
+// Analytics plan, kept 90 days (the workspace keeps 30): the workbook reads up to 90 days and 30 runs back, the
+// Sentinel rule 14 days, the alerts 2.
 resource tables 'Microsoft.OperationalInsights/workspaces/tables@2022-10-01' = [
   for table in schema.tables: {
     parent: workspace
     name: table.name
     properties: {
       plan: 'Analytics'
+      retentionInDays: retentionDays
       schema: {
         name: table.name
         description: table.description
@@ -99,25 +107,35 @@ resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = if (!empty(a
   }
 }
 
-// A compliance tool that silently stops is its worst failure: no committed run in 26 hours, or a run that
-// ended failed. The query looks two days back (the longest window a log alert has).
+// A compliance tool that silently stops is its worst failure. Two stateful rules (autoMitigate): each notifies
+// once when its condition starts to hold and once when it is resolved, not at every evaluation. Log search alerts
+// take no `union` or `search` (Learn, "Optimize log search alert queries"): one table each.
 resource auditStopped 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   name: '${ruleName}-audit-stopped'
   location: location
   tags: tags
+  kind: 'LogAlert'
   dependsOn: [tables]
   properties: {
     displayName: 'Azure ML isolation audit stopped'
-    description: 'No committed audit run in 26 hours, or an audit run ended failed.'
+    description: staleHours > 0
+      ? 'No committed audit run in ${staleHours} hours (the schedule\'s longest gap and two hours\' grace).'
+      : 'Disabled: the schedule runs less often than a log search alert\'s two-day window can watch.'
     severity: 1
-    enabled: true
+    // A schedule with gaps longer than the window (weekly, weekdays only) cannot be watched this way.
+    enabled: staleHours > 0
     scopes: [workspace.id]
     evaluationFrequency: 'PT1H'
+    // The longest window a log search alert has: a committed run older than it reads as none.
     windowSize: 'P2D'
     criteria: {
       allOf: [
         {
-          query: loadTextContent('log-analytics/audit-stopped.kql')
+          query: replace(
+            replace(loadTextContent('log-analytics/audit-stopped.kql'), '{{staleHours}}', string(max(staleHours, 1))),
+            '{{deployedAt}}',
+            deployedAt
+          )
           timeAggregation: 'Count'
           operator: 'GreaterThan'
           threshold: 0
@@ -125,7 +143,39 @@ resource auditStopped 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
         }
       ]
     }
-    autoMitigate: false
+    autoMitigate: true
+    actions: { actionGroups: empty(alertEmail) ? [] : [actionGroup.id] }
+  }
+}
+
+resource auditFailed 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: '${ruleName}-audit-failed'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  dependsOn: [tables]
+  properties: {
+    displayName: 'Azure ML isolation audit run failed'
+    description: 'An audit run ended failed: its row says why (Error).'
+    severity: 1
+    enabled: true
+    scopes: [workspace.id]
+    evaluationFrequency: 'PT1H'
+    // Rows are selected by when they arrived; the window lets a run that failed a day ago and was reported late
+    // still be seen.
+    windowSize: 'P2D'
+    criteria: {
+      allOf: [
+        {
+          query: loadTextContent('log-analytics/audit-failed.kql')
+          timeAggregation: 'Count'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
+        }
+      ]
+    }
+    autoMitigate: true
     actions: { actionGroups: empty(alertEmail) ? [] : [actionGroup.id] }
   }
 }
@@ -142,7 +192,9 @@ resource newHighFinding 'Microsoft.SecurityInsights/alertRules@2023-02-01' = if 
     enabled: true
     query: loadTextContent('log-analytics/sentinel-new-high-finding.kql')
     queryFrequency: 'PT1H'
-    queryPeriod: 'P1D'
+    // Sentinel's longest lookback: rows kept through an outage arrive with their run's time, days old, and are
+    // selected by when they arrived (ingestion_time()).
+    queryPeriod: 'P14D'
     triggerOperator: 'GreaterThan'
     triggerThreshold: 0
     suppressionEnabled: false
@@ -150,7 +202,7 @@ resource newHighFinding 'Microsoft.SecurityInsights/alertRules@2023-02-01' = if 
     tactics: ['InitialAccess', 'Exfiltration']
     eventGroupingSettings: { aggregationKind: 'AlertPerResult' }
     alertDetailsOverride: {
-      alertDisplayNameFormat: 'Azure ML isolation: {{Title}}'
+      alertDisplayNameFormat: 'Azure ML isolation: {{RuleTitle}}'
       alertDescriptionFormat: '{{Message}}'
     }
     customDetails: {

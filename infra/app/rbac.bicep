@@ -129,3 +129,7 @@ resource userVaultSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' =
     principalType: userPrincipalType
   }
 }
+
+// The deployment package is read with hostBlob: azd's predeploy hook waits on its age (a first deploy before Azure
+// applies it is refused with 403, Azure/azure-dev#8026).
+output deploymentRoleCreatedOn string = hostBlob.properties.createdOn

@@ -236,7 +236,10 @@ describe("infra/", () => {
       env: m[2] as string,
       fallback: (m[3] as string).replace(/`/g, ""),
     }));
-    const declared = [...mainParams().keys()];
+    // A parameter whose default is the deployment's own time is never given: azd would pin it.
+    const declared = [...mainParams()]
+      .filter(([, text]) => !/= utcNow\([^)]*\)$/.test(text))
+      .map(([name]) => name);
     expect(declared.length).toBeGreaterThan(15);
     expect(rows.map((r) => r.param).sort()).toEqual([...declared].sort());
     expect(Object.keys(parameters).sort()).toEqual([...declared].sort());

@@ -7,7 +7,13 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { TABLES, type ColumnType, type TableSchema } from "../../src/sinks/log-analytics/schema.js";
+import {
+  RESERVED_COLUMN_NAMES,
+  STANDARD_COLUMNS,
+  TABLES,
+  type ColumnType,
+  type TableSchema,
+} from "../../src/sinks/log-analytics/schema.js";
 
 const DIR = join(__dirname, "../../infra/app/log-analytics");
 
@@ -46,12 +52,13 @@ const KUSTO_TYPE: Record<ColumnType, string> = {
   dynamic: "dynamic",
 };
 
+/** The tables as a query sees them: the declared columns and the standard ones Log Analytics adds. */
 function globals(tables: readonly TableSchema[] = TABLES) {
   const symbols = tables.map(
     (t) =>
       new K.Symbols.TableSymbol.$ctor7(
         t.table,
-        `(${t.columns.map((c) => `['${c.name}']: ${KUSTO_TYPE[c.type]}`).join(", ")})`,
+        `(${[...t.columns, ...STANDARD_COLUMNS].map((c) => `['${c.name}']: ${KUSTO_TYPE[c.type]}`).join(", ")})`,
         t.description,
       ),
   );
@@ -89,7 +96,14 @@ const queries = [
   ...workbookQueries(workbook.items),
   ...readmeQueries,
   { name: "Sentinel rule", query: readFileSync(join(DIR, "sentinel-new-high-finding.kql"), "utf8") },
-  { name: "audit-stopped alert", query: readFileSync(join(DIR, "audit-stopped.kql"), "utf8") },
+  {
+    // As the Bicep gives it to the rule: the placeholders replaced with the derived hours and the deployment time.
+    name: "audit-stopped alert",
+    query: readFileSync(join(DIR, "audit-stopped.kql"), "utf8")
+      .replaceAll("{{staleHours}}", "26")
+      .replaceAll("{{deployedAt}}", "2026-12-05 10:00:00Z"),
+  },
+  { name: "audit-failed alert", query: readFileSync(join(DIR, "audit-failed.kql"), "utf8") },
 ];
 
 describe("the KQL the deployment ships", () => {
@@ -106,6 +120,25 @@ describe("the KQL the deployment ships", () => {
 
   it.each(queries.map((q) => [q.name, q.query] as const))("%s parses and binds", (_name, query) => {
     expect(errors(query)).toEqual([]);
+  });
+
+  it("declares no column Log Analytics reserves or adds itself (a table with one is refused)", () => {
+    const forbidden = new Set(
+      [...RESERVED_COLUMN_NAMES, ...STANDARD_COLUMNS.map((c) => c.name)].map((n) => n.toLowerCase()),
+    );
+    for (const t of TABLES)
+      expect(
+        t.columns.filter((c) => forbidden.has(c.name.toLowerCase())).map((c) => `${t.table}.${c.name}`),
+      ).toEqual([]);
+    // The Learn list, as the check holds it (the names a table was refused for).
+    expect(RESERVED_COLUMN_NAMES).toContain("Title");
+    expect(RESERVED_COLUMN_NAMES).toContain("_ResourceId");
+  });
+
+  it("binds the standard columns as a query sees them", () => {
+    expect(
+      errors("AmlIsolationRuns_CL | where _ResourceId != '' | project TenantId, Type, _TimeReceived"),
+    ).toEqual([]);
   });
 
   it("fails on a misspelt column, an unknown table and a syntax error (the check can fail)", () => {

@@ -82,12 +82,21 @@ describe("infra/app/log-analytics.bicep", () => {
     expect(workbook.body).toMatch(/serializedData: loadTextContent\('log-analytics\/workbook\.json'\)/);
     expect(workbook.body).toMatch(/sourceId: workspace\.id/);
     expect(workbook.body).toMatch(/name: guid\(/); // a workbook's name is a GUID
-    const alert = resource("auditStopped");
-    expect(alert.type).toBe("Microsoft.Insights/scheduledQueryRules");
-    expect(alert.body).toMatch(/query: loadTextContent\('log-analytics\/audit-stopped\.kql'\)/);
-    expect(alert.body).toMatch(/windowSize: 'P2D'/);
-    expect(alert.body).toMatch(/actionGroups: empty\(alertEmail\) \? \[\] : \[actionGroup\.id\]/);
-    expect(readFileSync(join(INFRA, "app/log-analytics/audit-stopped.kql"), "utf8")).toMatch(/ago\(26h\)/);
+    for (const [name, file] of [
+      ["auditStopped", "audit-stopped.kql"],
+      ["auditFailed", "audit-failed.kql"],
+    ] as const) {
+      const alert = resource(name);
+      expect(alert.type).toBe("Microsoft.Insights/scheduledQueryRules");
+      expect(alert.body).toMatch(
+        new RegExp(`loadTextContent\\('log-analytics/${file.replace(".", "\\.")}'\\)`),
+      );
+      expect(alert.body).toMatch(/windowSize: 'P2D'/);
+      expect(alert.body).toMatch(/actionGroups: empty\(alertEmail\) \? \[\] : \[actionGroup\.id\]/);
+    }
+    expect(readFileSync(join(INFRA, "app/log-analytics/audit-stopped.kql"), "utf8")).toMatch(
+      /ago\(\{\{staleHours\}\}h\)/,
+    );
     const group = resource("actionGroup");
     expect(group.body).toMatch(/= if \(!empty\(alertEmail\)\)/);
     expect(group.body).toMatch(/emailAddress: alertEmail/);

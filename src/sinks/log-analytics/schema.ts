@@ -27,6 +27,42 @@ export interface TableSchema {
 
 const c = (name: string, type: ColumnType, description: string): Column => ({ name, type, description });
 
+/**
+ * Names a custom table's column may not have: they conflict with system or reserved columns (Learn, "Add or
+ * delete tables and columns in Azure Monitor Logs", create-custom-table.md). A table declaring one is refused.
+ */
+export const RESERVED_COLUMN_NAMES = [
+  "id",
+  "BilledSize",
+  "IsBillable",
+  "InvalidTimeGenerated",
+  "TenantId",
+  "Title",
+  "Type",
+  "UniqueId",
+  "_ItemId",
+  "_ResourceGroup",
+  "_ResourceId",
+  "_SubscriptionId",
+  "_TimeReceived",
+] as const;
+
+/**
+ * The columns Log Analytics adds to every table it stores (Learn, "Standard columns in Azure Monitor Logs"): a
+ * query sees them beside the declared ones, so the queries are checked against both.
+ */
+export const STANDARD_COLUMNS: readonly Column[] = [
+  { name: "TenantId", type: "string", description: "The workspace's id" },
+  { name: "Type", type: "string", description: "The table's name" },
+  { name: "_TimeReceived", type: "datetime", description: "When the row reached the service" },
+  { name: "_ItemId", type: "string", description: "The row's id" },
+  { name: "_ResourceId", type: "string", description: "The resource the row is associated with" },
+  { name: "_SubscriptionId", type: "string", description: "Its subscription" },
+  { name: "_ResourceGroup", type: "string", description: "Its resource group" },
+  { name: "_IsBillable", type: "string", description: "Whether the row is billed" },
+  { name: "_BilledSize", type: "real", description: "Its billed size in bytes" },
+];
+
 export const FINDINGS_TABLE: TableSchema = {
   table: "AmlIsolationFindings_CL",
   stream: "Custom-AmlIsolationFindings_CL",
@@ -46,7 +82,7 @@ export const FINDINGS_TABLE: TableSchema = {
     c("ResourceGroup", "string", "Its resource group"),
     c("Workspace", "string", "The ML workspace, or the Foundry or Azure OpenAI account"),
     c("Endpoint", "string", "The managed online endpoint, where the finding is about one or its deployment"),
-    c("Title", "string", "The rule's title"),
+    c("RuleTitle", "string", "The rule's title"),
     c("Message", "string", "What was found, naming the resource"),
     c("Remediation", "string", "The az commands that fix it"),
     c("Evidence", "dynamic", "The properties the rule read"),
@@ -177,7 +213,7 @@ export function findingRow(finding: Finding, status: string, at: string, runId: 
     ResourceGroup: finding.resourceGroup,
     Workspace: finding.workspace ?? finding.account ?? "",
     Endpoint: finding.endpoint ?? "",
-    Title: finding.title,
+    RuleTitle: finding.title,
     Message: finding.message,
     Remediation: finding.remediation,
     Evidence: finding.evidence,
