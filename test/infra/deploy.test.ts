@@ -5,9 +5,12 @@
  * rule waits for the onboarding; the alerts follow the schedule, notify once and use what log search alerts
  * take; the tables keep what the workbook and Sentinel read; the worker's heap fits its instance.
  */
+import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { declarations, evaluateVars, objectKeys } from "../helpers/bicep.js";
 
 const ROOT = join(__dirname, "../..");
@@ -204,5 +207,55 @@ describe("the Key Vault and the worker's instance", () => {
     expect(read("app/api.bicep")).toMatch(
       /languageWorkers__node__arguments: '--max-old-space-size=\$\{workerHeapMB\}'/,
     );
+  });
+});
+
+describe("the first deploy after a provision", () => {
+  const HOOK = join(ROOT, "scripts/azd-predeploy.js");
+  const run = (env: Record<string, string>) =>
+    spawnSync(process.execPath, [HOOK], { env: { PATH: process.env.PATH ?? "", ...env }, encoding: "utf8" });
+
+  it("runs the predeploy hook on every platform azd runs on, and it reads the role's age from the provision", () => {
+    const config = parse(readFileSync(join(ROOT, "azure.yaml"), "utf8")) as {
+      hooks?: { predeploy?: Record<string, { shell: string; run: string }> };
+    };
+    expect(config.hooks?.predeploy).toEqual({
+      posix: { shell: "sh", run: "node scripts/azd-predeploy.js" },
+      windows: { shell: "pwsh", run: "node scripts/azd-predeploy.js" },
+    });
+    // The output azd stores in the environment, and the hook reads: the app's role on the deployment container.
+    expect(main).toMatch(
+      /^output AUDIT_DEPLOYMENT_ROLE_CREATED_ON string = rbac\.outputs\.deploymentRoleCreatedOn$/m,
+    );
+    expect(read("app/rbac.bicep")).toMatch(
+      /^output deploymentRoleCreatedOn string = hostBlob\.properties\.createdOn$/m,
+    );
+    expect(read("app/rbac.bicep")).toMatch(/resource hostBlob [^\n]*\n\s*name: guid\(hostStorage\.id/);
+  });
+
+  it("waits until the role is old enough, says so, and never past the bound", () => {
+    const createdSecondsAgo = (s: number) => new Date(Date.now() - s * 1000).toISOString();
+    const fresh = run({
+      AUDIT_DEPLOYMENT_ROLE_CREATED_ON: createdSecondsAgo(58),
+      AUDIT_ROLE_WAIT_SECONDS: "60",
+    });
+    expect(fresh.status).toBe(0);
+    expect(fresh.stdout).toMatch(/waiting [1-3] s for Azure to apply it/);
+    expect(fresh.stdout).toMatch(/done waiting/);
+    const old = run({ AUDIT_DEPLOYMENT_ROLE_CREATED_ON: createdSecondsAgo(3600) });
+    expect(old.stdout).toBe("");
+    const { plan } = createRequire(__filename)(HOOK) as {
+      plan: (env: Record<string, string>, now?: number) => { seconds: number; note?: string };
+    };
+    const now = Date.parse("2026-12-05T10:00:00Z");
+    expect(plan({ AUDIT_DEPLOYMENT_ROLE_CREATED_ON: "2026-12-05T09:59:00Z" }, now).seconds).toBe(240);
+    // A clock ahead of the role's (skew) never waits longer than the bound.
+    expect(plan({ AUDIT_DEPLOYMENT_ROLE_CREATED_ON: "2026-12-05T11:00:00Z" }, now).seconds).toBe(300);
+    expect(
+      plan({ AUDIT_DEPLOYMENT_ROLE_CREATED_ON: "2026-12-05T09:59:00Z", AUDIT_ROLE_WAIT_SECONDS: "0" }, now)
+        .seconds,
+    ).toBe(0);
+    expect(plan({}, now).seconds).toBe(0);
+    expect(plan({}, now).note).toMatch(/run azd provision first/);
   });
 });
