@@ -4,6 +4,20 @@
  * values with, evaluated as ARM would for the functions they use. Enough to hold templates to facts; not a
  * Bicep implementation.
  */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+
+/** Every .bicep file under `dir`, with its path relative to `base` and its text. */
+export function bicepFiles(dir: string, base = dir): { path: string; text: string }[] {
+  const walk = (d: string): string[] =>
+    readdirSync(d).flatMap((name) => {
+      const path = join(d, name);
+      return statSync(path).isDirectory() ? walk(path) : [path];
+    });
+  return walk(dir)
+    .filter((f) => f.endsWith(".bicep"))
+    .map((path) => ({ path: relative(base, path), text: readFileSync(path, "utf8") }));
+}
 
 export interface Declaration {
   kind: "resource" | "module";

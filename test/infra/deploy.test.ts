@@ -6,26 +6,18 @@
  * take; the tables keep what the workbook and Sentinel read; the worker's heap fits its instance.
  */
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { declarations, evaluateVars, objectKeys } from "../helpers/bicep.js";
+import { bicepFiles, declarations, evaluateVars, objectKeys } from "../helpers/bicep.js";
 
 const ROOT = join(__dirname, "../..");
 const INFRA = join(ROOT, "infra");
 const read = (path: string) => readFileSync(join(INFRA, path), "utf8");
 
-function files(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? files(path) : [path];
-  });
-}
-const bicep = files(INFRA)
-  .filter((f) => f.endsWith(".bicep"))
-  .map((path) => ({ path: path.slice(INFRA.length + 1), text: readFileSync(path, "utf8") }));
+const bicep = bicepFiles(INFRA);
 const main = read("main.bicep");
 const logs = read("app/log-analytics.bicep");
 const registry = JSON.parse(readFileSync(join(__dirname, "resource-types.json"), "utf8")) as {

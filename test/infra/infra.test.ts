@@ -4,24 +4,16 @@
  * broader, storage has shared keys off, the webhook comes from Key Vault through the app's identity, and
  * the runtime is Node 22.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { PLATFORM_SETTINGS, SETTINGS } from "../../src/settings.js";
+import { bicepFiles } from "../helpers/bicep.js";
 
 const ROOT = join(__dirname, "../..");
 const INFRA = join(ROOT, "infra");
 
-function files(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? files(path) : [path];
-  });
-}
-
-const bicep = files(INFRA)
-  .filter((f) => f.endsWith(".bicep"))
-  .map((path) => ({ path: path.slice(ROOT.length + 1), text: readFileSync(path, "utf8") }));
+const bicep = bicepFiles(INFRA, ROOT);
 const all = bicep.map((b) => b.text).join("\n");
 const api = readFileSync(join(INFRA, "app/api.bicep"), "utf8");
 const main = readFileSync(join(INFRA, "main.bicep"), "utf8");
