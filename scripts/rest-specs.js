@@ -31,6 +31,7 @@ const WANTED = [
       "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments",
       "Microsoft.MachineLearningServices/workspaces/privateEndpointConnections",
       "Microsoft.MachineLearningServices/workspaces/outboundRules",
+      "Microsoft.MachineLearningServices/workspaces/computes",
     ],
   },
   {
@@ -49,6 +50,7 @@ const WANTED = [
     ],
   },
   { folder: "generated/storage/microsoft.storage/2023-05-01", types: ["Microsoft.Storage/storageAccounts"] },
+  { folder: "generated/keyvault/microsoft.keyvault/2026-02-01", types: ["Microsoft.KeyVault/vaults"] },
   {
     folder: "generated/containerregistry_0/microsoft.containerregistry/2023-07-01",
     types: ["Microsoft.ContainerRegistry/registries"],

@@ -16,7 +16,7 @@ import {
 } from "./inventory/index.js";
 import { Evaluator, findingOrder } from "./policy/evaluate.js";
 import type { Policy } from "./policy/types.js";
-import { CoverageTally, type ArmResource, type Snapshot } from "./snapshot.js";
+import { CoverageTally, type ArmResource, type Snapshot } from "./model/snapshot.js";
 
 export interface AuditRequest {
   connection: ArmConnection;

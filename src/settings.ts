@@ -5,8 +5,8 @@
  * secret settings are never repeated.
  */
 import type { TokenCredential } from "@azure/core-auth";
-import { checkDashboardUrl, checkLogsEndpoint, checkLogsRuleId, UsageError } from "./config.js";
-import { connectionStringProblem } from "./connection-string.js";
+import { checkDashboardUrl, checkLogsEndpoint, checkLogsRuleId, UsageError } from "./cli/config.js";
+import { connectionStringProblem } from "./common/connection-string.js";
 import type { Source } from "./inventory/index.js";
 import { DEFAULT_POLICY, parsePolicy, PolicyError } from "./policy/policy-file.js";
 import { PROFILES, type Policy, type Profile } from "./policy/types.js";

@@ -4,7 +4,7 @@
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext, Timer } from "@azure/functions";
 import { z } from "zod";
-import { TYPES, canonicalType } from "../arm-ids.js";
+import { TYPES, canonicalType } from "../model/arm-ids.js";
 import { newRunId } from "../audit.js";
 import { formatCsv } from "../findings/format-csv.js";
 import type { Finding } from "../findings/finding.js";

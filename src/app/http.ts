@@ -6,7 +6,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import type { z } from "zod";
 import { SETTINGS, SettingError, type Environment, type SettingName } from "../settings.js";
-import { formatIssues } from "../validation.js";
+import { formatIssues } from "../common/validation.js";
 import { explainStorage } from "./services.js";
 
 export const MAX_BODY_BYTES = 64 * 1024;

@@ -5,20 +5,20 @@
 import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Composition, CompositionError, LockBusyError, type AuditConfig } from "../compose.js";
-import { checkDashboardUrl, parseCli, USAGE, UsageError, type CliConfig } from "../config.js";
+import { checkDashboardUrl, parseCli, USAGE, UsageError, type CliConfig } from "./config.js";
 import { loadTenantFile, TenantFileError } from "../emulator/tenant-file.js";
 import type { Finding } from "../findings/finding.js";
 import { formatCsv } from "../findings/format-csv.js";
 import { formatOcsf } from "../findings/format-ocsf.js";
 import { formatTable } from "../findings/format-table.js";
-import { readJsonFile } from "../json-file.js";
+import { readJsonFile } from "../common/json-file.js";
 import type { Summary } from "../findings/summary.js";
 import type { Progress } from "../inventory/index.js";
 import { DEFAULT_POLICY, parsePolicy, PolicyError } from "../policy/policy-file.js";
 import { severityRank, type Policy, type Severity } from "../policy/types.js";
 import { setting } from "../settings.js";
 import { StateError } from "../sinks/local-folder.js";
-import { visibleLines } from "../text.js";
+import { visibleLines } from "../common/text.js";
 
 /** An identity library's message may quote a secret it was given (read by it, not by us): never echoed. */
 function redactSecrets(text: string, env: NodeJS.ProcessEnv): string {

@@ -3,8 +3,8 @@
  * and deny assignments (with those the injected faults stand for), judged as RBAC does — a grant at or above a
  * path, through a management group too, and no deny there — and served at the Authorization API's paths.
  */
-import { isWithin, sameId } from "../arm-ids.js";
-import { covers, readOperationFor } from "../rbac.js";
+import { isWithin, sameId } from "../model/arm-ids.js";
+import { covers, readOperationFor } from "../model/rbac.js";
 import type { TenantIndex } from "./tenant-index.js";
 import type { AccessGrant, DenyAssignment } from "./tenant-file.js";
 import { ArmError } from "./types.js";

@@ -6,7 +6,7 @@
  * schema of the request's api-version (api-versions.ts): what that version does not define is left out, and a
  * version with no schema for the type is refused before anything is looked up, as ARM's front door does.
  */
-import { TYPES, parseResourceId, sameId } from "../arm-ids.js";
+import { TYPES, parseResourceId, sameId } from "../model/arm-ids.js";
 import type { Access } from "./access.js";
 import { AUTHORIZATION_PATH } from "./access.js";
 import { requireSchema, shape } from "./api-versions.js";

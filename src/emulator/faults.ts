@@ -3,7 +3,7 @@
  * added latency, and what lasting faults below a subscription stand for in Azure — a 403 is a deny assignment
  * at that scope, a 404 a resource that is not there — so that every source sees one world.
  */
-import { readOperationFor } from "../rbac.js";
+import { readOperationFor } from "../model/rbac.js";
 import type { DenyAssignment, Fault } from "./tenant-file.js";
 import { ArmError, pathWithin, SUBSCRIPTION_PATH, type EmulatorStats } from "./types.js";
 

@@ -3,8 +3,8 @@
  * counted, and the collections ARM serves from a parent's own properties rather than as resources of their
  * own. A type not registered here is still served from the tenant file (as `get other` / `list other`).
  */
-import { TYPES, sameId } from "../arm-ids.js";
-import type { ArmResource } from "../snapshot.js";
+import { TYPES, sameId } from "../model/arm-ids.js";
+import type { ArmResource } from "../model/snapshot.js";
 import type { RequestKind } from "./types.js";
 
 export interface ResourceTypeRegistration {
@@ -41,8 +41,10 @@ export const RESOURCE_TYPES: readonly ResourceTypeRegistration[] = [
   { type: TYPES.workspace, get: "get workspace", list: "list workspaces" },
   { type: TYPES.onlineEndpoint, list: "list onlineEndpoints" },
   { type: TYPES.onlineDeployment, list: "list deployments" },
+  { type: TYPES.compute, list: "list computes" },
   { type: TYPES.storageAccount, get: "get storageAccount" },
   { type: TYPES.containerRegistry, get: "get registry" },
+  { type: TYPES.keyVault, get: "get keyVault" },
   { type: TYPES.privateEndpoint, get: "get privateEndpoint", list: "list privateEndpoints" },
   // Resource Graph indexes private endpoints, networks, zones and their links, not zone groups.
   { type: TYPES.privateDnsZoneGroup, list: "list privateDnsZoneGroups", indexed: false },

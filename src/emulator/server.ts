@@ -13,7 +13,7 @@ import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { sameId } from "../arm-ids.js";
+import { sameId } from "../model/arm-ids.js";
 import { Access } from "./access.js";
 import { ArmRoutes, kindOf } from "./arm-routes.js";
 import { generateCertificate } from "./certificate.js";

@@ -20,9 +20,10 @@
  *   zones). In about one subscription in seven the API zone is not linked to its network: each workspace private
  *   endpoint there PEDNS002; in about one in seven the AI Services zone is not: each Foundry resource's PEDNS001;
  *   in one in twenty the network uses custom DNS servers: every private endpoint there PEDNS003, nothing else.
+ * - two computes a workspace (an instance and a cluster): those of an exposed workspace AMLCO001 and AMLCO002 once.
  */
-import { sameId, sameValue } from "../arm-ids.js";
-import type { ArmResource } from "../snapshot.js";
+import { sameId, sameValue } from "../model/arm-ids.js";
+import type { ArmResource } from "../model/snapshot.js";
 import type { TenantFile } from "./tenant-file.js";
 
 export interface SyntheticOptions {
@@ -59,7 +60,7 @@ export interface Synthetic {
   /** Findings the audit must report, by rule id. */
   expected: Record<string, number>;
   /**
-   * Audited resources: workspaces (hubs and projects included), endpoints, deployments, and Foundry and Azure
+   * Audited resources: workspaces (hubs and projects included), endpoints, deployments, computes, and Foundry and Azure
    * OpenAI accounts, their projects and managed networks.
    */
   resources: number;
@@ -154,7 +155,47 @@ export function syntheticTenant(options: SyntheticOptions): Synthetic {
     resources.push(resource);
     ml += 1;
     if (!exposed && !sameValue(extra.kind, "Project")) privateEndpoint(sub, name, resource, currentDns);
+    computes(resource, exposed);
     return resource;
+  };
+
+  /**
+   * Two computes a workspace: an instance and a cluster. In a private workspace (a managed network) both have no
+   * public IP and no subnet of their own: nothing. In an exposed one (no managed network) the instance keeps the
+   * default public IP and no subnet (AMLCO001, AMLCO002; SSH closed), the cluster sits in the spoke with no public IP.
+   */
+  const computes = (home: ArmResource, exposed: boolean) => {
+    const sub = home.id.split("/")[2] ?? "";
+    const compute = (name: string, computeType: string, properties: Record<string, unknown>) => {
+      resources.push({
+        id: `${home.id}/computes/${name}`,
+        name,
+        type: `${ML}/workspaces/computes`,
+        location: "westeurope",
+        properties: {
+          computeType,
+          provisioningState: "Succeeded",
+          properties: { vmSize: "STANDARD_DS3_V2", ...properties },
+        },
+      });
+      ml += 1;
+    };
+    compute(
+      "ci0",
+      "ComputeInstance",
+      exposed
+        ? { sshSettings: { sshPublicAccess: "Disabled" } }
+        : { enableNodePublicIp: false, sshSettings: { sshPublicAccess: "Disabled" } },
+    );
+    compute("cc0", "AmlCompute", {
+      enableNodePublicIp: false,
+      remoteLoginPortPublicAccess: "NotSpecified",
+      ...(exposed ? { subnet: { id: `${vnetId(sub)}/subnets/snet-training` } } : {}),
+    });
+    if (exposed) {
+      count("AMLCO001");
+      count("AMLCO002");
+    }
   };
 
   /** Endpoints and deployments of `home`, judged by `exposedOwner` (the hub's posture for a project). */

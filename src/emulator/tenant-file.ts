@@ -4,11 +4,11 @@
  * the offending field.
  */
 import { z } from "zod";
-import { parentId, parseResourceId, sameId } from "../arm-ids.js";
-import { shown } from "../text.js";
-import { readJsonFile } from "../json-file.js";
-import { formatIssues } from "../validation.js";
-import type { ArmResource, SubscriptionInfo } from "../snapshot.js";
+import { parentId, parseResourceId, sameId } from "../model/arm-ids.js";
+import { shown } from "../common/text.js";
+import { readJsonFile } from "../common/json-file.js";
+import { formatIssues } from "../common/validation.js";
+import type { ArmResource, SubscriptionInfo } from "../model/snapshot.js";
 
 export const FAULT_STATUSES = [400, 401, 403, 404, 429, 500, 503] as const;
 

@@ -3,8 +3,8 @@
  * top-level resources by subscription and type, and Resource Graph's rows (with its lag and omissions) by
  * subscription, so that a request costs its page, not the tenant.
  */
-import { parentId, parseResourceId, sameId } from "../arm-ids.js";
-import type { ArmResource } from "../snapshot.js";
+import { parentId, parseResourceId, sameId } from "../model/arm-ids.js";
+import type { ArmResource } from "../model/snapshot.js";
 import type { Row } from "./arg-query.js";
 import { newestStable, schemaOf, shape } from "./api-versions.js";
 import { indexedByResourceGraph } from "./resource-types.js";

@@ -1,5 +1,5 @@
 /** What the emulator's parts share: the options it takes, the requests it counts, and its errors. */
-import { isWithin } from "../arm-ids.js";
+import { isWithin } from "../model/arm-ids.js";
 
 export interface ThrottleOptions {
   /** Bucket size (ARM: 250 reads). */
@@ -13,12 +13,14 @@ export type RequestKind =
   | "list workspaces"
   | "list onlineEndpoints"
   | "list deployments"
+  | "list computes"
   | "list privateEndpointConnections"
   | "list outboundRules"
   | "list other"
   | "get workspace"
   | "get storageAccount"
   | "get registry"
+  | "get keyVault"
   | "get privateEndpoint"
   | "list privateEndpoints"
   | "get other"

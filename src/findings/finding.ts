@@ -3,7 +3,7 @@
  * resource sits (names, not just ids) and the run's times.
  */
 import { createHash } from "node:crypto";
-import type { SnapshotView } from "../snapshot.js";
+import type { SnapshotView } from "../model/snapshot.js";
 import { locate, type Location } from "../policy/describe.js";
 import type { FindingDraft } from "../policy/evaluate.js";
 import type { Configuration, Severity } from "../policy/types.js";

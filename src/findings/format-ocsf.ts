@@ -2,7 +2,7 @@
  * OCSF 1.x Compliance Finding (class 2003), for security tooling that speaks OCSF: one event per
  * finding, the finding id as `finding_info.uid`.
  */
-import { lastName } from "../arm-ids.js";
+import { lastName } from "../model/arm-ids.js";
 import { SEEDS, type SeedId } from "../policy/seeds.js";
 import type { Severity } from "../policy/types.js";
 import type { Finding, FindingStatus } from "./finding.js";

@@ -2,8 +2,8 @@
  * The terminal view: one line per finding, highest severity first, then what changed and how much of
  * the tenant was read. Details (messages, evidence, commands) are in findings.json.
  */
-import { lastName } from "../arm-ids.js";
-import { visible } from "../text.js";
+import { lastName } from "../model/arm-ids.js";
+import { visible } from "../common/text.js";
 import { SEVERITIES, severityRank, type Severity } from "../policy/types.js";
 import type { Finding } from "./finding.js";
 import type { Summary } from "./summary.js";
@@ -30,6 +30,7 @@ function resourceLabel(f: Finding): string {
   if (f.endpoint) return `endpoint ${f.endpoint}`;
   if (/\/outboundRules\//i.test(f.resourceId)) return `outbound rule ${lastName(f.resourceId)}`;
   if (/\/privateEndpointConnections\//i.test(f.resourceId)) return `pe-connection ${lastName(f.resourceId)}`;
+  if (/\/workspaces\/[^/]+\/computes\//i.test(f.resourceId)) return `compute ${lastName(f.resourceId)}`;
   if (f.workspace) return `workspace ${f.workspace}`;
   if (f.project) return `project ${f.project}`;
   if (f.account) return `account ${f.account}`;

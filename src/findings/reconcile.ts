@@ -2,7 +2,7 @@
  * Compares this run's findings with the previous state: each is `new`, `open` or `exempted`; previous
  * findings not seen now are resolved — only where this run read and judged everything.
  */
-import { isWithin, subscriptionOfPath } from "../arm-ids.js";
+import { isWithin, subscriptionOfPath } from "../model/arm-ids.js";
 import type { Finding, Observed } from "./finding.js";
 
 export interface RunScope {

@@ -1,4 +1,4 @@
-import type { Coverage } from "../snapshot.js";
+import type { Coverage } from "../model/snapshot.js";
 import { RULES } from "../policy/registry.js";
 import { SEVERITIES, type Configuration, type Profile, type Severity } from "../policy/types.js";
 import type { Finding, FindingStatus } from "./finding.js";

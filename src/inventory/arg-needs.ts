@@ -17,9 +17,9 @@
  * A workspace's `networkAcls` is not here: it is read from ARM in both sources, at the version that defines it
  * (selected-ips.ts). The top-level columns (`kind`, `sku`, `location`) are columns of every row.
  */
-import { TYPES, parentId, sameId, sameValue } from "../arm-ids.js";
-import { isFoundryResource } from "../foundry.js";
-import type { ArmResource } from "../snapshot.js";
+import { TYPES, parentId, sameId, sameValue } from "../model/arm-ids.js";
+import { isFoundryResource } from "../model/foundry.js";
+import type { ArmResource } from "../model/snapshot.js";
 
 /** The other rows of the subscription a predicate may look at. */
 export interface Rows {

@@ -1,14 +1,13 @@
 /**
- * The `arg` source: Azure Resource Graph reads every workspace, online endpoint and deployment of up
+ * The `arg` source: Azure Resource Graph reads every workspace, online endpoint, deployment and compute of up
  * to `batchSize` subscriptions in one paged query (1,000 rows a page). A batch that fails is split
  * until the subscription at fault is isolated, so one unreadable subscription costs only itself.
  * What Resource Graph lacks is read from ARM for that resource only.
  */
 import type { FullOperationResponse } from "@azure/core-client";
-import { setTimeout as sleep } from "node:timers/promises";
-import { TYPES, isWithin, parseResourceId, sameId, subscriptionOf } from "../arm-ids.js";
-import type { ArmResource, SubscriptionInfo } from "../snapshot.js";
-import { FOUNDRY_KINDS } from "../foundry.js";
+import { TYPES, isWithin, parseResourceId, sameId, subscriptionOf } from "../model/arm-ids.js";
+import type { ArmResource, SubscriptionInfo } from "../model/snapshot.js";
+import { FOUNDRY_KINDS } from "../model/foundry.js";
 import {
   readAccountChildren,
   readEndpointChildren,
@@ -19,11 +18,12 @@ import {
 import { READ_API_VERSIONS, SUBSCRIPTION_READ, type Collector } from "./collector.js";
 import { COMPLETED_TYPES, lacking, rowsOf } from "./arg-needs.js";
 import { proveReadable, type ReadProof } from "./proof.js";
+import { QuotaGate } from "./quota-gate.js";
 
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 const quoted = (values: readonly string[]) => values.map((v) => `'${v.toLowerCase()}'`).join(", ");
-const ML_TYPES = [TYPES.workspace, TYPES.onlineEndpoint, TYPES.onlineDeployment];
+const ML_TYPES = [TYPES.workspace, TYPES.onlineEndpoint, TYPES.onlineDeployment, TYPES.compute];
 const FOUNDRY_TYPES = [TYPES.foundryAccount, TYPES.foundryProject];
 const COLUMNS = "id, name, type, location, kind, sku, tags, properties, subscriptionId";
 /**
@@ -41,50 +41,6 @@ const isFoundryRow = (type: unknown) =>
 
 /** Resource Graph allows under 300 subscriptions per request. */
 export const DEFAULT_BATCH_SIZE = 200;
-
-/**
- * Spaces queries out within Resource Graph's per-user quota instead of drawing 429s: each response says how
- * many queries the window has left (`x-ms-user-quota-remaining`) and when it resets
- * (`x-ms-user-quota-resets-after`, hh:mm:ss); queries in flight count against what is left, so parallel
- * batches do not all spend the last one.
- */
-export class QuotaGate {
-  private remaining = Number.POSITIVE_INFINITY;
-  private resetsAt = 0;
-  private inFlight = 0;
-  /** The most a window was seen to allow: what a fresh window is assumed to hold. */
-  private windowSize = 1;
-
-  async wait(): Promise<void> {
-    for (;;) {
-      const now = Date.now();
-      if (this.resetsAt > 0 && now >= this.resetsAt) {
-        this.remaining = this.windowSize;
-        this.resetsAt = 0;
-      }
-      if (this.remaining - this.inFlight > 0) break;
-      await sleep(Math.max(this.resetsAt - now, 50));
-    }
-    this.inFlight += 1;
-  }
-
-  /** The query sent after `wait()` is answered (or failed: `response` undefined). */
-  done(response?: FullOperationResponse): void {
-    this.inFlight = Math.max(0, this.inFlight - 1);
-    if (!response) return;
-    const remaining = Number(response.headers.get("x-ms-user-quota-remaining"));
-    const resetsAfter = response.headers.get("x-ms-user-quota-resets-after");
-    if (!Number.isFinite(remaining) || !resetsAfter) return;
-    const [h = 0, m = 0, s = 0] = resetsAfter.split(":").map(Number);
-    // hh:mm:ss is cut to the second, so the window resets within a second after what it says: the earliest such
-    // bound over the window's responses is when it surely has.
-    const surelyAt = Date.now() + ((h * 60 + m) * 60 + s + 1) * 1000;
-    const sameWindow = this.resetsAt > 0 && remaining < this.remaining;
-    this.resetsAt = sameWindow ? Math.min(this.resetsAt, surelyAt) : surelyAt;
-    this.remaining = remaining;
-    this.windowSize = Math.max(this.windowSize, remaining + 1);
-  }
-}
 
 /**
  * One batch of subscriptions in one paged query. Rows come ordered by id, so a subscription's rows are whole
@@ -228,7 +184,7 @@ async function completeFromArm(collector: Collector, subscriptionId: string): Pr
 }
 
 const ML_RESOURCE =
-  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/(Microsoft\.MachineLearningServices\/workspaces\/[^/]+(\/onlineEndpoints\/[^/]+(\/deployments\/[^/]+)?)?|Microsoft\.CognitiveServices\/accounts\/[^/]+)/i;
+  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/(Microsoft\.MachineLearningServices\/workspaces\/[^/]+(\/onlineEndpoints\/[^/]+(\/deployments\/[^/]+)?|\/computes\/[^/]+)?|Microsoft\.CognitiveServices\/accounts\/[^/]+)/i;
 
 /**
  * Before a finding is resolved because Resource Graph no longer returns its resource, ARM is asked: 404

@@ -3,10 +3,10 @@
  * through the SDK client's pipeline (credential, retries, throttling), and progress.
  */
 import { createPipelineRequest } from "@azure/core-rest-pipeline";
-import { TYPES, isWithin, parseResourceId, sameId, sameValue, subscriptionOf } from "../arm-ids.js";
-import { FOUNDRY_API_VERSION, managedNetworkId, usesManagedNetwork } from "../foundry.js";
-import { NETWORK_API_VERSION, PRIVATE_DNS_API_VERSION } from "../private-dns.js";
-import { ResourceIndex, type ArmResource, type ScopeFailure, type ScopeType } from "../snapshot.js";
+import { TYPES, isWithin, parseResourceId, sameId, sameValue, subscriptionOf } from "../model/arm-ids.js";
+import { FOUNDRY_API_VERSION, managedNetworkId, usesManagedNetwork } from "../model/foundry.js";
+import { NETWORK_API_VERSION, PRIVATE_DNS_API_VERSION } from "../model/private-dns.js";
+import { ResourceIndex, type ArmResource, type ScopeFailure, type ScopeType } from "../model/snapshot.js";
 import { ML_API_VERSION, armUrl, type ArmClients } from "./connection.js";
 import { responseFailure, toFailure } from "./failures.js";
 import { Carried } from "./arg-needs.js";
@@ -16,6 +16,7 @@ import { SelectedIpReader } from "./selected-ips.js";
 import { shapeFailure } from "./shapes.js";
 import type { Limiter } from "./limiter.js";
 import { normalizeResource } from "./normalize.js";
+import type { Fetched, Listed, ReadContext } from "./reads.js";
 
 /**
  * The api-version each type is read at, by id or in a list: each a version whose published schema defines what
@@ -26,10 +27,12 @@ export const READ_API_VERSIONS: Readonly<Record<string, string>> = {
   [TYPES.workspace]: ML_API_VERSION,
   [TYPES.onlineEndpoint]: ML_API_VERSION,
   [TYPES.onlineDeployment]: ML_API_VERSION,
+  [TYPES.compute]: ML_API_VERSION,
   [TYPES.outboundRule]: ML_API_VERSION,
   [TYPES.privateEndpointConnection]: ML_API_VERSION,
   [TYPES.storageAccount]: "2023-05-01",
   [TYPES.containerRegistry]: "2023-07-01",
+  [TYPES.keyVault]: "2026-02-01",
   [TYPES.privateEndpoint]: NETWORK_API_VERSION,
   [TYPES.privateDnsZoneGroup]: NETWORK_API_VERSION,
   [TYPES.virtualNetwork]: NETWORK_API_VERSION,
@@ -42,10 +45,10 @@ export const READ_API_VERSIONS: Readonly<Record<string, string>> = {
   [TYPES.foundryPrivateEndpointConnection]: FOUNDRY_API_VERSION,
 };
 
-type Fetched = { status: number; body?: string } | { unreadable: string } | { error: unknown };
-
 /** How both sources name a subscription they could not read, so that their findings are the same. */
 export const SUBSCRIPTION_READ = "read the subscription's Azure ML resources";
+/** How a workspace's compute list that failed is named (its failure carries the property `computes`). */
+export const COMPUTES_LIST = "list the workspace's computes";
 
 export interface Progress {
   subscriptions: { done: number; total: number };
@@ -74,6 +77,7 @@ const ML_TYPES = [
   TYPES.workspace,
   TYPES.onlineEndpoint,
   TYPES.onlineDeployment,
+  TYPES.compute,
   TYPES.foundryAccount,
   TYPES.foundryProject,
   TYPES.foundryManagedNetwork,
@@ -87,7 +91,7 @@ const byId = (a: ArmResource, b: ArmResource) => a.id.toLowerCase().localeCompar
  * tenant. What other subscriptions may look up stays in `context` for the run: hubs, storage accounts,
  * registries, private endpoints.
  */
-export class Collector {
+export class Collector implements ReadContext {
   private readonly open = new Map<string, Map<string, ArmResource>>();
   private readonly settled = new Set<string>();
   /** Resources any subscription's rules may look up by id; kept for the whole run. */
@@ -344,7 +348,7 @@ export class Collector {
     apiVersion: string,
     filter?: string,
     urgent = false,
-  ): Promise<{ status: 200; items: unknown[] } | { status: number; body?: string }> {
+  ): Promise<Listed> {
     const client = this.clients.ml(subscriptionId);
     const items: unknown[] = [];
     let url: string | undefined = armUrl(

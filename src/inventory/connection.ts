@@ -9,9 +9,9 @@ import { SubscriptionClient } from "@azure/arm-resources-subscriptions";
 import type { NetworkManagementContext } from "@azure/arm-network/api";
 import type { TokenCredential } from "@azure/core-auth";
 import { RestError, type PipelinePolicy, type PipelineRetryOptions } from "@azure/core-rest-pipeline";
-import { isArmPath } from "../arm-ids.js";
-import { sayRetryAfter } from "../http-policies.js";
-import { shown } from "../text.js";
+import { isArmPath } from "../model/arm-ids.js";
+import { sayRetryAfter } from "../common/http-policies.js";
+import { shown } from "../common/text.js";
 import { setTimeout as sleep } from "node:timers/promises";
 
 /** The api-version the rules are written against; the SDK's own (2022-10-01) drops `managedNetwork`. */

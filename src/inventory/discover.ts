@@ -2,8 +2,8 @@
  * Which subscriptions an audit covers: every one the identity can read (tenant-wide), or those of the
  * listed management groups and subscriptions, minus the excluded ones.
  */
-import { sameId } from "../arm-ids.js";
-import type { ScopeFailure, SubscriptionInfo } from "../snapshot.js";
+import { sameId } from "../model/arm-ids.js";
+import type { ScopeFailure, SubscriptionInfo } from "../model/snapshot.js";
 import type { ArmClients } from "./connection.js";
 import { toFailure } from "./failures.js";
 

@@ -22,7 +22,7 @@ import {
   sameValue,
   subscriptionOf,
   subscriptionOfPath,
-} from "../arm-ids.js";
+} from "../model/arm-ids.js";
 import {
   DNS_ZONE_NAMES,
   NETWORK_API_VERSION,
@@ -39,12 +39,12 @@ import {
   zoneGroupZoneIds,
   zoneGroupsPathOf,
   zonesScopeOf,
-} from "../private-dns.js";
-import type { ArmResource, ScopeFailure } from "../snapshot.js";
-import { shown } from "../text.js";
-import type { QuotaGate } from "./arg-source.js";
-import type { Collector } from "./collector.js";
-import { deniedScopes, type ReadProof } from "./proof.js";
+} from "../model/private-dns.js";
+import type { ArmResource, ScopeFailure } from "../model/snapshot.js";
+import { shown } from "../common/text.js";
+import type { QuotaGate } from "./quota-gate.js";
+
+import { deniedScopes, type ProofContext, type ReadProof } from "./proof.js";
 import { armUrl } from "./connection.js";
 import { responseFailure } from "./failures.js";
 import { normalizeResource } from "./normalize.js";
@@ -72,7 +72,7 @@ export class DnsReader {
   /** Requests the DNS reads sent, by what they read (for the benchmark and the closing numbers). */
   readonly requests = { privateEndpoints: 0, zoneGroups: 0, virtualNetworks: 0, zones: 0, index: 0 };
 
-  constructor(private readonly collector: Collector) {}
+  constructor(private readonly collector: ProofContext) {}
 
   private gate?: QuotaGate;
   private proofOf?: (subscriptionId: string) => Promise<ReadProof> | undefined;

@@ -1,5 +1,5 @@
 import { isRestError } from "@azure/core-rest-pipeline";
-import type { ScopeFailure, ScopeType } from "../snapshot.js";
+import type { ScopeFailure, ScopeType } from "../model/snapshot.js";
 
 const MAX_MESSAGE = 300;
 

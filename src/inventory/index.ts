@@ -2,7 +2,7 @@
  * The inventory: the only code that talks to ARM. Discovers the subscriptions in scope and reads them
  * with the chosen source into a snapshot; whatever it cannot read is recorded, and the run goes on.
  */
-import type { ArmResource, ScopeFailure, Snapshot, SubscriptionInfo } from "../snapshot.js";
+import type { ArmResource, ScopeFailure, Snapshot, SubscriptionInfo } from "../model/snapshot.js";
 import { readWithArg } from "./arg-source.js";
 import { readWithArm } from "./arm-source.js";
 import { Collector, type InventoryUnit } from "./collector.js";

@@ -1,5 +1,5 @@
-import { TYPES, canonicalType, lastName, sameId } from "../arm-ids.js";
-import type { ArmResource } from "../snapshot.js";
+import { TYPES, canonicalType, lastName, sameId } from "../model/arm-ids.js";
+import type { ArmResource } from "../model/snapshot.js";
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
@@ -20,40 +20,62 @@ const connectionsKept = (value: unknown) =>
   }));
 
 /**
- * The properties the rules read of the network resources the DNS checks hold for the whole run: a hub network's
+ * The properties the rules read of the network resources the DNS checks hold for the whole run (a hub network's
  * body lists every subnet and IP configuration, a private endpoint's its interfaces, a zone group's its record
- * sets — megabytes at tenant scale, none of it judged.
+ * sets — megabytes at tenant scale, none of it judged), and of computes.
  */
-const NETWORK_PROPERTIES: { type: string; keep: (p: Record<string, unknown>) => Record<string, unknown> }[] =
-  [
-    {
-      type: TYPES.privateEndpoint,
-      keep: (p) => ({
-        ...pick(p, ["subnet"]),
-        ...(p.subnet ? { subnet: pick(p.subnet, ["id"]) } : {}),
-        ...("privateLinkServiceConnections" in p
-          ? { privateLinkServiceConnections: connectionsKept(p.privateLinkServiceConnections) }
-          : {}),
-        ...("manualPrivateLinkServiceConnections" in p
-          ? { manualPrivateLinkServiceConnections: connectionsKept(p.manualPrivateLinkServiceConnections) }
-          : {}),
-      }),
+const KEPT_PROPERTIES: { type: string; keep: (p: Record<string, unknown>) => Record<string, unknown> }[] = [
+  {
+    type: TYPES.privateEndpoint,
+    keep: (p) => ({
+      ...pick(p, ["subnet"]),
+      ...(p.subnet ? { subnet: pick(p.subnet, ["id"]) } : {}),
+      ...("privateLinkServiceConnections" in p
+        ? { privateLinkServiceConnections: connectionsKept(p.privateLinkServiceConnections) }
+        : {}),
+      ...("manualPrivateLinkServiceConnections" in p
+        ? { manualPrivateLinkServiceConnections: connectionsKept(p.manualPrivateLinkServiceConnections) }
+        : {}),
+    }),
+  },
+  {
+    type: TYPES.privateDnsZoneGroup,
+    keep: (p) => ({
+      privateDnsZoneConfigs: each(p.privateDnsZoneConfigs, (c) => ({
+        ...pick(c, ["name"]),
+        properties: pick(isRecord(c) ? c.properties : undefined, ["privateDnsZoneId"]),
+      })),
+    }),
+  },
+  { type: TYPES.virtualNetwork, keep: (p) => pick(p, ["dhcpOptions"]) ?? {} },
+  {
+    // A compute's body carries its administrator's credentials (`userAccountCredentials`) and setup scripts:
+    // only its network settings are kept, so neither reaches a finding, the archive or a log.
+    type: TYPES.compute,
+    keep: (p) => {
+      const inner = isRecord(p.properties) ? p.properties : undefined;
+      const kept = pick(inner, [
+        "subnet",
+        "enableNodePublicIp",
+        "remoteLoginPortPublicAccess",
+        "vmSize",
+        "state",
+      ]);
+      if (kept && isRecord(inner?.sshSettings))
+        kept.sshSettings = pick(inner.sshSettings, ["sshPublicAccess"]);
+      if (kept && isRecord(inner?.connectivityEndpoints))
+        kept.connectivityEndpoints = pick(inner.connectivityEndpoints, ["publicIpAddress"]);
+      return {
+        ...pick(p, ["computeType", "provisioningState", "isAttachedCompute", "resourceId"]),
+        ...(kept ? { properties: kept } : {}),
+      };
     },
-    {
-      type: TYPES.privateDnsZoneGroup,
-      keep: (p) => ({
-        privateDnsZoneConfigs: each(p.privateDnsZoneConfigs, (c) => ({
-          ...pick(c, ["name"]),
-          properties: pick(isRecord(c) ? c.properties : undefined, ["privateDnsZoneId"]),
-        })),
-      }),
-    },
-    { type: TYPES.virtualNetwork, keep: (p) => pick(p, ["dhcpOptions"]) ?? {} },
-    {
-      type: TYPES.virtualNetworkLink,
-      keep: (p) => pick(p, ["virtualNetwork", "registrationEnabled", "virtualNetworkLinkState"]) ?? {},
-    },
-  ];
+  },
+  {
+    type: TYPES.virtualNetworkLink,
+    keep: (p) => pick(p, ["virtualNetwork", "registrationEnabled", "virtualNetworkLinkState"]) ?? {},
+  },
+];
 
 /**
  * ARM JSON (a list item, a GET body or a Resource Graph row) reduced to the fields the snapshot keeps,
@@ -72,7 +94,7 @@ export function normalizeResource(raw: unknown): ArmResource | undefined {
     resource.tags = raw.tags as Record<string, string>;
   if (isRecord(raw.sku)) resource.sku = raw.sku;
   if (isRecord(raw.properties)) {
-    const network = NETWORK_PROPERTIES.find((n) => sameId(n.type, resource.type));
+    const network = KEPT_PROPERTIES.find((n) => sameId(n.type, resource.type));
     resource.properties = network ? network.keep(raw.properties) : raw.properties;
   }
   return resource;

@@ -6,7 +6,7 @@
  *   (Permissions - List For Subscription, `authorization-management` spec, 2022-04-01): the caller's
  *   effective permissions at the subscription — the roles assigned at it and above it — as `value[]` of
  *   `{ actions, notActions, dataActions, notDataActions }`. Every ML read operation must be granted by one
- *   of them (`src/rbac.ts` matches the wildcards).
+ *   of them (`src/model/rbac.ts` matches the wildcards).
  * - `GET /subscriptions/{id}/providers/Microsoft.Authorization/denyAssignments?api-version=2022-04-01`
  *   (Deny Assignments - List), once plain (the subscription's and those below it) and once with
  *   `$filter=atScope()` (at it and above it, e.g. a management group's): its deny assignments, as
@@ -22,16 +22,19 @@
  * two reads: a role that reads ML but not Cognitive Services leaves Resource Graph trusted for the ML resources
  * and sends only the accounts to ARM, where a refusal makes them, not the subscription, unknown.
  */
-import { TYPES, isWithin, typeScope } from "../arm-ids.js";
+import { TYPES, isWithin, typeScope } from "../model/arm-ids.js";
 import {
   covers,
   DNS_READ_OPERATIONS,
   FOUNDRY_READ_OPERATIONS,
   ML_READ_OPERATIONS,
   type Permission,
-} from "../rbac.js";
-import type { ScopeFailure } from "../snapshot.js";
-import type { Collector } from "./collector.js";
+} from "../model/rbac.js";
+import type { ScopeFailure } from "../model/snapshot.js";
+import type { ReadContext } from "./reads.js";
+
+/** The read context with the run's memo of deny assignments (the Collector). */
+export type ProofContext = ReadContext & { readonly denials: Map<string, Promise<Denies>> };
 
 export const AUTHORIZATION_API_VERSION = "2022-04-01";
 
@@ -103,7 +106,11 @@ export interface Denies {
  * The deny assignments of a subscription, read once per run whoever asks first (the proof, the `arm` source, the
  * private DNS zone index), in the urgent lane when that one is urgent.
  */
-export function deniedScopes(collector: Collector, subscriptionId: string, urgent = false): Promise<Denies> {
+export function deniedScopes(
+  collector: ProofContext,
+  subscriptionId: string,
+  urgent = false,
+): Promise<Denies> {
   const key = subscriptionId.toLowerCase();
   let pending = collector.denials.get(key);
   if (!pending) {
@@ -113,7 +120,7 @@ export function deniedScopes(collector: Collector, subscriptionId: string, urgen
   return pending;
 }
 
-async function readDenies(collector: Collector, subscriptionId: string, urgent: boolean): Promise<Denies> {
+async function readDenies(collector: ProofContext, subscriptionId: string, urgent: boolean): Promise<Denies> {
   const root = `/subscriptions/${subscriptionId}`;
   const path = `${root}/providers/Microsoft.Authorization/denyAssignments`;
   // The plain list holds the subscription's own deny assignments and those below it; `atScope()` those at
@@ -205,7 +212,7 @@ async function readDenies(collector: Collector, subscriptionId: string, urgent: 
   return { denied: wholeSubscription ? [wholeSubscription] : all, denies };
 }
 
-export async function proveReadable(collector: Collector, subscriptionId: string): Promise<ReadProof> {
+export async function proveReadable(collector: ProofContext, subscriptionId: string): Promise<ReadProof> {
   const root = `/subscriptions/${subscriptionId}`;
   const [permissions, denies] = await Promise.all([
     collector

@@ -12,9 +12,9 @@
  * ARM's answer, so that the two agree. A read that fails leaves the ranges unknown: a failure naming the
  * property, and the rules that depend on it yield AUDIT001 for that workspace, never a guess.
  */
-import { TYPES, parentId, sameId, sameValue, subscriptionOf } from "../arm-ids.js";
-import type { ArmResource, ScopeFailure } from "../snapshot.js";
-import type { Collector } from "./collector.js";
+import { TYPES, parentId, sameId, sameValue, subscriptionOf } from "../model/arm-ids.js";
+import type { ArmResource, ScopeFailure } from "../model/snapshot.js";
+import type { ReadContext } from "./reads.js";
 import { responseFailure, toFailure } from "./failures.js";
 import { SELECTED_IPS_SHAPE, describeWrong, wrongIn } from "./shapes.js";
 
@@ -39,7 +39,7 @@ export class SelectedIpReader {
   /** Per workspace id (lower case): ARM's answer, once. */
   private readonly answers = new Map<string, Promise<Answer>>();
 
-  constructor(private readonly collector: Collector) {}
+  constructor(private readonly collector: ReadContext) {}
 
   /**
    * Whether the workspace's selected IP ranges can change a verdict: see the module's comment. `endpoints` are the

@@ -6,8 +6,8 @@
  * property), so that no rule judges it by a default. `null` is what ARM sends for a property not set: it is
  * taken as missing.
  */
-import { TYPES, sameId } from "../arm-ids.js";
-import type { ArmResource, ScopeFailure } from "../snapshot.js";
+import { TYPES, sameId } from "../model/arm-ids.js";
+import type { ArmResource, ScopeFailure } from "../model/snapshot.js";
 
 type JsonType = "string" | "boolean" | "object" | "array";
 

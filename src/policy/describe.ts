@@ -1,9 +1,9 @@
 /**
  * Names, sentences and commands for findings: what a security engineer pastes into a ticket.
  */
-import { TYPES, lastName, parseResourceId, sameId, sameValue, subscriptionOfPath } from "../arm-ids.js";
-import { FOUNDRY_API_VERSION } from "../foundry.js";
-import type { ArmResource, SnapshotView } from "../snapshot.js";
+import { TYPES, lastName, parseResourceId, sameId, sameValue, subscriptionOfPath } from "../model/arm-ids.js";
+import { FOUNDRY_API_VERSION } from "../model/foundry.js";
+import type { ArmResource, SnapshotView } from "../model/snapshot.js";
 
 export interface Location {
   subscriptionId: string;
@@ -55,6 +55,8 @@ const NOUNS: Record<string, string> = {
   [TYPES.outboundRule]: "Outbound rule",
   [TYPES.storageAccount]: "Storage account",
   [TYPES.containerRegistry]: "Container registry",
+  [TYPES.keyVault]: "Key vault",
+  [TYPES.compute]: "Compute",
   [TYPES.foundryAccount]: "Account",
   [TYPES.foundryProject]: "Foundry project",
   [TYPES.foundryManagedNetwork]: "Managed network",
@@ -198,7 +200,7 @@ export function accountArgs(view: SnapshotView, accountId: string): string {
 }
 
 /** The api-version the auditor reads Foundry accounts at, and the one its `az rest` remediations write with. */
-export { FOUNDRY_API_VERSION } from "../foundry.js";
+export { FOUNDRY_API_VERSION } from "../model/foundry.js";
 
 /** A PATCH of the account's properties (no `az cognitiveservices` flag sets them in every CLI release). */
 export function accountPatchCommand(accountId: string, properties: Record<string, unknown>): string {

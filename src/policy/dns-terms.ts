@@ -3,8 +3,8 @@
  * judged resource R, `P.group`, `P.required`, its virtual network V (Azure-provided DNS or custom servers),
  * `P.zones`, and whether each required name is resolved in V — or why that cannot be told.
  */
-import { TYPES, lastName, parseResourceId, sameId, sameValue, subscriptionOf } from "../arm-ids.js";
-import { record, str } from "../json-values.js";
+import { TYPES, lastName, parseResourceId, sameId, sameValue, subscriptionOf } from "../model/arm-ids.js";
+import { record, str } from "../model/json-values.js";
 import {
   approvedPrivateEndpointIds,
   dnsServersOf,
@@ -16,8 +16,8 @@ import {
   virtualNetworkOf,
   zoneGroupZoneIds,
   zoneGroupsPathOf,
-} from "../private-dns.js";
-import type { ArmResource, SnapshotView } from "../snapshot.js";
+} from "../model/private-dns.js";
+import type { ArmResource, SnapshotView } from "../model/snapshot.js";
 import { publicNetworkAccess, isDisabled } from "./terms.js";
 import { phrase } from "./describe.js";
 import type { Severity, Unknown, Violation } from "./types.js";

@@ -8,7 +8,7 @@ import {
   type ScopeFailure,
   type Snapshot,
   type SubscriptionInfo,
-} from "../snapshot.js";
+} from "../model/snapshot.js";
 import { exemptionCovers, isExpired } from "./exemptions.js";
 import { profileEnables } from "./profiles.js";
 import { RULES } from "./registry.js";

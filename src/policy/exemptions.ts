@@ -1,4 +1,4 @@
-import { isWithin, sameId } from "../arm-ids.js";
+import { isWithin, sameId } from "../model/arm-ids.js";
 import type { Exemption } from "./types.js";
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;

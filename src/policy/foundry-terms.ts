@@ -4,10 +4,15 @@
  * projects) or `OpenAI` (Azure OpenAI: inbound only), its network rule set, its agents' network injection and
  * the managed network `{F}/managedNetworks/default`.
  */
-import { TYPES, lastName, sameValue } from "../arm-ids.js";
-import { isFoundryAccount, isFoundryResource, managedNetworkId, usesManagedNetwork } from "../foundry.js";
-import { record, str } from "../json-values.js";
-import type { ArmResource, SnapshotView } from "../snapshot.js";
+import { TYPES, lastName, sameValue } from "../model/arm-ids.js";
+import {
+  isFoundryAccount,
+  isFoundryResource,
+  managedNetworkId,
+  usesManagedNetwork,
+} from "../model/foundry.js";
+import { record, str } from "../model/json-values.js";
+import type { ArmResource, SnapshotView } from "../model/snapshot.js";
 import { coversInternet } from "./ip-ranges.js";
 import { isDisabled, outboundRulesOf, publicNetworkAccess } from "./terms.js";
 import type { RuleOutcome, Unknown } from "./types.js";
@@ -18,7 +23,7 @@ export {
   isFoundryResource,
   managedNetworkId,
   usesManagedNetwork,
-} from "../foundry.js";
+} from "../model/foundry.js";
 
 export function foundryAccounts(view: SnapshotView): ArmResource[] {
   return view.ofType(TYPES.foundryAccount).filter(isFoundryAccount);

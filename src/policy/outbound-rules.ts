@@ -14,8 +14,8 @@
  * - `status` is `Inactive`, `Active`, `Provisioning`, `Deleting` or `Failed` (`RuleStatus`), with
  *   `errorInformation` "if RuleStatus is failed".
  */
-import { sameValue } from "../arm-ids.js";
-import { record, str } from "../json-values.js";
+import { sameValue } from "../model/arm-ids.js";
+import { record, str } from "../model/json-values.js";
 import { addressesCovered, coversInternet } from "./ip-ranges.js";
 import type { SeedId } from "./seeds.js";
 

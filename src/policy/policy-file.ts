@@ -3,8 +3,8 @@
  * with a message that names the field, before the audit starts.
  */
 import { z } from "zod";
-import { parseResourceId } from "../arm-ids.js";
-import { formatIssues } from "../validation.js";
+import { parseResourceId } from "../model/arm-ids.js";
+import { formatIssues } from "../common/validation.js";
 import { ruleById } from "./registry.js";
 import { PROFILES, SEVERITIES, type Policy } from "./types.js";
 

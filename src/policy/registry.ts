@@ -32,6 +32,9 @@ import foundryWithoutPrivateLink from "./rules/foundry-without-private-link.js";
 import privateEndpointDnsMissing from "./rules/private-endpoint-dns-missing.js";
 import privateDnsZoneNotLinked from "./rules/private-dns-zone-not-linked.js";
 import privateEndpointCustomDns from "./rules/private-endpoint-custom-dns.js";
+import computePublicIp from "./rules/compute-public-ip.js";
+import computeOutsideVirtualNetwork from "./rules/compute-outside-virtual-network.js";
+import computeSshPublic from "./rules/compute-ssh-public.js";
 import type { Rule } from "./types.js";
 
 /** Every rule, in catalog order (DESIGN §3). */
@@ -68,6 +71,9 @@ export const RULES: readonly Rule[] = [
   privateEndpointDnsMissing,
   privateDnsZoneNotLinked,
   privateEndpointCustomDns,
+  computePublicIp,
+  computeOutsideVirtualNetwork,
+  computeSshPublic,
   scopeUnreadable,
   exemptionExpired,
 ];

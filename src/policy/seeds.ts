@@ -48,6 +48,10 @@ export const SEEDS = {
     file: "service-tags.md",
     title: "Virtual network service tags",
   },
+  "ml-compute-network": {
+    file: "ml-compute-network.md",
+    title: "Secure an Azure Machine Learning training environment: compute instances and clusters",
+  },
   "custom-dns": {
     file: "custom-dns.md",
     title: "How to use your workspace with a custom DNS server",

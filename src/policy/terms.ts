@@ -2,9 +2,9 @@
  * The terms of DESIGN §3, read from ARM JSON with ARM's defaults: a missing flag means what ARM
  * does when it is missing. Enum values are compared case-insensitively, as ARM does.
  */
-import { TYPES, sameValue, subscriptionOf } from "../arm-ids.js";
-import type { ArmResource, SnapshotView } from "../snapshot.js";
-import { record, str } from "../json-values.js";
+import { TYPES, sameValue, subscriptionOf } from "../model/arm-ids.js";
+import type { ArmResource, SnapshotView } from "../model/snapshot.js";
+import { record, str } from "../model/json-values.js";
 import { coversInternet } from "./ip-ranges.js";
 import type { Configuration, RuleOutcome, Unknown, Violation } from "./types.js";
 

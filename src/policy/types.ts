@@ -1,4 +1,4 @@
-import type { SnapshotView } from "../snapshot.js";
+import type { SnapshotView } from "../model/snapshot.js";
 import type { SeedId } from "./seeds.js";
 
 export const SEVERITIES = ["critical", "high", "medium", "low", "informational"] as const;
@@ -20,6 +20,7 @@ export type FindingSubject =
   | "account"
   | "endpoint"
   | "deployment"
+  | "compute"
   | "private endpoint connection"
   | "outbound rule"
   | "private endpoint"

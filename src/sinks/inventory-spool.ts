@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { finished } from "node:stream/promises";
 import { createGzip, type Gzip } from "node:zlib";
-import type { ArmResource, Snapshot } from "../snapshot.js";
+import type { ArmResource, Snapshot } from "../model/snapshot.js";
 
 export class InventorySpool {
   private first = true;

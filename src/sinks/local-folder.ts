@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import type { Finding } from "../findings/finding.js";
 import { prettyJsonStream } from "./json-stream.js";
-import { formatIssues } from "../validation.js";
+import { formatIssues } from "../common/validation.js";
 import type { Summary } from "../findings/summary.js";
 import { parsePendingDigests, type PendingDigests } from "./teams-webhook.js";
 import { decodeBatch, encodeBatch, type PendingBatch, type PendingRows } from "./log-analytics/ingest.js";

@@ -12,7 +12,8 @@
  * `status` "" is a row that has no committed state: written by a run that has not committed, it does not exist
  * for any reader. Rows written before this scheme (no `changedBy`) read as they are.
  */
-import type { StoredStatus } from "./storage.js";
+/** A finding's status as the `findings` table stores it. */
+export type StoredStatus = "open" | "resolved" | "exempted";
 
 export interface RowState {
   /** "" when the row has no state: the finding was never seen by a committed run. */

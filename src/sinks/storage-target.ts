@@ -6,7 +6,7 @@
  */
 import type { TokenCredential } from "@azure/core-auth";
 import type { Pipeline } from "@azure/core-rest-pipeline";
-import { tryDeadline } from "../http-policies.js";
+import { tryDeadline } from "../common/http-policies.js";
 import { TableClient } from "@azure/data-tables";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { QueueServiceClient, type QueueClient } from "@azure/storage-queue";

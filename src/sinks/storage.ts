@@ -22,6 +22,7 @@ import {
   withState,
   type RowState,
 } from "./row-state.js";
+export type { StoredStatus } from "./row-state.js";
 import { blobService, tableClient, type StorageRetry, type StorageTarget } from "./storage-target.js";
 
 /** Blocks of 4 MiB, two in flight: what an upload holds in memory, whatever the size of the run. */
@@ -70,8 +71,6 @@ export function transactionsOf<T>(rows: readonly T[], size: (row: T) => number):
   if (current.length > 0) out.push(current);
   return out;
 }
-
-export type StoredStatus = "open" | "resolved" | "exempted";
 
 export type StorageOptions = StorageRetry;
 

@@ -3,8 +3,8 @@
  * 20 KB. Everything the tenant controls (resource names, subscription names) is escaped so that it
  * cannot add markdown or links to the card.
  */
-import { visible } from "../text.js";
-import { lastName } from "../arm-ids.js";
+import { visible } from "../common/text.js";
+import { lastName } from "../model/arm-ids.js";
 import type { Finding } from "../findings/finding.js";
 import type { Summary } from "../findings/summary.js";
 import { SEVERITIES, severityRank } from "../policy/types.js";

@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Summary } from "../../src/findings/summary.js";
-import type { ArmResource } from "../../src/snapshot.js";
+import type { ArmResource } from "../../src/model/snapshot.js";
 import { queryFindings } from "../../src/sinks/feed.js";
 import { StateLock } from "../../src/sinks/state-lock.js";
 import { AuditStorage } from "../../src/sinks/storage.js";

@@ -9,7 +9,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TYPES } from "../../src/arm-ids.js";
+import { TYPES } from "../../src/model/arm-ids.js";
 import { allSchemas, definesPath, schemaOf, shape } from "../../src/emulator/api-versions.js";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/server.js";
 import { READ_API_VERSIONS } from "../../src/inventory/collector.js";

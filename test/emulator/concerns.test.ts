@@ -1,6 +1,6 @@
 /** The emulator's concerns, each on its own: resource types, faults, access, throttling. */
 import { describe, expect, it } from "vitest";
-import { TYPES } from "../../src/arm-ids.js";
+import { TYPES } from "../../src/model/arm-ids.js";
 import { Access } from "../../src/emulator/access.js";
 import { kindOf } from "../../src/emulator/arm-routes.js";
 import { Faults } from "../../src/emulator/faults.js";

@@ -41,6 +41,8 @@ describe("synthetic tenants", () => {
       "AIFNI001",
       "AIFNI003",
       "AIFNO001",
+      "AMLCO001",
+      "AMLCO002",
       "AMLNI001",
       "AMLNI002",
       "AMLNI003",

@@ -1,5 +1,5 @@
 import { request } from "node:https";
-import type { ArmResource, Snapshot } from "../../src/snapshot.js";
+import type { ArmResource, Snapshot } from "../../src/model/snapshot.js";
 import { runAudit, type AuditRequest } from "../../src/audit.js";
 import {
   startEmulator,

@@ -2,7 +2,7 @@
  * Builds small tenants (and snapshots) in ARM's shape, so that each test states only what matters to it.
  */
 import type { TenantFile } from "../../src/emulator/tenant-file.js";
-import type { ArmResource, ScopeFailure, Snapshot } from "../../src/snapshot.js";
+import type { ArmResource, ScopeFailure, Snapshot } from "../../src/model/snapshot.js";
 
 export const SUB = "11111111-1111-4111-8111-111111111111";
 export const SUB2 = "22222222-2222-4222-8222-222222222222";
@@ -45,6 +45,34 @@ export function deployment(ep: ArmResource, props: Props = {}, name = "blue"): A
     name,
     type: `${ML}/workspaces/onlineEndpoints/deployments`,
     properties: { endpointComputeType: "Managed", egressPublicNetworkAccess: "Enabled", ...props },
+  };
+}
+
+/**
+ * A compute as ARM returns it (api-version 2025-12-01: `properties` is the `Compute` union, its network settings in
+ * its own `properties`): an instance with no public IP in subnet `ml` unless `props` says otherwise.
+ */
+export function compute(
+  ws: ArmResource,
+  props: Props = {},
+  name = "ci",
+  computeType: "ComputeInstance" | "AmlCompute" = "ComputeInstance",
+): ArmResource {
+  return {
+    id: `${ws.id}/computes/${name}`,
+    name,
+    type: `${ML}/workspaces/computes`,
+    location: "westeurope",
+    properties: {
+      computeType,
+      provisioningState: "Succeeded",
+      properties: {
+        vmSize: "STANDARD_DS3_V2",
+        enableNodePublicIp: false,
+        subnet: { id: `${vnetId()}/subnets/ml` },
+        ...props,
+      },
+    },
   };
 }
 

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Source } from "../../src/inventory/index.js";
-import type { ArmResource } from "../../src/snapshot.js";
+import type { ArmResource } from "../../src/model/snapshot.js";
 import { auditThroughEmulator } from "../helpers/emulator.js";
 import {
   DNS_ZONES,

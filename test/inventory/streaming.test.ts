@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { TYPES, sameId, subscriptionOf } from "../../src/arm-ids.js";
+import { TYPES, sameId, subscriptionOf } from "../../src/model/arm-ids.js";
 import { syntheticTenant, DEFAULT_SIZE } from "../../src/emulator/synthetic.js";
 import { Limiter } from "../../src/inventory/limiter.js";
 import { DEFAULT_POLICY } from "../../src/policy/policy-file.js";
 import { evaluate } from "../../src/policy/evaluate.js";
-import type { ArmResource, Snapshot } from "../../src/snapshot.js";
+import type { ArmResource, Snapshot } from "../../src/model/snapshot.js";
 import { runAudit } from "../../src/audit.js";
 import { startEmulator, type EmulatorStats } from "../../src/emulator/server.js";
 import { EMULATOR_CREDENTIAL } from "../../src/inventory/connection.js";
@@ -45,7 +45,8 @@ describe("a subscription at a time", () => {
     }[] = [];
     const isEndpointDns = (r: ArmResource) =>
       [TYPES.privateEndpoint, TYPES.privateDnsZoneGroup].some((t) => sameId(t, r.type));
-    const emulator = await startEmulator(small.tenant, { argPageSize: 10 });
+    // Pages of 15 rows: about one subscription's rows (its computes included) a page.
+    const emulator = await startEmulator(small.tenant, { argPageSize: 15 });
     let requests = 0;
     const result = await runAudit({
       connection: {

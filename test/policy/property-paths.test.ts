@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { TYPES, sameId } from "../../src/arm-ids.js";
+import { TYPES, sameId } from "../../src/model/arm-ids.js";
 import { definesPath, schemaOf } from "../../src/emulator/api-versions.js";
 import { syntheticTenant } from "../../src/emulator/synthetic.js";
 import type { TenantFile } from "../../src/emulator/tenant-file.js";
@@ -16,7 +16,7 @@ import { READ_API_VERSIONS } from "../../src/inventory/collector.js";
 import { SELECTED_IP_PROPERTIES, SELECTED_IPS_API_VERSION } from "../../src/inventory/selected-ips.js";
 import { evaluate } from "../../src/policy/evaluate.js";
 import { DEFAULT_POLICY } from "../../src/policy/policy-file.js";
-import type { ArmResource } from "../../src/snapshot.js";
+import type { ArmResource } from "../../src/model/snapshot.js";
 
 type Reads = Map<string, Set<string>>;
 

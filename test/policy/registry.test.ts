@@ -21,7 +21,7 @@ describe("the rule registry", () => {
 
   describe.each(RULES.map((r) => [r.id, r] as const))("%s", (_id, rule) => {
     it("has a well-formed id and slug", () => {
-      expect(rule.id).toMatch(/^(AMLNI|AMLNO|AIFNI|AIFNO|PEDNS|AUDIT)\d{3}$/);
+      expect(rule.id).toMatch(/^(AMLNI|AMLNO|AMLCO|AIFNI|AIFNO|PEDNS|AUDIT)\d{3}$/);
       expect(rule.slug).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
     });
 

@@ -7,7 +7,7 @@ import { evaluate } from "../../src/policy/evaluate.js";
 import { DEFAULT_POLICY } from "../../src/policy/policy-file.js";
 import { RULES } from "../../src/policy/registry.js";
 import type { Policy } from "../../src/policy/types.js";
-import type { ArmResource, Snapshot } from "../../src/snapshot.js";
+import type { ArmResource, Snapshot } from "../../src/model/snapshot.js";
 import {
   SUB,
   SUB2,
@@ -37,6 +37,7 @@ import {
   foundryProject,
   MANAGED_AGENTS,
   privateAccount,
+  compute,
 } from "../helpers/tenant.js";
 
 const NOW = new Date("2026-11-23T12:00:00Z");
@@ -376,6 +377,7 @@ const tables: RuleTable[] = (() => {
     })(),
     ...foundryTables(),
     ...dnsTables(),
+    ...computeTables(),
     {
       id: "AUDIT001",
       fires: { snapshot: snapshot([], [subFailure]), on: SUBSCRIPTION },
@@ -406,6 +408,71 @@ const tables: RuleTable[] = (() => {
     },
   ];
 })();
+
+/** The compute rules: an instance or cluster, and the workspace whose network it lives in. */
+function computeTables(): RuleTable[] {
+  const computesUnlisted = (ws: ArmResource) => ({
+    ...failure(ws.id, "resource"),
+    operation: "list the workspace's computes",
+    property: "computes",
+  });
+  const ws = workspace({ publicNetworkAccess: "Disabled" });
+  return [
+    {
+      id: "AMLCO001",
+      fires: (() => {
+        const ci = compute(ws, { enableNodePublicIp: true });
+        return { snapshot: snapshot([ws, ci]), on: ci.id };
+      })(),
+      near: { snapshot: snapshot([ws, compute(ws)]) },
+      unknown: { snapshot: snapshot([ws], [computesUnlisted(ws)]), scope: ws.id },
+    },
+    {
+      id: "AMLCO002",
+      fires: (() => {
+        const ci = compute(ws, { subnet: null });
+        return { snapshot: snapshot([ws, ci]), on: ci.id };
+      })(),
+      // The same compute in a workspace with a managed network: it lives there, with no subnet of its own.
+      near: (() => {
+        const managed = workspace({
+          publicNetworkAccess: "Disabled",
+          managedNetwork: { isolationMode: "AllowOnlyApprovedOutbound" },
+        });
+        return { snapshot: snapshot([managed, compute(managed, { subnet: null })]) };
+      })(),
+      unknown: (() => {
+        const ci = compute(ws, { subnet: null });
+        return { snapshot: snapshot([ws, ci], [failure(ws.id, "resource")]), scope: ws.id };
+      })(),
+    },
+    {
+      id: "AMLCO003",
+      fires: (() => {
+        const cluster = compute(
+          ws,
+          { enableNodePublicIp: true, subnet: null, remoteLoginPortPublicAccess: "NotSpecified" },
+          "cpu-cluster",
+          "AmlCompute",
+        );
+        return { snapshot: snapshot([ws, cluster]), on: cluster.id };
+      })(),
+      // NotSpecified in a subnet: closed.
+      near: {
+        snapshot: snapshot([
+          ws,
+          compute(
+            ws,
+            { enableNodePublicIp: true, remoteLoginPortPublicAccess: "NotSpecified" },
+            "cpu-cluster",
+            "AmlCompute",
+          ),
+        ]),
+      },
+      unknown: { snapshot: snapshot([ws], [computesUnlisted(ws)]), scope: ws.id },
+    },
+  ];
+}
 
 /** The Foundry rules (DESIGN §3, "Foundry resources"): an account and what it exposes. */
 function foundryTables(): RuleTable[] {

@@ -1,4 +1,4 @@
-import { TYPES, lastName, parseResourceId, sameId } from "../../arm-ids.js";
+import { TYPES, lastName, parseResourceId, sameId } from "../../model/arm-ids.js";
 import { phrase } from "../describe.js";
 import {
   dependencyId,

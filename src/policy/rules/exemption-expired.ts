@@ -1,4 +1,4 @@
-import { parseResourceId, subscriptionOf } from "../../arm-ids.js";
+import { parseResourceId, subscriptionOf } from "../../model/arm-ids.js";
 import { phrase } from "../describe.js";
 import { exemptedScope, expiresAt, isExpired } from "../exemptions.js";
 import { defineRule, type Exemption } from "../types.js";

@@ -1,4 +1,4 @@
-import { TYPES } from "../../arm-ids.js";
+import { TYPES } from "../../model/arm-ids.js";
 import { FOUNDRY_API_VERSION, phrase } from "../describe.js";
 import {
   agentInjection,

@@ -1,4 +1,4 @@
-import { TYPES, sameValue } from "../../arm-ids.js";
+import { TYPES, sameValue } from "../../model/arm-ids.js";
 import { accountArgs, phrase } from "../describe.js";
 import { judgeFoundryNetworks, managedNetworkId, projectNames, projectsSentence } from "../foundry-terms.js";
 import { defineRule } from "../types.js";

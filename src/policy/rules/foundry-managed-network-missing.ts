@@ -1,4 +1,4 @@
-import { TYPES } from "../../arm-ids.js";
+import { TYPES } from "../../model/arm-ids.js";
 import { accountArgs, phrase } from "../describe.js";
 import {
   agentInjection,

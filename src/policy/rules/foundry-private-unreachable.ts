@@ -1,4 +1,4 @@
-import { TYPES } from "../../arm-ids.js";
+import { TYPES } from "../../model/arm-ids.js";
 import { accountPrivateEndpointCommand, phrase } from "../describe.js";
 import { foundryAccounts, projectNames, projectsSentence } from "../foundry-terms.js";
 import { approvedConnections, isDisabled, publicNetworkAccess } from "../terms.js";

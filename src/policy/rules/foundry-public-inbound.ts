@@ -1,4 +1,4 @@
-import { TYPES, sameValue } from "../../arm-ids.js";
+import { TYPES, sameValue } from "../../model/arm-ids.js";
 import { accountPatchCommand, phrase } from "../describe.js";
 import {
   foundryAccounts,

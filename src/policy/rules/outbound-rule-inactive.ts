@@ -1,4 +1,4 @@
-import { TYPES, sameValue } from "../../arm-ids.js";
+import { TYPES, sameValue } from "../../model/arm-ids.js";
 import { locate, phrase } from "../describe.js";
 import { appliedRules, describeState, ruleState } from "../outbound-rules.js";
 import { modeIs, judgeManagedNetworks } from "../terms.js";

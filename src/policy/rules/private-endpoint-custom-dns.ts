@@ -1,4 +1,4 @@
-import { TYPES, lastName } from "../../arm-ids.js";
+import { TYPES, lastName } from "../../model/arm-ids.js";
 import { phrase } from "../describe.js";
 import { dnsEvidence, judgedEndpoints } from "../dns-terms.js";
 import { defineRule } from "../types.js";

@@ -1,5 +1,5 @@
-import { TYPES, parseResourceId, sameValue } from "../../arm-ids.js";
-import type { SnapshotView } from "../../snapshot.js";
+import { TYPES, parseResourceId, sameValue } from "../../model/arm-ids.js";
+import type { SnapshotView } from "../../model/snapshot.js";
 import { phrase } from "../describe.js";
 import {
   ownsIsolation,

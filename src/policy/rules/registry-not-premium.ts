@@ -1,4 +1,4 @@
-import { TYPES, sameValue } from "../../arm-ids.js";
+import { TYPES, sameValue } from "../../model/arm-ids.js";
 import { phrase } from "../describe.js";
 import { ownsIsolation, privateEndpointConnections, readDependency } from "../terms.js";
 import { defineRule } from "../types.js";

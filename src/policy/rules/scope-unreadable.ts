@@ -1,5 +1,5 @@
-import { TYPES, canonicalType, parseResourceId, sameId } from "../../arm-ids.js";
-import type { ScopeFailure, SnapshotView } from "../../snapshot.js";
+import { TYPES, canonicalType, parseResourceId, sameId } from "../../model/arm-ids.js";
+import type { ScopeFailure, SnapshotView } from "../../model/snapshot.js";
 import { phrase } from "../describe.js";
 import { defineRule, type Violation } from "../types.js";
 

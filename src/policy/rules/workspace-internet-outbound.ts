@@ -1,4 +1,4 @@
-import { TYPES } from "../../arm-ids.js";
+import { TYPES } from "../../model/arm-ids.js";
 import { phrase, workspaceUpdateCommand } from "../describe.js";
 import { isolationMode, modeIs, judgeManagedNetworks } from "../terms.js";
 import { defineRule } from "../types.js";

@@ -1,4 +1,4 @@
-import { TYPES } from "../../arm-ids.js";
+import { TYPES } from "../../model/arm-ids.js";
 import { phrase, workspacePrivateEndpointCommand } from "../describe.js";
 import { approvedConnections, ownsIsolation, privateEndpointConnections } from "../terms.js";
 import { defineRule } from "../types.js";

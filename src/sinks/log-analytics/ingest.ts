@@ -8,7 +8,7 @@
 import { gunzipSync, gzipSync } from "node:zlib";
 import type { TokenCredential } from "@azure/core-auth";
 import type { PipelineRetryOptions } from "@azure/core-rest-pipeline";
-import { backOffUnsaidThrottling, tryDeadline } from "../../http-policies.js";
+import { backOffUnsaidThrottling, tryDeadline } from "../../common/http-policies.js";
 import { SHORT_FIELD_BYTES, fitRow, type Row } from "./schema.js";
 
 export interface LogsTarget {

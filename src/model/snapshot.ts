@@ -186,6 +186,10 @@ export class SnapshotView {
     return this.childrenOfType(endpoint.id, TYPES.onlineDeployment);
   }
 
+  computesOf(workspace: ArmResource): ArmResource[] {
+    return this.childrenOfType(workspace.id, TYPES.compute);
+  }
+
   subscription(subscriptionId: string | undefined): SubscriptionInfo | undefined {
     return subscriptionId ? this.subscriptionsById.get(subscriptionId.toLowerCase()) : undefined;
   }

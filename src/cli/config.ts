@@ -3,11 +3,11 @@
  * expected; nothing runs until the whole configuration is valid.
  */
 import { parseArgs } from "node:util";
-import { connectionStringProblem } from "./connection-string.js";
-import { shown } from "./text.js";
-import type { Source } from "./inventory/index.js";
-import { SEVERITIES, type Severity } from "./policy/types.js";
-import { DIGEST_MODES, type DigestMode } from "./sinks/teams-card.js";
+import { connectionStringProblem } from "../common/connection-string.js";
+import { shown } from "../common/text.js";
+import type { Source } from "../inventory/index.js";
+import { SEVERITIES, type Severity } from "../policy/types.js";
+import { DIGEST_MODES, type DigestMode } from "../sinks/teams-card.js";
 
 export const FORMATS = ["table", "json", "csv", "ocsf"] as const;
 export type Format = (typeof FORMATS)[number];
