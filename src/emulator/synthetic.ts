@@ -20,7 +20,8 @@
  *   zones). In about one subscription in seven the API zone is not linked to its network: each workspace private
  *   endpoint there PEDNS002; in about one in seven the AI Services zone is not: each Foundry resource's PEDNS001;
  *   in one in twenty the network uses custom DNS servers: every private endpoint there PEDNS003, nothing else.
- * - two computes a workspace (an instance and a cluster): those of an exposed workspace AMLCO001 and AMLCO002 once.
+ * - two computes a workspace (an instance and a cluster): those of an exposed workspace AMLCO001 and AMLCO002 once;
+ *   a key vault a workspace (not a project): one private workspace's in ten admits the internet, AMLNI009.
  */
 import { sameId, sameValue } from "../model/arm-ids.js";
 import type { ArmResource } from "../model/snapshot.js";
@@ -122,6 +123,7 @@ export function syntheticTenant(options: SyntheticOptions): Synthetic {
   // The accounts draw from their own sequence, so that adding them leaves the ML resources as they were.
   const nextAccount = random(options.seed ^ 0x5f0d);
   const nextDns = random(options.seed ^ 0x0d25);
+  const nextVault = random(options.seed ^ 0x0c7a);
   const expected: Record<string, number> = {};
   const count = (rule: string, n = 1) => {
     if (n > 0) expected[rule] = (expected[rule] ?? 0) + n;
@@ -155,8 +157,33 @@ export function syntheticTenant(options: SyntheticOptions): Synthetic {
     resources.push(resource);
     ml += 1;
     if (!exposed && !sameValue(extra.kind, "Project")) privateEndpoint(sub, name, resource, currentDns);
+    if (!sameValue(extra.kind, "Project")) keyVault(resource, exposed);
     computes(resource, exposed);
     return resource;
+  };
+
+  /**
+   * The workspace's key vault: closed for a private workspace but one in ten, whose vault admits the internet
+   * (AMLNI009); an exposed workspace's is public too, and not judged (nor read: its workspace is public).
+   */
+  const keyVault = (home: ArmResource, exposed: boolean) => {
+    const open = exposed || nextVault() < 0.1;
+    const id = home.id.replace(/\/providers\/.*$/, `/providers/Microsoft.KeyVault/vaults/kv-${home.name}`);
+    resources.push({
+      id,
+      name: id.split("/").at(-1) ?? "",
+      type: "Microsoft.KeyVault/vaults",
+      location: "westeurope",
+      properties: open
+        ? { publicNetworkAccess: "Enabled", enableRbacAuthorization: true }
+        : {
+            publicNetworkAccess: "Disabled",
+            enableRbacAuthorization: true,
+            networkAcls: { defaultAction: "Deny", bypass: "AzureServices" },
+          },
+    });
+    (home.properties as Record<string, unknown>).keyVault = id;
+    if (open && !exposed) count("AMLNI009");
   };
 
   /**

@@ -56,13 +56,28 @@ function dependenciesMatter(w: ArmResource, rows: Rows): boolean {
   return rows.deploymentsIn(w.id).some((d) => mayBe(d, "egressPublicNetworkAccess", "Disabled"));
 }
 
+/**
+ * A workspace that may be private: AMLNI009 judges its default resources. One public from selected IP ranges only
+ * is told apart only once its ranges are read (selected-ips.ts): the collector completes those itself.
+ */
+const mayBePrivate = (w: ArmResource) => notProject(w) && mayBe(w, "publicNetworkAccess", "Disabled");
+
 export const ARG_NEEDS: readonly ArgNeed[] = [
   { type: TYPES.workspace, property: "publicNetworkAccess", matters: notProject },
   { type: TYPES.workspace, property: "managedNetwork", matters: notProject },
   { type: TYPES.workspace, property: "privateEndpointConnections", matters: notProject },
   { type: TYPES.workspace, property: "hubResourceId", matters: isProjectKind },
-  { type: TYPES.workspace, property: "storageAccount", matters: dependenciesMatter },
-  { type: TYPES.workspace, property: "containerRegistry", matters: dependenciesMatter },
+  {
+    type: TYPES.workspace,
+    property: "storageAccount",
+    matters: (w, rows) => dependenciesMatter(w, rows) || mayBePrivate(w),
+  },
+  {
+    type: TYPES.workspace,
+    property: "containerRegistry",
+    matters: (w, rows) => dependenciesMatter(w, rows) || mayBePrivate(w),
+  },
+  { type: TYPES.workspace, property: "keyVault", matters: mayBePrivate },
   { type: TYPES.onlineEndpoint, property: "publicNetworkAccess" },
   {
     // A managed endpoint has none; an endpoint whose deployments say what they run on is of their kind (a

@@ -3,7 +3,15 @@
  * through the SDK client's pipeline (credential, retries, throttling), and progress.
  */
 import { createPipelineRequest } from "@azure/core-rest-pipeline";
-import { TYPES, isWithin, parseResourceId, sameId, sameValue, subscriptionOf } from "../model/arm-ids.js";
+import {
+  TYPES,
+  isArmPath,
+  isWithin,
+  parseResourceId,
+  sameId,
+  sameValue,
+  subscriptionOf,
+} from "../model/arm-ids.js";
 import { FOUNDRY_API_VERSION, managedNetworkId, usesManagedNetwork } from "../model/foundry.js";
 import { NETWORK_API_VERSION, PRIVATE_DNS_API_VERSION } from "../model/private-dns.js";
 import { ResourceIndex, type ArmResource, type ScopeFailure, type ScopeType } from "../model/snapshot.js";
@@ -383,16 +391,70 @@ export class Collector implements ReadContext {
     return [...own, ...hubs];
   }
 
-  /** The storage accounts and container registries the workspaces name, once each. */
-  dependencyIds(subscriptionId: string): string[] {
+  /**
+   * The storage accounts and container registries the workspaces name, once each, and the key vaults of the
+   * private ones (`selected`: the default resources of those public from selected IP ranges only, once their
+   * ranges are read).
+   */
+  dependencyIds(subscriptionId: string, selected = false): string[] {
     const ids = new Map<string, string>();
     for (const workspace of this.workspacesOf(subscriptionId)) {
-      for (const name of ["storageAccount", "containerRegistry"]) {
+      if (sameValue(workspace.kind, "Project")) continue;
+      const names = selected
+        ? isSelectedIpsOnly(workspace)
+          ? DEFAULT_RESOURCES
+          : []
+        : ["storageAccount", "containerRegistry", ...(isPrivate(workspace) ? ["keyVault"] : [])];
+      for (const name of names) {
         const id = workspace.properties?.[name];
         if (typeof id === "string" && id) ids.set(id.toLowerCase(), id);
       }
     }
     return [...ids.values()];
+  }
+
+  /**
+   * A workspace Resource Graph gave without the ids of its default resources, found public from selected IP ranges
+   * only once its ranges were read: the ids are read from ARM (a row lacks them only where no row carries them,
+   * arg-needs.ts). A read that fails makes them unknown (the failure names the property `defaultResources`).
+   */
+  private async completeDefaultResources(workspace: ArmResource): Promise<void> {
+    const absent = DEFAULT_RESOURCES.filter(
+      (p) => !(p in (workspace.properties ?? {})) && !this.carried.has(TYPES.workspace, p),
+    );
+    if (absent.length === 0) return;
+    const operation = "read the workspace's storage account, key vault and registry";
+    const fetched = await this.fetchById(workspace.id);
+    if ("status" in fetched && fetched.status === 200) {
+      const read = normalizeResource(JSON.parse(fetched.body ?? "null"));
+      for (const p of absent)
+        if (read?.properties?.[p] !== undefined) (workspace.properties ??= {})[p] = read.properties[p];
+      return;
+    }
+    const failure: ScopeFailure =
+      "unreadable" in fetched
+        ? { scope: workspace.id, scopeType: "resource", operation, message: fetched.unreadable }
+        : "error" in fetched
+          ? toFailure(fetched.error, workspace.id, "resource", operation)
+          : responseFailure(fetched.status, fetched.body, workspace.id, "resource", operation);
+    this.failures.push({ ...failure, property: "defaultResources" });
+  }
+
+  /**
+   * The private endpoints of the approved connections of the storage accounts of private workspaces without a
+   * managed network: which sub-resource each serves (`blob`, `file`) is the private endpoint's, not the
+   * connection's. A workspace with a managed network reaches its storage through endpoints the service makes.
+   */
+  storagePrivateEndpointIds(subscriptionId: string): string[] {
+    const ids = new Map<string, string>();
+    for (const workspace of this.workspacesOf(subscriptionId)) {
+      if (sameValue(workspace.kind, "Project") || usesMlManagedNetwork(workspace)) continue;
+      if (!isPrivate(workspace) && !isSelectedIpsOnly(workspace)) continue;
+      const storageId = workspace.properties?.storageAccount;
+      const storage = typeof storageId === "string" && storageId ? this.find(storageId) : undefined;
+      for (const id of approvedEndpointIds(storage)) ids.set(id.toLowerCase(), id);
+    }
+    return [...ids.values()].filter((id) => !this.has(id));
   }
 
   /**
@@ -487,7 +549,53 @@ export class Collector implements ReadContext {
         ...this.ofType(TYPES.foundryAccount, subscriptionId),
       ]),
     ]);
+    // What only the reads above tell: which workspaces are public from selected IP ranges only (their default
+    // resources are judged too), and which private endpoints serve their storage accounts.
+    await Promise.all(
+      this.workspacesOf(subscriptionId)
+        .filter((w) => isSelectedIpsOnly(w) && this.fromGraph(w.id))
+        .map((w) => this.completeDefaultResources(w)),
+    );
+    await Promise.all([
+      ...missing(this.dependencyIds(subscriptionId, true)).map((id) =>
+        this.getById(id, "read the workspace's dependency"),
+      ),
+      ...this.storagePrivateEndpointIds(subscriptionId).map((id) =>
+        this.getById(id, "read a private endpoint of the workspace's storage account"),
+      ),
+    ]);
   }
+}
+
+/** The properties that name a workspace's default resources. */
+const DEFAULT_RESOURCES = ["storageAccount", "keyVault", "containerRegistry"] as const;
+
+/** Public network access disabled: the workspace is private (AMLNI009 judges its default resources). */
+function isPrivate(workspace: ArmResource): boolean {
+  return sameValue(workspace.properties?.publicNetworkAccess, "Disabled");
+}
+
+/** Public network access enabled but denied by default: public from its selected IP ranges only. */
+function isSelectedIpsOnly(workspace: ArmResource): boolean {
+  const acls = workspace.properties?.networkAcls as { defaultAction?: unknown } | undefined;
+  return !isPrivate(workspace) && sameValue(acls?.defaultAction, "Deny");
+}
+
+function usesMlManagedNetwork(workspace: ArmResource): boolean {
+  const mode = (workspace.properties?.managedNetwork as { isolationMode?: unknown } | undefined)
+    ?.isolationMode;
+  return typeof mode === "string" && mode !== "" && !sameValue(mode, "Disabled");
+}
+
+/** The private endpoints of a resource's approved connections. */
+function approvedEndpointIds(resource: ArmResource | undefined): string[] {
+  const connections = resource?.properties?.privateEndpointConnections;
+  if (!Array.isArray(connections)) return [];
+  return (connections as { properties?: Record<string, unknown> }[]).flatMap((c) => {
+    const state = c.properties?.privateLinkServiceConnectionState as { status?: unknown } | undefined;
+    const id = (c.properties?.privateEndpoint as { id?: unknown } | undefined)?.id;
+    return sameValue(state?.status, "Approved") && typeof id === "string" && isArmPath(id) ? [id] : [];
+  });
 }
 
 function hubOf(workspace: ArmResource): string | undefined {

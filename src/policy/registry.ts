@@ -32,6 +32,7 @@ import foundryWithoutPrivateLink from "./rules/foundry-without-private-link.js";
 import privateEndpointDnsMissing from "./rules/private-endpoint-dns-missing.js";
 import privateDnsZoneNotLinked from "./rules/private-dns-zone-not-linked.js";
 import privateEndpointCustomDns from "./rules/private-endpoint-custom-dns.js";
+import workspaceDefaultResourcesPublic from "./rules/workspace-default-resources-public.js";
 import computePublicIp from "./rules/compute-public-ip.js";
 import computeOutsideVirtualNetwork from "./rules/compute-outside-virtual-network.js";
 import computeSshPublic from "./rules/compute-ssh-public.js";
@@ -58,6 +59,7 @@ export const RULES: readonly Rule[] = [
   workspacePublicSelectedIps,
   deploymentFailsSelectedIps,
   outboundRuleInactive,
+  workspaceDefaultResourcesPublic,
   foundryPublicInbound,
   foundryPublicSelectedNetworks,
   foundryWithoutPrivateLink,

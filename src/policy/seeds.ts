@@ -48,6 +48,10 @@ export const SEEDS = {
     file: "service-tags.md",
     title: "Virtual network service tags",
   },
+  "hub-private-link": {
+    file: "hub-private-link.md",
+    title: "How to configure a private link for a Foundry hub: the hub's default resources",
+  },
   "ml-compute-network": {
     file: "ml-compute-network.md",
     title: "Secure an Azure Machine Learning training environment: compute instances and clusters",

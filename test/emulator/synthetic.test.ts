@@ -47,6 +47,7 @@ describe("synthetic tenants", () => {
       "AMLNI002",
       "AMLNI003",
       "AMLNI005",
+      "AMLNI009",
       "AMLNO001",
     ]);
     const { result, snapshot } = await auditThroughEmulator(

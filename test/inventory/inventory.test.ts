@@ -260,9 +260,20 @@ describe("ARM's own example responses (api-version 2025-12-01)", () => {
     ...deployment(ep, {}, "blue"),
     properties: documentedDeployment.properties,
   } as ReturnType<typeof deployment>;
+  // Its default resources, closed to the internet as a private workspace's must be (AMLNI009).
+  const closed = (r: ReturnType<typeof registry>) => ({
+    ...r,
+    properties: { ...r.properties, publicNetworkAccess: "Disabled" },
+  });
   const dependencies = [
-    storageAccount("testStorageAccount", "accountcrud-1234", true, wsSub),
-    registry("testRegistry", "workspace-1234", "Premium", true, wsSub),
+    closed(storageAccount("testStorageAccount", "accountcrud-1234", true, wsSub)),
+    closed(registry("testRegistry", "workspace-1234", "Premium", true, wsSub)),
+    {
+      id: (ws.properties as Record<string, string>).keyVault as string,
+      name: "testkv",
+      type: "Microsoft.KeyVault/vaults",
+      properties: { publicNetworkAccess: "Disabled" },
+    },
   ];
   const documented = tenant([ws, ep, dep, ...dependencies], [], [wsSub]);
 

@@ -378,6 +378,7 @@ const tables: RuleTable[] = (() => {
     ...foundryTables(),
     ...dnsTables(),
     ...computeTables(),
+    ...defaultResourceTables(),
     {
       id: "AUDIT001",
       fires: { snapshot: snapshot([], [subFailure]), on: SUBSCRIPTION },
@@ -408,6 +409,39 @@ const tables: RuleTable[] = (() => {
     },
   ];
 })();
+
+/** A key vault as ARM returns it (Microsoft.KeyVault 2026-02-01), public unless `props` says otherwise. */
+function keyVault(name = "kv", props: Record<string, unknown> = {}): ArmResource {
+  return {
+    id: `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/${name}`,
+    name,
+    type: "Microsoft.KeyVault/vaults",
+    properties: { publicNetworkAccess: "Enabled", ...props },
+  };
+}
+
+/** A private workspace's default resources: AMLNI009. */
+function defaultResourceTables(): RuleTable[] {
+  const closedVault = keyVault("kv", { publicNetworkAccess: "Disabled" });
+  const managed = { managedNetwork: { isolationMode: "AllowOnlyApprovedOutbound" } };
+  return [
+    {
+      id: "AMLNI009",
+      fires: (() => {
+        const kv = keyVault();
+        return { snapshot: snapshot([kv, approvedWs({ keyVault: kv.id, ...managed })]), on: workspaceId() };
+      })(),
+      near: { snapshot: snapshot([closedVault, approvedWs({ keyVault: closedVault.id, ...managed })]) },
+      unknown: (() => {
+        const kv = keyVault();
+        return {
+          snapshot: snapshot([approvedWs({ keyVault: kv.id, ...managed })], [failure(kv.id, "resource")]),
+          scope: kv.id,
+        };
+      })(),
+    },
+  ];
+}
 
 /** The compute rules: an instance or cluster, and the workspace whose network it lives in. */
 function computeTables(): RuleTable[] {
@@ -992,6 +1026,7 @@ describe("workspaces public from selected IPs (the documentation's table)", () =
       "AMLNI001",
       "AMLNI003",
       "AMLNI008",
+      "AMLNI009",
     ]);
     expect(result.unjudgedScopes).toEqual(expect.arrayContaining([t.ws.id, t.ep.id]));
     // Without a managed network the deployment's verdict needs them too.
@@ -1104,6 +1139,73 @@ describe("private endpoint DNS", () => {
       { name: ML_ZONES[1], exists: false, linkedToNetwork: false },
     ]);
     expect(drafts(c.resources, "PEDNS001")).toEqual([]);
+  });
+});
+
+describe("AMLNI009: a private workspace's default resources", () => {
+  const storageWith = (groups: string[][]) => {
+    const st = storageAccount("st", "rg", false);
+    const endpoints = groups.map((g, i) => ({
+      ...privateEndpoint(`pe-st-${i}`, "net"),
+      properties: {
+        ...privateEndpoint(`pe-st-${i}`, "net").properties,
+        privateLinkServiceConnections: [
+          { name: `pe-st-${i}`, properties: { privateLinkServiceId: st.id, groupIds: g } },
+        ],
+      },
+    }));
+    st.properties = {
+      publicNetworkAccess: "Disabled",
+      privateEndpointConnections: endpoints.map((e) => connection(st.id, "Approved", e.name)),
+    };
+    return { st, endpoints };
+  };
+  const nine = (resources: ArmResource[], failures: Parameters<typeof snapshot>[1] = []) =>
+    run({ snapshot: snapshot(resources, failures) }).drafts.filter((d) => d.rule.id === "AMLNI009");
+
+  it("needs both a blob and a file private endpoint on the storage account of a workspace without a managed network", () => {
+    const blobOnly = storageWith([["blob"]]);
+    const [hit] = nine([blobOnly.st, ...blobOnly.endpoints, approvedWs({ storageAccount: blobOnly.st.id })]);
+    expect(hit?.evidence.storageMissingPrivateEndpoints).toEqual(["file"]);
+    expect(hit?.remediation).toContain("--group-id file");
+    const both = storageWith([["blob"], ["file"]]);
+    expect(nine([both.st, ...both.endpoints, approvedWs({ storageAccount: both.st.id })])).toEqual([]);
+    // With a managed network, the service's own private endpoints reach the storage: not judged.
+    const managed = approvedWs({
+      storageAccount: blobOnly.st.id,
+      managedNetwork: { isolationMode: "AllowOnlyApprovedOutbound" },
+    });
+    expect(nine([blobOnly.st, ...blobOnly.endpoints, managed])).toEqual([]);
+  });
+
+  it("a private endpoint of the storage that could not be read is unknown, unless blob and file are seen already", () => {
+    const partial = storageWith([["blob"], ["file"]]);
+    const [, fileEndpoint] = partial.endpoints;
+    const result = run({
+      snapshot: snapshot(
+        [partial.st, partial.endpoints[0] as ArmResource, approvedWs({ storageAccount: partial.st.id })],
+        [failure(fileEndpoint?.id ?? "", "resource")],
+      ),
+    });
+    expect(result.drafts.filter((d) => d.rule.id === "AMLNI009")).toEqual([]);
+    expect(result.drafts.filter((d) => d.rule.id === "AUDIT001").map((d) => d.resourceId)).toContain(
+      fileEndpoint?.id,
+    );
+  });
+
+  it("judges a workspace public from selected IPs only, not one public to the internet (AMLNI003's)", () => {
+    const kv = keyVault();
+    const onlyRanges = workspace({ ...selectedIps("203.0.113.0/24"), keyVault: kv.id });
+    expect(nine([kv, onlyRanges]).map((d) => d.evidence.publicFromSelectedIps)).toEqual([true]);
+    expect(nine([kv, workspace({ publicNetworkAccess: "Enabled", keyVault: kv.id })])).toEqual([]);
+  });
+
+  it("a registry that is not Premium is upgraded before its public endpoint is turned off", () => {
+    const cr = registry("cr", "rg", "Standard", false);
+    const [hit] = nine([cr, approvedWs({ containerRegistry: cr.id })]);
+    expect(hit?.remediation).toMatch(
+      /--sku Premium; az acr update --name cr .*--public-network-enabled false/,
+    );
   });
 });
 
