@@ -47,8 +47,16 @@ const WANTED = [
       "Microsoft.CognitiveServices/accounts/managedNetworks",
       "Microsoft.CognitiveServices/accounts/managedNetworks/outboundRules",
       "Microsoft.CognitiveServices/accounts/privateEndpointConnections",
+      "Microsoft.CognitiveServices/accounts/projects/capabilityHosts",
+      "Microsoft.CognitiveServices/accounts/projects/connections",
+      "Microsoft.CognitiveServices/accounts/connections",
     ],
   },
+  {
+    folder: "generated/cosmos-db/microsoft.documentdb/2025-10-15",
+    types: ["Microsoft.DocumentDB/databaseAccounts"],
+  },
+  { folder: "generated/search/microsoft.search/2025-05-01", types: ["Microsoft.Search/searchServices"] },
   { folder: "generated/storage/microsoft.storage/2023-05-01", types: ["Microsoft.Storage/storageAccounts"] },
   { folder: "generated/keyvault/microsoft.keyvault/2026-02-01", types: ["Microsoft.KeyVault/vaults"] },
   {

@@ -54,6 +54,12 @@ export const RESOURCE_TYPES: readonly ResourceTypeRegistration[] = [
   { type: FOUNDRY_TYPES.account, get: "get account", list: "list accounts" },
   { type: FOUNDRY_TYPES.project, list: "list projects" },
   { type: FOUNDRY_TYPES.managedNetwork, get: "get managedNetwork", indexed: false },
+  // A project's capability hosts and connections are proxy resources, read from ARM in both sources.
+  { type: TYPES.foundryCapabilityHost, list: "list capabilityHosts", indexed: false },
+  { type: TYPES.foundryConnection, list: "list connections", indexed: false },
+  { type: TYPES.foundryAccountConnection, list: "list connections", indexed: false },
+  { type: TYPES.cosmosAccount, get: "get databaseAccount" },
+  { type: TYPES.searchService, get: "get searchService" },
 ];
 
 /** Whether Resource Graph has rows of this type. */

@@ -22,6 +22,9 @@
  *   in one in twenty the network uses custom DNS servers: every private endpoint there PEDNS003, nothing else.
  * - two computes a workspace (an instance and a cluster): those of an exposed workspace AMLCO001 and AMLCO002 once;
  *   a key vault a workspace (not a project): one private workspace's in ten admits the internet, AMLNI009.
+ * - a Foundry resource whose agents are in the managed network writes to one store of each kind (Cosmos DB, AI
+ *   Search, Storage), all private and with an outbound rule, but one resource's search service in ten is public:
+ *   AIFNO005.
  */
 import { sameId, sameValue } from "../model/arm-ids.js";
 import type { ArmResource } from "../model/snapshot.js";
@@ -124,6 +127,7 @@ export function syntheticTenant(options: SyntheticOptions): Synthetic {
   const nextAccount = random(options.seed ^ 0x5f0d);
   const nextDns = random(options.seed ^ 0x0d25);
   const nextVault = random(options.seed ^ 0x0c7a);
+  const nextStore = random(options.seed ^ 0x57e5);
   const expected: Record<string, number> = {};
   const count = (rule: string, n = 1) => {
     if (n > 0) expected[rule] = (expected[rule] ?? 0) + n;
@@ -303,6 +307,7 @@ export function syntheticTenant(options: SyntheticOptions): Synthetic {
       });
       ml += 1;
     }
+    const stores = managedAgents ? agentStores(sub, name, `${id}/projects/p0`) : [];
     if (managedAgents) {
       resources.push({
         id: `${id}/managedNetworks/default`,
@@ -311,22 +316,94 @@ export function syntheticTenant(options: SyntheticOptions): Synthetic {
         properties: {
           managedNetwork: {
             isolationMode: "AllowOnlyApprovedOutbound",
-            outboundRules: {
-              storage: {
-                type: "PrivateEndpoint",
-                category: "UserDefined",
-                status: "Active",
-                destination: {
-                  serviceResourceId: `/subscriptions/${sub}/resourceGroups/rg-ai/providers/Microsoft.Storage/storageAccounts/st${name}`,
-                  subresourceTarget: "blob",
+            outboundRules: Object.fromEntries(
+              stores.map((store) => [
+                store.name,
+                {
+                  type: "PrivateEndpoint",
+                  category: "UserDefined",
+                  status: "Active",
+                  destination: { serviceResourceId: store.id, subresourceTarget: store.group },
                 },
-              },
-            },
+              ]),
+            ),
           },
         },
       });
       ml += 1;
     } else if (!exposed && options.projectsPerAccount > 0) count("AIFNO001");
+  };
+
+  /**
+   * The standard agent setup of a Foundry resource whose agents are in the managed network: project `p0`'s
+   * capability host names a Cosmos DB account (threads), an AI Search service (vectors) and a storage account
+   * (files), each through a connection of the project, each closed with an approved private endpoint and a
+   * private endpoint rule of the managed network — but in one resource in ten the search service admits the
+   * internet (AIFNO005, high: the account is private and its agents injected).
+   */
+  const agentStores = (sub: string, name: string, projectId: string) => {
+    const openSearch = nextStore() < 0.1;
+    const rg = `/subscriptions/${sub}/resourceGroups/rg-ai/providers`;
+    const made = [
+      {
+        kind: "threads",
+        category: "CosmosDb",
+        type: "Microsoft.DocumentDB/databaseAccounts",
+        name: `cosmos-${name}`,
+        group: "Sql",
+      },
+      {
+        kind: "vectors",
+        category: "CognitiveSearch",
+        type: "Microsoft.Search/searchServices",
+        name: `srch-${name}`,
+        group: "searchService",
+      },
+      {
+        kind: "files",
+        category: "AzureStorageAccount",
+        type: "Microsoft.Storage/storageAccounts",
+        name: `st${name}agents`,
+        group: "blob",
+      },
+    ].map((store) => {
+      const id = `${rg}/${store.type}/${store.name}`;
+      const open = openSearch && store.kind === "vectors";
+      resources.push({
+        id,
+        name: store.name,
+        type: store.type,
+        location: "swedencentral",
+        properties: {
+          publicNetworkAccess: open ? "Enabled" : "Disabled",
+          privateEndpointConnections: open ? [] : [approvedConnection(sub, id, store.name, store.group)],
+        },
+      });
+      resources.push({
+        id: `${projectId}/connections/${store.kind}`,
+        name: store.kind,
+        type: `${COGNITIVE}/accounts/projects/connections`,
+        properties: {
+          category: store.category,
+          target: `https://${store.name}.example`,
+          authType: "AAD",
+          metadata: { ResourceId: id },
+        },
+      });
+      return { ...store, id };
+    });
+    resources.push({
+      id: `${projectId}/capabilityHosts/caphost`,
+      name: "caphost",
+      type: `${COGNITIVE}/accounts/projects/capabilityHosts`,
+      properties: {
+        threadStorageConnections: ["threads"],
+        vectorStoreConnections: ["vectors"],
+        storageConnections: ["files"],
+      },
+    });
+    if (openSearch) count("AIFNO005");
+    return made;
   };
 
   const dnsSub = subscriptions[0]?.subscriptionId ?? guidFor(1);

@@ -21,6 +21,7 @@ import { Carried } from "./arg-needs.js";
 import { DnsReader } from "./dns.js";
 import type { Denies } from "./proof.js";
 import { SelectedIpReader } from "./selected-ips.js";
+import { AgentStoreReader } from "./agent-stores.js";
 import { shapeFailure } from "./shapes.js";
 import type { Limiter } from "./limiter.js";
 import { normalizeResource } from "./normalize.js";
@@ -51,6 +52,11 @@ export const READ_API_VERSIONS: Readonly<Record<string, string>> = {
   [TYPES.foundryManagedNetwork]: FOUNDRY_API_VERSION,
   [TYPES.foundryOutboundRule]: FOUNDRY_API_VERSION,
   [TYPES.foundryPrivateEndpointConnection]: FOUNDRY_API_VERSION,
+  [TYPES.foundryCapabilityHost]: FOUNDRY_API_VERSION,
+  [TYPES.foundryConnection]: FOUNDRY_API_VERSION,
+  [TYPES.foundryAccountConnection]: FOUNDRY_API_VERSION,
+  [TYPES.cosmosAccount]: "2025-10-15",
+  [TYPES.searchService]: "2025-05-01",
 };
 
 /** How both sources name a subscription they could not read, so that their findings are the same. */
@@ -107,6 +113,8 @@ export class Collector implements ReadContext {
   readonly failures: ScopeFailure[] = [];
   /** Private endpoint DNS: the private endpoints, networks and zones the audited resources rely on. */
   readonly dns = new DnsReader(this);
+  /** The stores Foundry agents write to: capability hosts, connections and the stores they name. */
+  readonly agentStores = new AgentStoreReader(this);
   /** Workspaces' selected IP ranges, read at the one api-version that defines them. */
   readonly selectedIps = new SelectedIpReader(this);
   /** Each subscription's deny assignments, read once (proof.ts). */
@@ -538,6 +546,10 @@ export class Collector implements ReadContext {
         this.ofType(TYPES.onlineEndpoint, subscriptionId),
       ),
       this.readManagedNetworks(subscriptionId),
+      this.agentStores.readFor(
+        this.ofType(TYPES.foundryAccount, subscriptionId),
+        this.ofType(TYPES.foundryProject, subscriptionId),
+      ),
       ...missing(this.dependencyIds(subscriptionId)).map((id) =>
         this.getById(id, "read the workspace's dependency"),
       ),

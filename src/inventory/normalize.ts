@@ -19,6 +19,14 @@ const connectionsKept = (value: unknown) =>
     properties: pick(isRecord(c) ? c.properties : undefined, ["privateLinkServiceId", "groupIds"]),
   }));
 
+function connectionKept(p: Record<string, unknown>): Record<string, unknown> {
+  const metadata = pick(p.metadata, ["ResourceId", "resourceId", "Location", "location"]);
+  return {
+    ...pick(p, ["category", "target", "authType", "peRequirement", "peStatus", "isSharedToAll"]),
+    ...(metadata ? { metadata } : {}),
+  };
+}
+
 /**
  * The properties the rules read of the network resources the DNS checks hold for the whole run (a hub network's
  * body lists every subnet and IP configuration, a private endpoint's its interfaces, a zone group's its record
@@ -48,6 +56,9 @@ const KEPT_PROPERTIES: { type: string; keep: (p: Record<string, unknown>) => Rec
     }),
   },
   { type: TYPES.virtualNetwork, keep: (p) => pick(p, ["dhcpOptions"]) ?? {} },
+  // A connection may carry its credentials (an API key, a SAS token): only what names its store is kept.
+  { type: TYPES.foundryConnection, keep: connectionKept },
+  { type: TYPES.foundryAccountConnection, keep: connectionKept },
   {
     // A compute's body carries its administrator's credentials (`userAccountCredentials`) and setup scripts:
     // only its network settings are kept, so neither reaches a finding, the archive or a log.

@@ -24,6 +24,11 @@ export const TYPES = {
   foundryManagedNetwork: "Microsoft.CognitiveServices/accounts/managedNetworks",
   foundryOutboundRule: "Microsoft.CognitiveServices/accounts/managedNetworks/outboundRules",
   foundryPrivateEndpointConnection: "Microsoft.CognitiveServices/accounts/privateEndpointConnections",
+  foundryCapabilityHost: "Microsoft.CognitiveServices/accounts/projects/capabilityHosts",
+  foundryConnection: "Microsoft.CognitiveServices/accounts/projects/connections",
+  foundryAccountConnection: "Microsoft.CognitiveServices/accounts/connections",
+  cosmosAccount: "Microsoft.DocumentDB/databaseAccounts",
+  searchService: "Microsoft.Search/searchServices",
 } as const;
 
 const canonicalByLower = new Map<string, string>(Object.values(TYPES).map((t) => [t.toLowerCase(), t]));

@@ -33,6 +33,8 @@ import privateEndpointDnsMissing from "./rules/private-endpoint-dns-missing.js";
 import privateDnsZoneNotLinked from "./rules/private-dns-zone-not-linked.js";
 import privateEndpointCustomDns from "./rules/private-endpoint-custom-dns.js";
 import workspaceDefaultResourcesPublic from "./rules/workspace-default-resources-public.js";
+import foundryAgentStorePublic from "./rules/foundry-agent-store-public.js";
+import foundryAgentStoreNoOutboundRule from "./rules/foundry-agent-store-no-outbound-rule.js";
 import computePublicIp from "./rules/compute-public-ip.js";
 import computeOutsideVirtualNetwork from "./rules/compute-outside-virtual-network.js";
 import computeSshPublic from "./rules/compute-ssh-public.js";
@@ -70,6 +72,8 @@ export const RULES: readonly Rule[] = [
   foundryBroadOutboundRule,
   foundryOutboundRuleInactive,
   foundryManagedNetworkMissing,
+  foundryAgentStorePublic,
+  foundryAgentStoreNoOutboundRule,
   privateEndpointDnsMissing,
   privateDnsZoneNotLinked,
   privateEndpointCustomDns,

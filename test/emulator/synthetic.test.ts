@@ -3,7 +3,7 @@
  * each mode finds, and every mode reads every resource.
  */
 import { describe, expect, it } from "vitest";
-import { syntheticTenant } from "../../src/emulator/synthetic.js";
+import { DEFAULT_SIZE, syntheticTenant } from "../../src/emulator/synthetic.js";
 import type { Source } from "../../src/inventory/index.js";
 import { auditThroughEmulator } from "../helpers/emulator.js";
 
@@ -25,6 +25,26 @@ describe("synthetic tenants", () => {
     projectsPerAccount: 2,
     seed: 7,
   };
+
+  it("at the benchmark's size, draw every rule the generator can make", () => {
+    expect(Object.keys(syntheticTenant(DEFAULT_SIZE).expected).sort()).toEqual([
+      "AIFNI001",
+      "AIFNI003",
+      "AIFNO001",
+      "AIFNO005",
+      "AMLCO001",
+      "AMLCO002",
+      "AMLNI001",
+      "AMLNI002",
+      "AMLNI003",
+      "AMLNI005",
+      "AMLNI009",
+      "AMLNO001",
+      "PEDNS001",
+      "PEDNS002",
+      "PEDNS003",
+    ]);
+  });
 
   it("are the same for the same seed, and differ for another", () => {
     expect(syntheticTenant(size)).toEqual(syntheticTenant(size));
@@ -58,8 +78,11 @@ describe("synthetic tenants", () => {
     );
     expect(result.summary.complete).toBe(true);
     expect(byRule(result.findings)).toEqual(expected);
-    const audited = snapshot.resources.filter((r) =>
-      /^Microsoft\.(MachineLearningServices|CognitiveServices)\//.test(r.type),
+    // The agents' capability hosts and connections are context, read to find their stores: not audited.
+    const audited = snapshot.resources.filter(
+      (r) =>
+        /^Microsoft\.(MachineLearningServices|CognitiveServices)\//.test(r.type) &&
+        !/\/(capabilityHosts|connections)$/.test(r.type),
     );
     expect(audited).toHaveLength(resources);
     expect(result.mlResources).toBe(resources);

@@ -360,3 +360,67 @@ export function privateAccount(extra: Props = {}, name = "ai", kind = "AIService
     kind,
   );
 }
+
+/** A store of the agents: a Cosmos DB account, an AI Search service or a storage account, closed unless `props` opens it. */
+export function agentStore(
+  kind: "cosmos" | "search" | "storage",
+  name: string,
+  props: Props = {},
+  approved = true,
+): ArmResource {
+  const type = {
+    cosmos: "Microsoft.DocumentDB/databaseAccounts",
+    search: "Microsoft.Search/searchServices",
+    storage: "Microsoft.Storage/storageAccounts",
+  }[kind];
+  const id = `/subscriptions/${SUB}/resourceGroups/rg-agents/providers/${type}/${name}`;
+  return {
+    id,
+    name,
+    type,
+    properties: {
+      publicNetworkAccess: "Disabled",
+      privateEndpointConnections: approved ? [connection(id, "Approved", `pe-${name}`)] : [],
+      ...props,
+    },
+  };
+}
+
+/**
+ * The standard agent setup of `project`: a capability host naming one connection of each kind, each naming its
+ * store; the capability host, the connections and the stores.
+ */
+export function agentSetup(
+  project: ArmResource,
+  stores: { threads: ArmResource; vectors: ArmResource; files: ArmResource },
+): ArmResource[] {
+  const conn = (name: string, category: string, store: ArmResource): ArmResource => ({
+    id: `${project.id}/connections/${name}`,
+    name,
+    type: `${COGNITIVE}/accounts/projects/connections`,
+    properties: {
+      category,
+      target: `https://${store.name}.example`,
+      authType: "AAD",
+      metadata: { ResourceId: store.id },
+    },
+  });
+  return [
+    {
+      id: `${project.id}/capabilityHosts/caphost`,
+      name: "caphost",
+      type: `${COGNITIVE}/accounts/projects/capabilityHosts`,
+      properties: {
+        threadStorageConnections: ["threads"],
+        vectorStoreConnections: ["vectors"],
+        storageConnections: ["files"],
+      },
+    },
+    conn("threads", "CosmosDb", stores.threads),
+    conn("vectors", "CognitiveSearch", stores.vectors),
+    conn("files", "AzureStorageAccount", stores.files),
+    stores.threads,
+    stores.vectors,
+    stores.files,
+  ];
+}

@@ -38,6 +38,8 @@ import {
   MANAGED_AGENTS,
   privateAccount,
   compute,
+  agentStore,
+  agentSetup,
 } from "../helpers/tenant.js";
 
 const NOW = new Date("2026-11-23T12:00:00Z");
@@ -379,6 +381,7 @@ const tables: RuleTable[] = (() => {
     ...dnsTables(),
     ...computeTables(),
     ...defaultResourceTables(),
+    ...agentStoreTables(),
     {
       id: "AUDIT001",
       fires: { snapshot: snapshot([], [subFailure]), on: SUBSCRIPTION },
@@ -418,6 +421,71 @@ function keyVault(name = "kv", props: Record<string, unknown> = {}): ArmResource
     type: "Microsoft.KeyVault/vaults",
     properties: { publicNetworkAccess: "Enabled", ...props },
   };
+}
+
+/** The stores a Foundry resource's agents write to: AIFNO005, AIFNO008. */
+function agentStoreTables(): RuleTable[] {
+  const closedStores = () => ({
+    threads: agentStore("cosmos", "cosmos"),
+    vectors: agentStore("search", "srch"),
+    files: agentStore("storage", "stagents"),
+  });
+  const agents = (
+    stores: ReturnType<typeof closedStores>,
+    rules: Record<string, unknown> = {},
+    failures: Parameters<typeof snapshot>[1] = [],
+    omit: string[] = [],
+  ) => {
+    const ai = privateAccount(MANAGED_AGENTS);
+    const p = foundryProject(ai, "agents");
+    const setup = agentSetup(p, stores).filter((r) => !omit.includes(r.id));
+    return snapshot(
+      [ai, p, foundryManagedNetwork(ai, "AllowOnlyApprovedOutbound", rules), ...setup],
+      failures,
+    );
+  };
+  const peRules = (stores: ReturnType<typeof closedStores>) =>
+    Object.fromEntries(
+      Object.values(stores).map((s) => [
+        `pe-${s.name}`,
+        {
+          type: "PrivateEndpoint",
+          category: "UserDefined",
+          status: "Active",
+          destination: { serviceResourceId: s.id },
+        },
+      ]),
+    );
+  const open = {
+    ...closedStores(),
+    vectors: agentStore("search", "srch", { publicNetworkAccess: "Enabled" }),
+  };
+  return [
+    {
+      id: "AIFNO005",
+      fires: { snapshot: agents(open, peRules(open)), on: accountId() },
+      near: { snapshot: agents(closedStores(), peRules(closedStores())) },
+      unknown: {
+        snapshot: agents(open, peRules(open), [failure(open.vectors.id, "resource")], [open.vectors.id]),
+        scope: open.vectors.id,
+      },
+    },
+    {
+      id: "AIFNO008",
+      fires: { snapshot: agents(closedStores()), on: accountId() },
+      near: { snapshot: agents(closedStores(), peRules(closedStores())) },
+      unknown: {
+        snapshot: agents(closedStores(), {}, [
+          {
+            ...failure(accountId(), "resource"),
+            operation: "list the capability hosts of project `agents`",
+            property: "agentStores",
+          },
+        ]),
+        scope: accountId(),
+      },
+    },
+  ];
 }
 
 /** A private workspace's default resources: AMLNI009. */
