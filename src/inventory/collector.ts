@@ -550,6 +550,7 @@ export class Collector implements ReadContext {
         this.ofType(TYPES.foundryAccount, subscriptionId),
         this.ofType(TYPES.foundryProject, subscriptionId),
       ),
+      this.dns.readForAgents(this.ofType(TYPES.foundryAccount, subscriptionId)),
       ...missing(this.dependencyIds(subscriptionId)).map((id) =>
         this.getById(id, "read the workspace's dependency"),
       ),

@@ -41,6 +41,7 @@ import {
   zonesScopeOf,
 } from "../model/private-dns.js";
 import type { ArmResource, ScopeFailure } from "../model/snapshot.js";
+import { agentInjection, isFoundryResource } from "../model/foundry.js";
 import { shown } from "../common/text.js";
 import type { QuotaGate } from "./quota-gate.js";
 
@@ -175,6 +176,37 @@ export class DnsReader {
       url = body.nextLink;
     }
     return items;
+  }
+
+  /**
+   * The virtual network Foundry agents are injected into (`networkInjections[].subnetArmId`), and the zone index:
+   * agents resolve names from their own network, not from their account's private endpoint's (PEDNS004).
+   */
+  async readForAgents(accounts: readonly ArmResource[]): Promise<void> {
+    const networks = new Set<string>();
+    for (const account of accounts) {
+      if (!isFoundryResource(account)) continue;
+      const networkId = virtualNetworkOf(agentInjection(account)?.subnetArmId);
+      if (networkId && isArmPath(networkId)) networks.add(networkId);
+    }
+    if (networks.size === 0) return;
+    const known = (id: string) => this.collector.context.get(id.toLowerCase());
+    await Promise.all([
+      ...[...networks].map((id) =>
+        this.once(
+          id,
+          async () =>
+            known(id) ??
+            this.get(
+              id,
+              NETWORK_API_VERSION,
+              "read the virtual network the agents are injected into",
+              "virtualNetworks",
+            ),
+        ),
+      ),
+      this.readZoneIndex(),
+    ]);
   }
 
   /** The DNS of the approved private endpoints of these resources (one subscription's, or the last unit's). */

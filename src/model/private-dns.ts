@@ -26,8 +26,20 @@ const AI_SERVICES_ZONES = [
 ];
 const OPENAI_ZONES = ["privatelink.openai.azure.com"];
 
-/** Every zone name a judged private endpoint can need: the zones the inventory looks for. */
-export const DNS_ZONE_NAMES: readonly string[] = [...new Set([...ML_ZONES, ...AI_SERVICES_ZONES])];
+/**
+ * The zone of each kind of store Foundry agents write to (docs/sources/private-endpoint-dns.md): Cosmos DB for
+ * NoSQL (`Sql`), AI Search (`searchService`), Storage (`blob`, where the agents' files are). By lower-case type.
+ */
+export const AGENT_STORE_ZONES: Readonly<Record<string, readonly string[]>> = {
+  "microsoft.documentdb/databaseaccounts": ["privatelink.documents.azure.com"],
+  "microsoft.search/searchservices": ["privatelink.search.windows.net"],
+  "microsoft.storage/storageaccounts": ["privatelink.blob.core.windows.net"],
+};
+
+/** Every zone name a judged private endpoint or an agents' network can need: the zones the inventory looks for. */
+export const DNS_ZONE_NAMES: readonly string[] = [
+  ...new Set([...ML_ZONES, ...AI_SERVICES_ZONES, ...Object.values(AGENT_STORE_ZONES).flat()]),
+];
 
 /**
  * Whose private endpoints are judged: a workspace that is not a project (a project is reached through its

@@ -81,7 +81,8 @@ const unknownOf = (scope: string, subject: string, reason: string): EndpointDnsR
  * The subscriptions whose zones were not all searched: a zone list or query that failed, or a subscription that
  * could not be read at all (sorted, so both sources name them alike). A name not found may exist there.
  */
-function unsearchedSubscriptions(view: SnapshotView): string[] {
+/** The subscriptions whose private DNS zones could not be searched (their zone list, or the whole subscription). */
+export function unsearchedSubscriptions(view: SnapshotView): string[] {
   const ids = new Set<string>();
   for (const f of view.snapshot.failures) {
     const zones =

@@ -35,6 +35,7 @@ import privateEndpointCustomDns from "./rules/private-endpoint-custom-dns.js";
 import workspaceDefaultResourcesPublic from "./rules/workspace-default-resources-public.js";
 import foundryAgentStorePublic from "./rules/foundry-agent-store-public.js";
 import foundryAgentStoreNoOutboundRule from "./rules/foundry-agent-store-no-outbound-rule.js";
+import agentNetworkDnsZoneNotLinked from "./rules/agent-network-dns-zone-not-linked.js";
 import computePublicIp from "./rules/compute-public-ip.js";
 import computeOutsideVirtualNetwork from "./rules/compute-outside-virtual-network.js";
 import computeSshPublic from "./rules/compute-ssh-public.js";
@@ -77,6 +78,7 @@ export const RULES: readonly Rule[] = [
   privateEndpointDnsMissing,
   privateDnsZoneNotLinked,
   privateEndpointCustomDns,
+  agentNetworkDnsZoneNotLinked,
   computePublicIp,
   computeOutsideVirtualNetwork,
   computeSshPublic,

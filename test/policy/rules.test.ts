@@ -382,6 +382,7 @@ const tables: RuleTable[] = (() => {
     ...computeTables(),
     ...defaultResourceTables(),
     ...agentStoreTables(),
+    ...agentDnsTables(),
     {
       id: "AUDIT001",
       fires: { snapshot: snapshot([], [subFailure]), on: SUBSCRIPTION },
@@ -484,6 +485,31 @@ function agentStoreTables(): RuleTable[] {
         ]),
         scope: accountId(),
       },
+    },
+  ];
+}
+
+/** The network Foundry agents are injected into: PEDNS004. */
+function agentDnsTables(): RuleTable[] {
+  const AI_ZONES = DNS_ZONES.slice(2);
+  const injected = () =>
+    privateAccount({
+      networkInjections: [
+        {
+          scenario: "agent",
+          subnetArmId: `${vnetId("agents")}/subnets/agents`,
+          useMicrosoftManagedNetwork: false,
+        },
+      ],
+    });
+  const ai = injected();
+  const linkedToAgents = AI_ZONES.map((z) => zoneLink(zoneId(z), vnetId("agents")));
+  return [
+    {
+      id: "PEDNS004",
+      fires: { snapshot: snapshot([ai, virtualNetwork("agents")]), on: ai.id },
+      near: { snapshot: snapshot([ai, virtualNetwork("agents"), ...linkedToAgents]) },
+      unknown: { snapshot: snapshot([ai], [failure(vnetId("agents"), "resource")]), scope: vnetId("agents") },
     },
   ];
 }
@@ -1207,6 +1233,44 @@ describe("private endpoint DNS", () => {
       { name: ML_ZONES[1], exists: false, linkedToNetwork: false },
     ]);
     expect(drafts(c.resources, "PEDNS001")).toEqual([]);
+  });
+});
+
+describe("PEDNS004: the agents' own network", () => {
+  it("needs the zones of the stores the agents write to as well as the Foundry resource's", () => {
+    const ai = privateAccount({
+      networkInjections: [
+        {
+          scenario: "agent",
+          subnetArmId: `${vnetId("agents")}/subnets/agents`,
+          useMicrosoftManagedNetwork: false,
+        },
+      ],
+    });
+    const p = foundryProject(ai, "agents");
+    const setup = agentSetup(p, {
+      threads: agentStore("cosmos", "cosmos"),
+      vectors: agentStore("search", "srch"),
+      files: agentStore("storage", "stagents"),
+    });
+    const aiLinks = DNS_ZONES.slice(2).map((z) => zoneLink(zoneId(z), vnetId("agents")));
+    const storeZones = [
+      "privatelink.documents.azure.com",
+      "privatelink.search.windows.net",
+      "privatelink.blob.core.windows.net",
+    ];
+    const hit = run({
+      snapshot: snapshot([ai, p, ...setup, virtualNetwork("agents"), ...aiLinks]),
+    }).drafts.find((d) => d.rule.id === "PEDNS004");
+    expect(hit?.evidence.missingZones).toEqual(storeZones);
+    const linked = storeZones.flatMap((z) => [dnsZone(z), zoneLink(zoneId(z), vnetId("agents"))]);
+    const whole = run({
+      snapshot: snapshot([ai, p, ...setup, virtualNetwork("agents"), ...aiLinks, ...linked]),
+    });
+    expect(whole.drafts.filter((d) => d.rule.id === "PEDNS004")).toEqual([]);
+    // Custom DNS servers: what they forward is not in ARM.
+    const custom = run({ snapshot: snapshot([ai, p, ...setup, virtualNetwork("agents", ["10.0.0.4"])]) });
+    expect(custom.drafts.filter((d) => d.rule.id === "PEDNS004")).toEqual([]);
   });
 });
 

@@ -1,0 +1,113 @@
+import { TYPES, lastName, sameValue } from "../../model/arm-ids.js";
+import { agentInjection, isFoundryResource } from "../../model/foundry.js";
+import {
+  AGENT_STORE_ZONES,
+  dnsServersOf,
+  linksPathOf,
+  networksOfLinks,
+  requiredZoneNames,
+  virtualNetworkOf,
+} from "../../model/private-dns.js";
+import { agentStoresOf } from "../agent-store-terms.js";
+import { phrase } from "../describe.js";
+import { linkCommand, unsearchedSubscriptions } from "../dns-terms.js";
+import { accountUnknown, foundryAccounts } from "../foundry-terms.js";
+import { defineRule } from "../types.js";
+
+export default defineRule({
+  id: "PEDNS004",
+  slug: "agent-network-dns-zone-not-linked",
+  title: "The agents' virtual network cannot resolve the private names they need",
+  severity: "high",
+  subject: "account",
+  rationale:
+    "Agents injected into a subnet resolve names from that subnet's virtual network, not from the network of the account's private endpoint: with Azure-provided DNS, each private DNS zone the agents need — the Foundry resource's own and those of the stores they write to — must be linked to it, or the agents resolve public addresses and their calls leave the private network or fail.",
+  remediation:
+    "Link each missing private DNS zone to the agents' virtual network (az network private-dns link vnet create).",
+  seeds: ["private-endpoint-dns", "foundry-agent-network"],
+  *evaluate({ view }) {
+    for (const account of foundryAccounts(view)) {
+      if (!isFoundryResource(account)) continue;
+      const subnetId = agentInjection(account)?.subnetArmId;
+      if (!subnetId) continue;
+      const unread = accountUnknown(view, account);
+      if (unread) {
+        yield unread;
+        continue;
+      }
+      const networkId = virtualNetworkOf(subnetId);
+      const network = networkId ? view.get(networkId) : undefined;
+      if (!networkId || !network || !view.propertiesKnown(networkId)) {
+        yield {
+          kind: "unknown",
+          scope: networkId ?? account.id,
+          subject: account.id,
+          reason: "PEDNS004 needs the agents' virtual network",
+        };
+        continue;
+      }
+      // Custom DNS servers: what they forward is not in ARM (PEDNS003 says so of private endpoints).
+      if (dnsServersOf(network).length > 0) continue;
+      const stores = agentStoresOf(view, account, "PEDNS004");
+      if (stores.state === "unknown") {
+        yield* stores.unknowns;
+        continue;
+      }
+      const names = [
+        ...requiredZoneNames(account),
+        ...stores.stores.flatMap((s) => AGENT_STORE_ZONES[s.resource.type.toLowerCase()] ?? []),
+      ].filter((n, i, all) => all.findIndex((m) => sameValue(m, n)) === i);
+      const zonesNamed = (name: string) =>
+        view.everyOfType(TYPES.privateDnsZone).filter((z) => sameValue(z.name, name));
+      const unreadLinks = names.flatMap(zonesNamed).find((z) => !view.propertiesKnown(linksPathOf(z.id)));
+      const linked = (name: string) =>
+        zonesNamed(name).some((z) =>
+          view
+            .deriveFromChildren(z.id, TYPES.virtualNetworkLink, networksOfLinks)
+            .has(networkId.toLowerCase()),
+        );
+      const missing = names.filter((n) => !linked(n));
+      if (missing.length === 0) continue;
+      if (unreadLinks) {
+        yield {
+          kind: "unknown",
+          scope: linksPathOf(unreadLinks.id),
+          subject: account.id,
+          reason: `the links of private DNS zone \`${unreadLinks.name}\` could not be listed`,
+        };
+        continue;
+      }
+      const existing = missing.flatMap((n) => zonesNamed(n).slice(0, 1));
+      // As PEDNS001: a zone in a subscription whose zones could not be read is not known (AUDIT001 says so).
+      const unsearched = unsearchedSubscriptions(view);
+      const unsearchedNote =
+        unsearched.length > 0
+          ? ` The private DNS zones of ${unsearched.map((id) => `\`${view.subscription(id)?.displayName ?? id}\``).join(", ")} could not be read (AUDIT001): a zone there is not known.`
+          : "";
+      yield {
+        kind: "violation",
+        resourceId: account.id,
+        resourceType: TYPES.foundryAccount,
+        evidence: {
+          agentSubnet: subnetId,
+          virtualNetwork: networkId,
+          dnsServers: [],
+          missingZones: missing,
+          existingZones: existing.map((z) => z.id),
+          ...(unsearched.length > 0
+            ? { unsearchedSubscriptions: unsearched.map((id) => `/subscriptions/${id}`) }
+            : {}),
+        },
+        message: `The agents of ${phrase(view, account.id)} run in virtual network \`${lastName(networkId)}\`, which uses Azure-provided DNS and has no private DNS zone linked for ${missing.map((n) => `\`${n}\``).join(", ")}: they resolve the public addresses of the names they call.${unsearchedNote}`,
+        remediation: missing
+          .map((n) => {
+            const zone = existing.find((z) => sameValue(z.name, n));
+            return zone
+              ? linkCommand(zone.id, networkId)
+              : `create private DNS zone ${n} and link it: az network private-dns zone create --name ${n} --resource-group <dns-rg>, then az network private-dns link vnet create --zone-name ${n} --resource-group <dns-rg> --name ${lastName(networkId)}-link --virtual-network ${networkId} --registration-enabled false`;
+          })
+          .join("; "),
+      };
+    }
+  },
+});
