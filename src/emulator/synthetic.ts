@@ -21,7 +21,8 @@
  *   endpoint there PEDNS002; in about one in seven the AI Services zone is not: each Foundry resource's PEDNS001;
  *   in one in twenty the network uses custom DNS servers: every private endpoint there PEDNS003, nothing else.
  * - two computes a workspace (an instance and a cluster): those of an exposed workspace AMLCO001 and AMLCO002 once;
- *   a key vault a workspace (not a project): one private workspace's in ten admits the internet, AMLNI009.
+ *   a key vault a workspace (not a project): one private workspace's in ten admits the internet, AMLNI009; a
+ *   storage account and a registry a subscription, shared by its workspaces, closed: nothing.
  * - a Foundry resource whose agents are in the managed network writes to one store of each kind (Cosmos DB, AI
  *   Search, Storage), all private and with an outbound rule, but one resource's search service in ten is public:
  *   AIFNO005.
@@ -150,6 +151,9 @@ export function syntheticTenant(options: SyntheticOptions): Synthetic {
           managedNetwork: { isolationMode: "AllowOnlyApprovedOutbound" },
           privateEndpointConnections: [approvedConnection(sub, id, name)],
         };
+    // Every workspace names its storage account and registry (ARM always returns them): one of each a
+    // subscription, shared, closed and Premium, so they draw no finding.
+    if (!sameValue(extra.kind, "Project")) Object.assign(properties, sharedDependencies(sub));
     const resource: ArmResource = {
       id,
       name,
@@ -188,6 +192,37 @@ export function syntheticTenant(options: SyntheticOptions): Synthetic {
     });
     (home.properties as Record<string, unknown>).keyVault = id;
     if (open && !exposed) count("AMLNI009");
+  };
+
+  const shared = new Map<string, { storageAccount: string; containerRegistry: string }>();
+  const sharedDependencies = (sub: string) => {
+    const known = shared.get(sub);
+    if (known) return known;
+    const rg = `/subscriptions/${sub}/resourceGroups/rg-ml/providers`;
+    const ids = {
+      storageAccount: `${rg}/Microsoft.Storage/storageAccounts/stml`,
+      containerRegistry: `${rg}/Microsoft.ContainerRegistry/registries/crml`,
+    };
+    resources.push(
+      {
+        id: ids.storageAccount,
+        name: "stml",
+        type: "Microsoft.Storage/storageAccounts",
+        location: "westeurope",
+        sku: { name: "Standard_LRS" },
+        properties: { publicNetworkAccess: "Disabled", networkAcls: { defaultAction: "Deny" } },
+      },
+      {
+        id: ids.containerRegistry,
+        name: "crml",
+        type: "Microsoft.ContainerRegistry/registries",
+        location: "westeurope",
+        sku: { name: "Premium" },
+        properties: { publicNetworkAccess: "Disabled" },
+      },
+    );
+    shared.set(sub, ids);
+    return ids;
   };
 
   /**

@@ -1,5 +1,5 @@
 /**
- * The `arg` source: Azure Resource Graph reads every workspace, online endpoint, deployment and compute of up
+ * The `arg` source: Azure Resource Graph reads every workspace, online endpoint and deployment of up
  * to `batchSize` subscriptions in one paged query (1,000 rows a page). A batch that fails is split
  * until the subscription at fault is isolated, so one unreadable subscription costs only itself.
  * What Resource Graph lacks is read from ARM for that resource only.
@@ -23,7 +23,7 @@ import { QuotaGate } from "./quota-gate.js";
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 const quoted = (values: readonly string[]) => values.map((v) => `'${v.toLowerCase()}'`).join(", ");
-const ML_TYPES = [TYPES.workspace, TYPES.onlineEndpoint, TYPES.onlineDeployment, TYPES.compute];
+const ML_TYPES = [TYPES.workspace, TYPES.onlineEndpoint, TYPES.onlineDeployment];
 const FOUNDRY_TYPES = [TYPES.foundryAccount, TYPES.foundryProject];
 const COLUMNS = "id, name, type, location, kind, sku, tags, properties, subscriptionId";
 /**
@@ -184,7 +184,7 @@ async function completeFromArm(collector: Collector, subscriptionId: string): Pr
 }
 
 const ML_RESOURCE =
-  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/(Microsoft\.MachineLearningServices\/workspaces\/[^/]+(\/onlineEndpoints\/[^/]+(\/deployments\/[^/]+)?|\/computes\/[^/]+)?|Microsoft\.CognitiveServices\/accounts\/[^/]+)/i;
+  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/(Microsoft\.MachineLearningServices\/workspaces\/[^/]+(\/onlineEndpoints\/[^/]+(\/deployments\/[^/]+)?)?|Microsoft\.CognitiveServices\/accounts\/[^/]+)/i;
 
 /**
  * Before a finding is resolved because Resource Graph no longer returns its resource, ARM is asked: 404

@@ -6,9 +6,9 @@
 import { TYPES, isWithin, sameId, subscriptionOf, typeScope } from "../model/arm-ids.js";
 import { FOUNDRY_API_VERSION, isAccountToKeep, isFoundryResource } from "../model/foundry.js";
 import type { ScopeFailure, ScopeType, SubscriptionInfo } from "../model/snapshot.js";
-import { COMPUTES_LIST, SUBSCRIPTION_READ, type Collector } from "./collector.js";
+import { SUBSCRIPTION_READ, type Collector } from "./collector.js";
 import { ML_API_VERSION } from "./connection.js";
-import { responseFailure, toFailure } from "./failures.js";
+import { responseFailure } from "./failures.js";
 import { normalizeResource } from "./normalize.js";
 import { deniedScopes } from "./proof.js";
 
@@ -106,50 +106,16 @@ async function recordDenies(
     });
 }
 
-/**
- * The workspace's endpoints and their deployments, and its computes, through ARM lists (a workspace Resource
- * Graph lacked).
- */
+/** The workspace's endpoints and their deployments, through ARM lists (a workspace Resource Graph lacked). */
 export async function readWorkspaceChildren(collector: Collector, workspaceId: string): Promise<void> {
   const subscriptionId = subscriptionOf(workspaceId);
   if (!subscriptionId) return;
-  const [endpoints] = await Promise.all([
-    list(collector, subscriptionId, `${workspaceId}/onlineEndpoints`, {
-      scope: workspaceId,
-      scopeType: "workspace",
-      operation: "list online endpoints",
-    }),
-    readComputes(collector, subscriptionId, workspaceId),
-  ]);
+  const endpoints = await list(collector, subscriptionId, `${workspaceId}/onlineEndpoints`, {
+    scope: workspaceId,
+    scopeType: "workspace",
+    operation: "list online endpoints",
+  });
   await Promise.all((endpoints ?? []).map((raw) => readEndpointChildren(collector, collector.add(raw)?.id)));
-}
-
-/**
- * A workspace's computes. A list that fails leaves only the compute rules unknown for that workspace (the
- * failure names the property `computes`): its endpoints and its own settings are still judged.
- */
-async function readComputes(
-  collector: Collector,
-  subscriptionId: string,
-  workspaceId: string,
-): Promise<void> {
-  const operation = COMPUTES_LIST;
-  try {
-    const listed = await collector.listRaw(subscriptionId, `${workspaceId}/computes`, ML_API_VERSION);
-    if ("items" in listed) {
-      for (const item of listed.items) collector.add(item);
-      return;
-    }
-    collector.failures.push({
-      ...responseFailure(listed.status, listed.body, workspaceId, "resource", operation),
-      property: "computes",
-    });
-  } catch (error) {
-    collector.failures.push({
-      ...toFailure(error, workspaceId, "resource", operation),
-      property: "computes",
-    });
-  }
 }
 
 export async function readEndpointChildren(

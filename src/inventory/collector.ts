@@ -422,6 +422,31 @@ export class Collector implements ReadContext {
   }
 
   /**
+   * A workspace's computes, from ARM in both sources: Resource Graph indexes them, but each row costs a share of
+   * its quota (15 queries per 5 s, 1,000 rows a page) that a list per workspace, in parallel with the other
+   * reads of the subscription, does not (bench/RESULTS.md). A list that fails leaves only the compute rules
+   * unknown for that workspace (the failure names the property `computes`); its endpoints and settings are judged.
+   */
+  private async readComputes(subscriptionId: string, workspaceId: string): Promise<void> {
+    try {
+      const listed = await this.listRaw(subscriptionId, `${workspaceId}/computes`, ML_API_VERSION);
+      if ("items" in listed) {
+        for (const item of listed.items) this.add(item);
+        return;
+      }
+      this.failures.push({
+        ...responseFailure(listed.status, listed.body, workspaceId, "resource", COMPUTES_LIST),
+        property: "computes",
+      });
+    } catch (error) {
+      this.failures.push({
+        ...toFailure(error, workspaceId, "resource", COMPUTES_LIST),
+        property: "computes",
+      });
+    }
+  }
+
+  /**
    * A workspace Resource Graph gave without the ids of its default resources, found public from selected IP ranges
    * only once its ranges were read: the ids are read from ARM (a row lacks them only where no row carries them,
    * arg-needs.ts). A read that fails makes them unknown (the failure names the property `defaultResources`).
@@ -551,6 +576,7 @@ export class Collector implements ReadContext {
         this.ofType(TYPES.foundryProject, subscriptionId),
       ),
       this.dns.readForAgents(this.ofType(TYPES.foundryAccount, subscriptionId)),
+      ...this.ofType(TYPES.workspace, subscriptionId).map((w) => this.readComputes(subscriptionId, w.id)),
       ...missing(this.dependencyIds(subscriptionId)).map((id) =>
         this.getById(id, "read the workspace's dependency"),
       ),

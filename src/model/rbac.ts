@@ -46,7 +46,6 @@ export const ML_READ_OPERATIONS = [
   "Microsoft.MachineLearningServices/workspaces/read",
   "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/read",
   "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments/read",
-  "Microsoft.MachineLearningServices/workspaces/computes/read",
 ] as const;
 
 /**

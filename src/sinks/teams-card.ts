@@ -71,6 +71,8 @@ function subjectOf(f: Finding): string {
   if (f.workspace && /\/workspaces\/[^/]+$/i.test(f.resourceId))
     return `workspace ${escapeMarkdown(f.workspace)}`;
   if (f.account && /\/accounts\/[^/]+$/i.test(f.resourceId)) return `account ${escapeMarkdown(f.account)}`;
+  if (/\/workspaces\/[^/]+\/computes\/[^/]+$/i.test(f.resourceId))
+    return `compute ${escapeMarkdown(lastName(f.resourceId))}`;
   if (/^\/subscriptions\/[^/]+$/i.test(f.resourceId)) return "subscription";
   return escapeMarkdown(lastName(f.resourceId));
 }

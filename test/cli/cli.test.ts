@@ -795,13 +795,26 @@ describe("Azure Storage that stops answering mid-run", () => {
       const receiver = await startReceiver([{ status: 202 }]);
       const dir = tmp();
       // 1,000 public workspaces without a private endpoint: 2,000 findings, 20 transactions of the findings table.
+      // Spread over ten subscriptions, as real estates are: a thousand compute lists in one would wait on ARM's
+      // read throttle (250, then 25 a second) for half a minute.
+      const subs = Array.from(
+        { length: 10 },
+        (_, i) => `${String(i).padStart(8, "0")}-1111-4111-8111-111111111111`,
+      );
       const workspaces = Array.from({ length: 1000 }, (_, i) =>
         workspace(
           { publicNetworkAccess: "Enabled", managedNetwork: { isolationMode: "Disabled" } },
           `ws${i}`,
+          "rg",
+          subs[i % 10],
         ),
       );
-      const slow = tenant(workspaces, [{ path: `/subscriptions/${SUB}`, latencyMs: 1500 }]);
+      const slow = tenant(
+        workspaces,
+        // Slow enough that the inventory outlasts the state lock's lease (15 s) after the state is read.
+        subs.map((sub) => ({ path: `/subscriptions/${sub}/providers`, latencyMs: 8000 })),
+        subs,
+      );
       const env = { TEAMS_WEBHOOK_URL: receiver.url, [LOOPBACK_SETTING]: "true" };
       const args = (file: string, out: string) => [
         "--tenant",
@@ -855,7 +868,7 @@ describe("Azure Storage that stops answering mid-run", () => {
 
         azurite = await startAzurite({ location, ports });
         const next = await audit(
-          args(writeTenant(dir, "fast.json", tenant(workspaces)), join(dir, "next")),
+          args(writeTenant(dir, "fast.json", tenant(workspaces, [], subs)), join(dir, "next")),
           env,
         );
         expect(next.code).toBe(0);
