@@ -126,6 +126,22 @@ export function* judgeFoundryNetworks(
   }
 }
 
+/**
+ * Every Foundry resource (kind `AIServices`) judged by `judge`; one whose own record was not read whole yields its
+ * unknown instead.
+ */
+export function* judgeFoundryResources(
+  view: SnapshotView,
+  judge: (account: ArmResource) => Iterable<RuleOutcome>,
+): Generator<RuleOutcome> {
+  for (const account of foundryAccounts(view)) {
+    if (!isFoundryResource(account)) continue;
+    const unread = accountUnknown(view, account);
+    if (unread) yield unread;
+    else yield* judge(account);
+  }
+}
+
 /** The account's projects as read, or undefined when they could not be listed. */
 export function projectsOf(view: SnapshotView, account: ArmResource): ArmResource[] | undefined {
   if (!isFoundryResource(account)) return [];

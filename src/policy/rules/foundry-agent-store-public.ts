@@ -1,8 +1,8 @@
 import { TYPES, sameValue } from "../../model/arm-ids.js";
-import { agentInjection, isFoundryResource } from "../../model/foundry.js";
+import { agentInjection } from "../../model/foundry.js";
 import { phrase } from "../describe.js";
 import { agentStoresOf, approvedConnections, storeExposure, storeLabel } from "../agent-store-terms.js";
-import { accountUnknown, foundryAccounts } from "../foundry-terms.js";
+import { judgeFoundryResources } from "../foundry-terms.js";
 import { defineRule } from "../types.js";
 
 export default defineRule({
@@ -17,24 +17,18 @@ export default defineRule({
     "Disable public network access on each store the agents use, and give each an approved private endpoint in the agents' virtual network.",
   seeds: ["foundry-agent-network"],
   *evaluate({ view }) {
-    for (const account of foundryAccounts(view)) {
-      if (!isFoundryResource(account)) continue;
-      const unread = accountUnknown(view, account);
-      if (unread) {
-        yield unread;
-        continue;
-      }
+    yield* judgeFoundryResources(view, function* (account) {
       const read = agentStoresOf(view, account, "AIFNO005");
       if (read.state === "unknown") {
         yield* read.unknowns;
-        continue;
+        return;
       }
       const exposed = read.stores.flatMap((store) => {
         const exposure = storeExposure(store.resource);
         const approved = approvedConnections(store.resource);
         return exposure.internet || approved === 0 ? [{ store, exposure, approved }] : [];
       });
-      if (exposed.length === 0) continue;
+      if (exposed.length === 0) return;
       // "Isolated" agents writing to a public store: the account is private and its agents injected.
       const isolated =
         sameValue(account.properties?.publicNetworkAccess, "Disabled") &&
@@ -74,7 +68,7 @@ export default defineRule({
           )
           .join("; "),
       };
-    }
+    });
   },
 });
 

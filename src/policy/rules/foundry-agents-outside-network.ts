@@ -2,14 +2,12 @@ import { TYPES } from "../../model/arm-ids.js";
 import { FOUNDRY_API_VERSION, phrase } from "../describe.js";
 import {
   agentInjection,
-  foundryAccounts,
   foundryInbound,
-  isFoundryResource,
+  judgeFoundryResources,
   projectNames,
   projectsOf,
   projectsSentence,
 } from "../foundry-terms.js";
-import { accountUnknown } from "../foundry-terms.js";
 import { defineRule } from "../types.js";
 
 export default defineRule({
@@ -25,14 +23,8 @@ export default defineRule({
     "Network injection is set when an account is created: create a Foundry resource with networkInjections (scenario agent, a delegated subnet or the Microsoft managed network) and move the projects and agents to it.",
   seeds: ["foundry-agent-network"],
   *evaluate({ view }) {
-    for (const account of foundryAccounts(view)) {
-      if (!isFoundryResource(account)) continue;
-      const unread = accountUnknown(view, account);
-      if (unread) {
-        yield unread;
-        continue;
-      }
-      if (foundryInbound(account) !== "private" || agentInjection(account)) continue;
+    yield* judgeFoundryResources(view, function* (account) {
+      if (foundryInbound(account) !== "private" || agentInjection(account)) return;
       const projects = projectsOf(view, account);
       if (projects === undefined) {
         yield {
@@ -40,9 +32,9 @@ export default defineRule({
           scope: account.id,
           reason: "its projects could not be listed, so whether agents run under it is unknown",
         };
-        continue;
+        return;
       }
-      if (projects.length === 0) continue;
+      if (projects.length === 0) return;
       yield {
         kind: "violation",
         resourceId: account.id,
@@ -59,6 +51,6 @@ export default defineRule({
           `--body '{"location":"${account.location ?? "<region>"}","kind":"AIServices","sku":{"name":"S0"},"identity":{"type":"SystemAssigned"},"properties":{"allowProjectManagement":true,"customSubDomainName":"<new-account>","publicNetworkAccess":"Disabled","networkInjections":[{"scenario":"agent","subnetArmId":"<delegated-subnet-id>","useMicrosoftManagedNetwork":false}]}}'), ` +
           `or with "subnetArmId":"" and "useMicrosoftManagedNetwork":true for the Microsoft managed network; then move the projects and agents to it.`,
       };
-    }
+    });
   },
 });
