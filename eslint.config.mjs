@@ -61,4 +61,29 @@ export default tseslint.config(
       },
     },
   },
+  {
+    // The report's script runs in the browser, as a classic script: the page's globals, nothing of Node.
+    files: ["src/report/assets/*.js"],
+    languageOptions: {
+      sourceType: "script",
+      globals: {
+        process: "off",
+        require: "off",
+        module: "off",
+        __dirname: "off",
+        document: "readonly",
+        location: "readonly",
+        navigator: "readonly",
+        atob: "readonly",
+        Blob: "readonly",
+        DecompressionStream: "readonly",
+        Response: "readonly",
+        URL: "readonly",
+        URLSearchParams: "readonly",
+        fetch: "readonly",
+        setTimeout: "readonly",
+        clearTimeout: "readonly",
+      },
+    },
+  },
 );

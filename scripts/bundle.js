@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Bundles the eight function modules into dist/bundle/functions.js, the app's `main`: one file to load instead
+// Bundles the nine function modules into dist/bundle/functions.js, the app's `main`: one file to load instead
 // of some 1,500 modules under node_modules, so a new instance starts sooner and the package needs no
 // node_modules. Run by `npm run build` after tsc.
 //
@@ -11,7 +11,15 @@
 // whose `main` is the bundle, and the bundle. azd zips that folder as it is (a local build: no remote build
 // runs on Azure), so what the tests load is what the platform runs.
 "use strict";
-const { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } = require("node:fs");
+const {
+  copyFileSync,
+  cpSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} = require("node:fs");
 const path = require("node:path");
 const { build } = require("esbuild");
 
@@ -23,12 +31,22 @@ const modules = readdirSync(functions)
 
 const project = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8"));
 
+// The report's stylesheet and script (src/report/page.ts reads them from `assets/` beside itself): beside the
+// compiled module, and beside the bundle, where the bundled module's `__dirname` points.
+const reportAssets = path.join(root, "src/report/assets");
+const bundleDir = path.dirname(path.join(root, project.main));
+function copyReportAssets(into) {
+  cpSync(reportAssets, path.join(into, "assets"), { recursive: true });
+}
+copyReportAssets(path.join(root, "dist/src/report"));
+
 function stagePackage() {
   const out = path.join(root, "dist/package");
   rmSync(out, { recursive: true, force: true });
   mkdirSync(path.join(out, path.dirname(project.main)), { recursive: true });
   copyFileSync(path.join(root, "host.json"), path.join(out, "host.json"));
   copyFileSync(path.join(root, project.main), path.join(out, project.main));
+  copyReportAssets(path.join(out, path.dirname(project.main)));
   // Only what the host reads: `main`. No dependencies: the bundle carries them.
   const manifest = {
     name: project.name,
@@ -57,6 +75,7 @@ build({
   outfile: path.join(root, project.main),
   logLevel: "warning",
 })
+  .then(() => copyReportAssets(bundleDir))
   .then(stagePackage)
   .catch((error) => {
     if (error && !error.errors) process.stderr.write(`${error.message ?? error}\n`);

@@ -17,6 +17,10 @@ main([
   path.join(root, "demo-output"),
   ...process.argv.slice(2),
 ]).then((code) => {
+  if (code === 0 || code === 1 || code === 3)
+    process.stderr.write(
+      `\n(demo) the run as a page: ${path.join(root, "demo-output/report.html")} — open it in a browser.\n`,
+    );
   if (code === 3) {
     process.stderr.write(
       "\n(demo) exit code 3: coverage is incomplete, as intended — the demo's 'Contoso Sandbox' subscription answers 403, and the auditor may read only one resource group of 'Contoso Partner Lab'.\n",

@@ -31,6 +31,7 @@ const EXPECTED = {
   auditWorker: { type: "queueTrigger", queueName: "audit-runs", connection: "AUDIT_STORAGE" },
   auditWorkerPoison: { type: "queueTrigger", queueName: "audit-runs-poison", connection: "AUDIT_STORAGE" },
   getAudit: { type: "httpTrigger", methods: ["GET"], route: "audits/{runId}", authLevel: "function" },
+  getDashboard: { type: "httpTrigger", methods: ["GET"], route: "dashboard", authLevel: "function" },
   getSummary: { type: "httpTrigger", methods: ["GET"], route: "summary", authLevel: "function" },
   listAudits: { type: "httpTrigger", methods: ["GET"], route: "audits", authLevel: "function" },
   listFindings: { type: "httpTrigger", methods: ["GET"], route: "findings", authLevel: "function" },

@@ -10,6 +10,7 @@ import { formatCsv } from "../findings/format-csv.js";
 import type { Finding } from "../findings/finding.js";
 import { ruleById } from "../policy/registry.js";
 import { SEVERITIES } from "../policy/types.js";
+import { contentSecurityPolicy, renderDashboard } from "../report/page.js";
 import { readNotifySettings, type Environment } from "../settings.js";
 import {
   ContinuationTokenError,
@@ -317,5 +318,28 @@ export async function getSummary(
           ]
         : [],
     ),
+  });
+}
+
+/**
+ * The dashboard page. It holds no data and no key: its script reads the feed beside it (`/api/summary`,
+ * `/api/findings`, `/api/audits`) with the key the page was opened with, so it sees exactly what the feed shows
+ * that key. Its policy lets it talk to this origin only.
+ */
+export async function getDashboard(
+  request: HttpRequest,
+  _context: InvocationContext,
+): Promise<HttpResponseInit> {
+  parseQuery(request, z.strictObject({}));
+  return Promise.resolve({
+    status: 200,
+    body: renderDashboard(),
+    headers: {
+      "Content-Type": "text/html; charset=utf-8",
+      ...BASE_HEADERS,
+      "Content-Security-Policy": `${contentSecurityPolicy("dashboard")}; frame-ancestors 'none'`,
+      "X-Content-Type-Options": "nosniff",
+      "Referrer-Policy": "no-referrer",
+    },
   });
 }

@@ -9,7 +9,7 @@ import type { Source } from "../inventory/index.js";
 import { SEVERITIES, type Severity } from "../policy/types.js";
 import { DIGEST_MODES, type DigestMode } from "../sinks/teams-card.js";
 
-export const FORMATS = ["table", "json", "csv", "ocsf"] as const;
+export const FORMATS = ["table", "json", "csv", "ocsf", "html"] as const;
 export type Format = (typeof FORMATS)[number];
 
 export interface CliConfig {
@@ -53,8 +53,9 @@ Audits the network isolation of Azure Machine Learning workspaces, online endpoi
   --subscription ID         audit this subscription (repeatable; default: every readable one)
   --management-group ID     audit the subscriptions under this management group (repeatable)
   --policy FILE             policy file: profile, rule overrides, exemptions, scope
-  --out DIR                 where findings.json, summary.json and state.json go (default ./audit-output)
-  --format FORMAT           what stdout shows: table (default), json, csv, ocsf
+  --out DIR                 where findings.json, summary.json, report.html and state.json go
+                            (default ./audit-output)
+  --format FORMAT           what stdout shows: table (default), json, csv, ocsf, html (the report page)
   --fail-on SEVERITY        exit 1 when a new or open finding is at or above: ${SEVERITIES.join(", ")}
   --storage CONNECTION      also write to Azure Storage (a connection string, or UseDevelopmentStorage=true)
                             and reconcile against its findings table instead of the --out folder

@@ -2,7 +2,9 @@
 /**
  * The command line: the same audit as the Function App, from a laptop or a pipeline.
  */
+import { createReadStream } from "node:fs";
 import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { pipeline } from "node:stream/promises";
 import { join } from "node:path";
 import { Composition, CompositionError, LockBusyError, type AuditConfig } from "../compose.js";
 import { checkDashboardUrl, parseCli, USAGE, UsageError, type CliConfig } from "./config.js";
@@ -18,6 +20,7 @@ import { DEFAULT_POLICY, parsePolicy, PolicyError } from "../policy/policy-file.
 import { severityRank, type Policy, type Severity } from "../policy/types.js";
 import { setting } from "../settings.js";
 import { StateError } from "../sinks/local-folder.js";
+import { REPORT_FILE, reportStream } from "../report/page.js";
 import { visibleLines } from "../common/text.js";
 
 /** An identity library's message may quote a secret it was given (read by it, not by us): never echoed. */
@@ -227,6 +230,13 @@ async function run(config: CliConfig): Promise<number> {
     process.stdout.write(`${JSON.stringify(result.findings, null, 2)}\n`);
   } else if (config.format === "csv") {
     process.stdout.write(formatCsv(result.findings));
+  } else if (config.format === "html") {
+    // The page as the folder has it (with its trend) when the folder took the run; else this run alone.
+    const saved = publication.outputError === undefined && publication.outputFiles !== undefined;
+    const page = saved
+      ? createReadStream(join(config.out, REPORT_FILE))
+      : reportStream({ summary: publication.summary, findings: result.findings });
+    await pipeline(page, process.stdout, { end: false });
   } else if (config.format === "ocsf") {
     process.stdout.write(
       formatOcsf(result.findings, { productVersion: await version(), profile: result.summary.profile }),

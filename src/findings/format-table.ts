@@ -137,6 +137,9 @@ export function formatTable(findings: readonly Finding[], summary: Summary, opti
       ),
     );
   }
-  if (options.outDir) out.push(`Details, evidence and remediation commands: ${options.outDir}/findings.json`);
+  if (options.outDir) {
+    out.push(`Details, evidence and remediation commands: ${options.outDir}/findings.json`);
+    out.push(`The run as a page to open or share: ${options.outDir}/report.html`);
+  }
   return `${out.join("\n")}\n`;
 }

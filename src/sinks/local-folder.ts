@@ -1,7 +1,8 @@
 /**
- * The CLI's output folder: findings.json, summary.json, and state.json, which the next run in the same
- * folder reconciles against. Files are written to temporary names and renamed once all are written,
- * so a failed run leaves the folder as it was.
+ * The CLI's output folder: findings.json, summary.json, report.html (the run as a page), history.json (the
+ * recent runs' counts, the report's trend) and state.json, which the next run in the same folder reconciles
+ * against. Files are written to temporary names and renamed once all are written, so a failed run leaves the
+ * folder as it was.
  */
 import { createWriteStream } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
@@ -12,10 +13,12 @@ import type { Finding } from "../findings/finding.js";
 import { prettyJsonStream } from "./json-stream.js";
 import { formatIssues } from "../common/validation.js";
 import type { Summary } from "../findings/summary.js";
+import { REPORT_FILE, reportStream, TREND_RUNS, trendPoint, type TrendPoint } from "../report/page.js";
 import { parsePendingDigests, type PendingDigests } from "./teams-webhook.js";
 import { decodeBatch, encodeBatch, type PendingBatch, type PendingRows } from "./log-analytics/ingest.js";
 
 export const STATE_FILE = "state.json";
+const HISTORY_FILE = "history.json";
 export const PENDING_DIGESTS_FILE = "pending-digests.json";
 
 export interface LocalState {
@@ -79,8 +82,8 @@ export interface RunOutput {
  * run whose `prepare` failed changes nothing: the next run reconciles against the old state.
  */
 export class LocalRun {
-  private readonly files = ["findings.json", "summary.json", STATE_FILE] as const;
-  private prepared = false;
+  private readonly files = ["findings.json", "summary.json", REPORT_FILE, HISTORY_FILE, STATE_FILE] as const;
+  private prepared: readonly Finding[] | undefined;
 
   constructor(
     readonly dir: string,
@@ -104,7 +107,7 @@ export class LocalRun {
         prettyJsonStream(output.state, { head: state, key: "findings" }),
         createWriteStream(this.temporary(STATE_FILE)),
       );
-      this.prepared = true;
+      this.prepared = output.findings;
     } catch (error) {
       await this.discard();
       throw error;
@@ -112,9 +115,16 @@ export class LocalRun {
   }
 
   async commit(summary: Summary): Promise<string[]> {
-    if (!this.prepared) throw new Error("the run's output was not prepared");
+    const findings = this.prepared;
+    if (!findings) throw new Error("the run's output was not prepared");
     try {
       await writeFile(this.temporary("summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
+      const trend = [...(await this.history()), trendPoint(summary)].slice(-TREND_RUNS);
+      await writeFile(this.temporary(HISTORY_FILE), `${JSON.stringify({ version: 1, runs: trend })}\n`);
+      await pipeline(
+        reportStream({ summary, findings, trend }),
+        createWriteStream(this.temporary(REPORT_FILE)),
+      );
     } catch (error) {
       await this.discard();
       throw error;
@@ -122,6 +132,19 @@ export class LocalRun {
     // The state is renamed last: if anything before it fails, the next run still reconciles against the old one.
     for (const name of this.files) await rename(this.temporary(name), join(this.dir, name));
     return this.files.map((name) => join(this.dir, name));
+  }
+
+  /** The earlier runs' counts; a history that cannot be read only shortens the trend. */
+  private async history(): Promise<TrendPoint[]> {
+    try {
+      const parsed = JSON.parse(await readFile(join(this.dir, HISTORY_FILE), "utf8")) as { runs?: unknown };
+      if (!Array.isArray(parsed.runs)) return [];
+      return (parsed.runs as Partial<TrendPoint>[]).filter(
+        (run): run is TrendPoint => typeof run?.runId === "string" && typeof run.bySeverity === "object",
+      );
+    } catch {
+      return [];
+    }
   }
 
   /** Best effort: a temporary file that cannot be removed must not hide why the run failed. */

@@ -9,6 +9,14 @@ import { Readable } from "node:stream";
 import type { Finding, FindingStatus } from "../findings/finding.js";
 import type { Summary } from "../findings/summary.js";
 import type { InventorySpool } from "./inventory-spool.js";
+import {
+  REPORT_CONTENT_TYPE,
+  REPORT_FILE,
+  reportStream,
+  TREND_RUNS,
+  trendPoint,
+  type TrendPoint,
+} from "../report/page.js";
 import { prettyJsonStream } from "./json-stream.js";
 import { parsePendingDigests, type PendingDigests } from "./teams-webhook.js";
 import { decodeBatch, encodeBatch, type PendingBatch, type PendingRows } from "./log-analytics/ingest.js";
@@ -351,9 +359,11 @@ export class AuditStorage {
       });
       return name;
     };
+    const trend = await this.trend(summary);
     return Promise.all([
       upload(`${prefix}/findings.json`, prettyJsonStream(findings), "application/json"),
       upload(`${prefix}/summary.json`, jsonStream(summary), "application/json"),
+      upload(`${prefix}/${REPORT_FILE}`, reportStream({ summary, findings, trend }), REPORT_CONTENT_TYPE),
       ...(inventory
         ? [upload(`${prefix}/inventory.json.gz`, Readable.from(inventory.read()), "application/json", "gzip")]
         : []),
@@ -366,8 +376,29 @@ export class AuditStorage {
       .getBlockBlobClient("latest/findings.json")
       .uploadStream(prettyJsonStream(findings), UPLOAD_BLOCK, UPLOAD_CONCURRENCY, options);
     await this.container
+      .getBlockBlobClient(`latest/${REPORT_FILE}`)
+      .uploadStream(
+        reportStream({ summary, findings, trend: await this.trend(summary) }),
+        UPLOAD_BLOCK,
+        UPLOAD_CONCURRENCY,
+        { blobHTTPHeaders: { blobContentType: REPORT_CONTENT_TYPE } },
+      );
+    await this.container
       .getBlockBlobClient("latest/summary.json")
       .uploadStream(jsonStream(summary), UPLOAD_BLOCK, UPLOAD_CONCURRENCY, options);
+  }
+
+  /** The report's trend: the recent runs the runs table holds, oldest first, ending with this one. */
+  private async trend(summary: Summary): Promise<TrendPoint[]> {
+    // Without the runs table the report still goes out, its trend only the run itself.
+    const earlier = await this.recentRuns(TREND_RUNS).catch(() => []);
+    return [
+      ...earlier
+        .filter((run) => run.runId !== summary.runId)
+        .reverse()
+        .map(trendPoint),
+      trendPoint(summary),
+    ].slice(-TREND_RUNS);
   }
 
   /** The run's row, written last: with `committed`, the run's changes become the state (row-state.ts). */

@@ -78,7 +78,13 @@ describe("the demo tenant", () => {
     const out = tmp();
     const run = await audit(["--tenant", demoTenant, "--policy", demoPolicy, "--out", out]);
     expect(run.code).toBe(3);
-    expect(readdirSync(out).sort()).toEqual(["findings.json", "state.json", "summary.json"]);
+    expect(readdirSync(out).sort()).toEqual([
+      "findings.json",
+      "history.json",
+      "report.html",
+      "state.json",
+      "summary.json",
+    ]);
     const findings = readJson<Finding[]>(join(out, "findings.json"));
     expect(new Set(findings.map((f) => f.ruleId)).size).toBe(RULES.length); // every rule id of the catalog
     for (const f of findings) {

@@ -13,6 +13,7 @@ const FUNCTIONS = [
   "auditWorker",
   "auditWorkerPoison",
   "getAudit",
+  "getDashboard",
   "getSummary",
   "listAudits",
   "listFindings",

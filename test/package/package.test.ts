@@ -56,7 +56,7 @@ describe("the deployment package", () => {
     for (const file of ["dist/bundle/functions.js", "host.json", "package.json"])
       expect(result.stdout).toContain(`    ${file}\n`);
     expect(result.stdout).toContain(
-      "registered: auditWorker, auditWorkerPoison, getAudit, getSummary, listAudits, listFindings, nightlyAudit, startAudit",
+      "registered: auditWorker, auditWorkerPoison, getAudit, getDashboard, getSummary, listAudits, listFindings, nightlyAudit, startAudit",
     );
   });
 
