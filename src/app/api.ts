@@ -330,7 +330,8 @@ export async function getDashboard(
   request: HttpRequest,
   _context: InvocationContext,
 ): Promise<HttpResponseInit> {
-  parseQuery(request, z.strictObject({}));
+  // `top`: rows a page, which the page passes on to the feed.
+  parseQuery(request, z.strictObject({ top: pageQuery(MAX_TOP, 100) }));
   return Promise.resolve({
     status: 200,
     body: renderDashboard(),

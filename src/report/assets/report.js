@@ -163,7 +163,10 @@
 
   /** The dashboard: rows from the app's feed, a page at a time, with the feed's own filters and tokens. */
   async function feedSource() {
-    const key = new URLSearchParams(location.search).get("code");
+    const opened = new URLSearchParams(location.search);
+    const key = opened.get("code");
+    // Rows a page: the dashboard's own `top`, passed on to the feed (which checks it).
+    const top = opened.get("top") || String(PAGE_SIZE);
     const headers = key ? { "x-functions-key": key } : {};
     async function call(path, init) {
       const response = await fetch(new URL(path, location.href), {
@@ -184,7 +187,7 @@
     let page = 0;
     let filters = {};
     const pageRows = async () => {
-      const query = new URLSearchParams({ top: String(PAGE_SIZE) });
+      const query = new URLSearchParams({ top });
       if (filters.status) query.set("status", filters.status);
       if (filters.severity) query.set("severity", filters.severity);
       if (filters.ruleId) query.set("ruleId", filters.ruleId);
@@ -202,10 +205,11 @@
       const rows = value.filter((f) => matches({ q: filters.q }, f)).sort(compareFindings);
       return {
         rows,
-        from: page * PAGE_SIZE,
+        from: page * Number(top),
         total: undefined,
         hasNext: Boolean(body.continuationToken),
         hasPrevious: page > 0,
+        page: page + 1,
         pageLength: value.length,
       };
     };
@@ -619,7 +623,7 @@
     else if (view.total !== undefined)
       status.textContent = `Findings ${count(view.from + 1)}–${count(view.from + view.rows.length)} of ${count(view.total)}`;
     else
-      status.textContent = `Page ${count(view.from / PAGE_SIZE + 1)}: ${plural(view.rows.length, "finding")}${view.pageLength !== view.rows.length ? ` of ${count(view.pageLength)} on this page` : ""}${view.hasNext ? ", more on the next page" : ""}`;
+      status.textContent = `Page ${count(view.page)}: ${plural(view.rows.length, "finding")}${view.pageLength !== view.rows.length ? ` of ${count(view.pageLength)} on this page` : ""}${view.hasNext ? ", more on the next page" : ""}`;
     byId("previous").disabled = !view.hasPrevious;
     byId("next").disabled = !view.hasNext;
     const subscriptions = byId("f-subscription");
