@@ -68,7 +68,11 @@ export async function startHttpHost(routes: Route[], key: string, log: LogLine[]
         const out: Record<string, string> = {};
         for (const [k, v] of Object.entries((response.headers ?? {}) as Record<string, string>)) out[k] = v;
         const text =
-          response.jsonBody !== undefined ? JSON.stringify(response.jsonBody) : String(response.body ?? "");
+          response.jsonBody !== undefined
+            ? JSON.stringify(response.jsonBody)
+            : typeof response.body === "string"
+              ? response.body
+              : "";
         answer(response.status ?? 200, text, out);
       })().catch((error: Error) => {
         seen.push({ method: req.method ?? "", url: req.url ?? "", status: 500 });
