@@ -83,6 +83,7 @@ export default tseslint.config(
         fetch: "readonly",
         setTimeout: "readonly",
         clearTimeout: "readonly",
+        performance: "readonly",
       },
     },
   },

@@ -14,7 +14,10 @@
 // the findings the generator expects: checked, and the run fails when they do not.
 "use strict";
 const { spawn } = require("node:child_process");
+const { mkdtempSync } = require("node:fs");
+const { tmpdir } = require("node:os");
 const path = require("node:path");
+const { pathToFileURL } = require("node:url");
 const { parseArgs } = require("node:util");
 const { startEmulator } = require("../dist/src/emulator/server.js");
 const { syntheticTenant, DEFAULT_SIZE } = require("../dist/src/emulator/synthetic.js");
@@ -79,11 +82,17 @@ function options() {
   };
 }
 
-function runChild(mode, emulator, heapMb) {
+function runChild(mode, emulator, heapMb, reportFile) {
   return new Promise((resolve, reject) => {
     const heap = heapMb > 0 ? [`--max-old-space-size=${heapMb}`] : [];
     const child = spawn(process.execPath, [...heap, path.join(__dirname, "audit-child.js")], {
-      env: { ...process.env, BENCH_MODE: mode, BENCH_ENDPOINT: emulator.url, BENCH_CA: emulator.ca },
+      env: {
+        ...process.env,
+        BENCH_MODE: mode,
+        BENCH_ENDPOINT: emulator.url,
+        BENCH_CA: emulator.ca,
+        ...(reportFile ? { BENCH_REPORT_FILE: reportFile } : {}),
+      },
       stdio: ["ignore", "pipe", "inherit"],
     });
     let out = "";
@@ -115,6 +124,51 @@ function lowerBoundMs(mode, stats, subscriptions, armLatency, argLatency) {
   return Math.max(throttleMs, quotaMs, chain, (armRequests * armLatency) / DEFAULT_CONCURRENCY.overall);
 }
 
+/** Opens a report in headless Chromium and reads its paint timings and when its first page of findings was shown. */
+async function reportPaint(file) {
+  let chromium;
+  try {
+    ({ chromium } = require("playwright-core"));
+  } catch {
+    return { error: "playwright-core is not installed" };
+  }
+  const executablePath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+  let browser;
+  try {
+    browser = await chromium.launch({
+      executablePath,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+  } catch (error) {
+    return { error: `no Chromium at ${executablePath}: ${error.message.split("\n")[0]}` };
+  }
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(pathToFileURL(file).toString(), { timeout: 120_000 });
+    await page.waitForSelector("body[data-ready=true]", { timeout: 120_000 });
+    const timings = await page.evaluate(`(() => {
+      const paint = Object.fromEntries(performance.getEntriesByType("paint").map((e) => [e.name, e.startTime]));
+      const ready = performance.getEntriesByName("findings-shown")[0];
+      return {
+        firstPaintMs: paint["first-paint"] ?? NaN,
+        firstContentfulPaintMs: paint["first-contentful-paint"] ?? NaN,
+        readyMs: ready ? ready.startTime : NaN,
+        rows: document.querySelectorAll("li.finding").length,
+      };
+    })()`);
+    return timings;
+  } finally {
+    await browser.close();
+  }
+}
+
 async function main() {
   const { size, armLatency, argLatency, modes, heapMb } = options();
   const generatedAt = performance.now();
@@ -130,11 +184,13 @@ async function main() {
   );
   const rows = [];
   let failed = false;
+  const reportFile = path.join(mkdtempSync(path.join(tmpdir(), "aml-bench-report-")), "report.html");
   for (const mode of modes) {
     const emulator = await startEmulator(tenant, { latencyMs: armLatency, argLatencyMs: argLatency });
     const emulatorCpu = process.cpuUsage();
     try {
-      const result = await runChild(mode, emulator, heapMb);
+      // The first mode's report.html is kept, to be opened in Chromium after the runs.
+      const result = await runChild(mode, emulator, heapMb, rows.length === 0 ? reportFile : undefined);
       const cpu = process.cpuUsage(emulatorCpu);
       const stats = emulator.stats();
       // The audit's own CPU is part of what bounds it: it cannot finish before it has done its work.
@@ -182,6 +238,21 @@ async function main() {
       console.log(
         `${r.mode}: ${(naive.wallMs / r.wallMs).toFixed(1)}× faster than the naive reader; ${(r.wallMs / r.boundMs).toFixed(2)}× its bound`,
       );
+  }
+  const first = rows[0];
+  if (first) {
+    console.log("");
+    console.log(
+      `report.html: ${(first.reportBytes / 1048576).toFixed(1)} MB for ${first.findings} findings, written in ${fmt(first.reportMs)}: ` +
+        rows.map((r) => `${r.mode} ${((100 * r.reportMs) / r.wallMs).toFixed(1)} %`).join(", ") +
+        " of the audit's wall time",
+    );
+    const paint = await reportPaint(reportFile);
+    console.log(
+      paint.error
+        ? `report.html in Chromium: not measured (${paint.error})`
+        : `report.html in Chromium (${first.mode}'s): first paint ${paint.firstPaintMs.toFixed(0)} ms, first contentful paint ${paint.firstContentfulPaintMs.toFixed(0)} ms, findings shown ${paint.readyMs.toFixed(0)} ms after navigation; ${paint.rows} rows in the document`,
+    );
   }
   const digests = new Set(rows.map((r) => r.findingsDigest));
   if (digests.size > 1) {

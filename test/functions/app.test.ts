@@ -192,8 +192,9 @@ describe("the Functions app", () => {
     );
     const blobs: string[] = [];
     for await (const b of container.listBlobsFlat()) blobs.push(b.name);
-    expect(blobs.filter((b) => b.startsWith("runs/"))).toHaveLength(3);
+    expect(blobs.filter((b) => b.startsWith("runs/"))).toHaveLength(4);
     expect(blobs).toContain("latest/summary.json");
+    expect(blobs).toContain("latest/report.html");
     expect(receiver.received).toHaveLength(1);
     expect(JSON.parse(receiver.received[0]?.body ?? "{}")).toMatchObject({ type: "message" });
   });

@@ -104,6 +104,7 @@ describe("the app's storage through its managed identity", () => {
     expect(result.blobs).toEqual(
       expect.arrayContaining([
         "latest/findings.json",
+        "latest/report.html",
         "latest/summary.json",
         "locks/state",
         expect.stringMatching(

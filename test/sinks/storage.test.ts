@@ -125,7 +125,13 @@ describe("Azure Storage on Azurite", () => {
     const prefix = `runs/2026/11/25/${result.summary.runId}/`;
     const names: string[] = [];
     for await (const blob of container.listBlobsFlat({ prefix })) names.push(blob.name.slice(prefix.length));
-    expect(names.sort()).toEqual(["findings.json", "inventory.json.gz", "summary.json"]);
+    expect(names.sort()).toEqual(["findings.json", "inventory.json.gz", "report.html", "summary.json"]);
+    // The run as a page, in the archive and in latest/, served as HTML.
+    for (const name of [`${prefix}report.html`, "latest/report.html"]) {
+      const page = container.getBlockBlobClient(name);
+      expect((await page.getProperties()).contentType).toBe("text/html; charset=utf-8");
+      expect((await page.downloadToBuffer()).toString().startsWith("<!doctype html>")).toBe(true);
+    }
     const inventory = JSON.parse(
       gunzipSync(
         await container.getBlockBlobClient(`${prefix}inventory.json.gz`).downloadToBuffer(),
