@@ -286,7 +286,7 @@ describe("reconcile across runs in one folder", () => {
 
 describe("bad input exits 2 with a message naming the problem, and writes nothing", () => {
   it.each([
-    [["--format", "xml"], /--format must be one of table, json, csv, ocsf \(got "xml"\)/],
+    [["--format", "xml"], /--format must be one of table, json, csv, ocsf, html \(got "xml"\)/],
     [["--fail-on", "severe"], /--fail-on must be one of critical/],
     [["--source", "sql"], /--source must be one of arg, arm/],
     [["--subscription", "prod"], /--subscription must be a subscription id/],

@@ -48,12 +48,19 @@ function projectCopy(edit: (dir: string) => void = () => undefined): string {
 }
 
 describe("the deployment package", () => {
-  it("is the staged bundle alone, and all eight functions register from it with no node_modules", () => {
+  it("is the staged bundle and the report's assets alone, and all nine functions register from it with no node_modules", () => {
     const result = check(ROOT);
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toContain("package: dist/package (local build: deployed as it is)");
-    expect(result.stdout).toMatch(/ 3 files, /);
-    for (const file of ["dist/bundle/functions.js", "host.json", "package.json"])
+    expect(result.stdout).toMatch(/ 5 files, /);
+    // The report page's style and script, which the bundle reads from beside itself (src/report/page.ts).
+    for (const file of [
+      "dist/bundle/functions.js",
+      "dist/bundle/assets/report.css",
+      "dist/bundle/assets/report.js",
+      "host.json",
+      "package.json",
+    ])
       expect(result.stdout).toContain(`    ${file}\n`);
     expect(result.stdout).toContain(
       "registered: auditWorker, auditWorkerPoison, getAudit, getDashboard, getSummary, listAudits, listFindings, nightlyAudit, startAudit",
