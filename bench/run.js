@@ -18,6 +18,7 @@ const { mkdtempSync } = require("node:fs");
 const { tmpdir } = require("node:os");
 const path = require("node:path");
 const { pathToFileURL } = require("node:url");
+const { launchChromium } = require("../scripts/chromium.js");
 const { parseArgs } = require("node:util");
 const { startEmulator } = require("../dist/src/emulator/server.js");
 const { syntheticTenant, DEFAULT_SIZE } = require("../dist/src/emulator/synthetic.js");
@@ -126,28 +127,11 @@ function lowerBoundMs(mode, stats, subscriptions, armLatency, argLatency) {
 
 /** Opens a report in headless Chromium and reads its paint timings and when its first page of findings was shown. */
 async function reportPaint(file) {
-  let chromium;
-  try {
-    ({ chromium } = require("playwright-core"));
-  } catch {
-    return { error: "playwright-core is not installed" };
-  }
-  const executablePath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
   let browser;
   try {
-    browser = await chromium.launch({
-      executablePath,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
   } catch (error) {
-    return { error: `no Chromium at ${executablePath}: ${error.message.split("\n")[0]}` };
+    return { error: error.message.split("\n")[0] };
   }
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });

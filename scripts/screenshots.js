@@ -11,21 +11,11 @@ const { mkdtempSync, readFileSync, writeFileSync } = require("node:fs");
 const { tmpdir } = require("node:os");
 const path = require("node:path");
 const { pathToFileURL } = require("node:url");
-const { chromium } = require("playwright-core");
+const { launchChromium } = require("./chromium.js");
 const { digestPage } = require("./render-digest.js");
 
 const root = path.join(__dirname, "..");
 const docs = path.join(root, "docs");
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const FLAGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 function demoRun() {
   const out = mkdtempSync(path.join(tmpdir(), "screenshots-"));
@@ -58,7 +48,7 @@ async function main() {
   const digestFile = path.join(out, "digest.html");
   writeFileSync(digestFile, digestPage(digest));
 
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  const browser = await launchChromium();
   try {
     const card = await browser.newPage({ viewport: { width: 720, height: 900 } });
     await card.goto(pathToFileURL(digestFile).toString());

@@ -2,33 +2,18 @@
  * Headless Chromium for the page tests: Debian's `chromium` (`.ci/run` installs it), driven by playwright-core,
  * which downloads no browser. A browser that cannot start fails the test that needs it: nothing is skipped.
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { expect } from "vitest";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { launchChromium } from "../../scripts/chromium.js";
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const SCREENSHOTS = join(__dirname, "../../test-output/screenshots");
 export const DESKTOP = { width: 1280, height: 900 };
 export const PHONE = { width: 390, height: 844 };
 
-export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM))
-    throw new Error(
-      `no Chromium at ${CHROMIUM}: install Debian's chromium package (.ci/run does), or set CHROMIUM_PATH`,
-    );
-  // The flags keep Chromium from reaching for Google's hosts, which a closed network refuses.
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+export function launchBrowser(): Promise<Browser> {
+  return launchChromium();
 }
 
 /** A page that records what it logged, threw and asked the network for. */
@@ -114,4 +99,17 @@ export async function keyboardReach(
     what: e.tagName.toLowerCase() + "#" + e.id + " " + (e.textContent ?? "").slice(0, 40),
   }))`);
   return { controls: all.length, missed: all.filter((c) => !reached.has(c.id)).map((c) => c.what) };
+}
+
+/** Does something to the page and waits until it has shown the rows again (its `data-renders` count grows). */
+export async function rerender(page: Page, act: () => Promise<unknown>): Promise<void> {
+  const before = Number(await page.getAttribute("body", "data-renders"));
+  await act();
+  // Polled from here: the page's policy refuses the string evaluation waitForFunction would need.
+  await expect
+    .poll(async () => Number(await page.getAttribute("body", "data-renders")), {
+      interval: 20,
+      timeout: 20_000,
+    })
+    .toBeGreaterThan(before);
 }

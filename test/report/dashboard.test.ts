@@ -24,6 +24,7 @@ import {
   launchBrowser,
   PHONE,
   ready,
+  rerender,
   screenshot,
   watchedPage,
 } from "../helpers/browser.js";
@@ -61,17 +62,6 @@ async function allFindings(): Promise<FeedFinding[]> {
     token = page.continuationToken;
   } while (token);
   return rows;
-}
-
-async function rerender(page: Page, act: () => Promise<unknown>): Promise<void> {
-  const before = Number(await page.getAttribute("body", "data-renders"));
-  await act();
-  await expect
-    .poll(async () => Number(await page.getAttribute("body", "data-renders")), {
-      interval: 20,
-      timeout: 20_000,
-    })
-    .toBeGreaterThan(before);
 }
 
 async function runIds(): Promise<string[]> {

@@ -21,6 +21,7 @@ import {
   launchBrowser,
   PHONE,
   ready,
+  rerender,
   screenshot,
   watchedPage,
 } from "../helpers/browser.js";
@@ -78,19 +79,6 @@ async function shown(page: Page): Promise<{ total: number; ids: string[] }> {
     `[...document.querySelectorAll("li.finding")].map((i) => i.getAttribute("data-id"))`,
   );
   return { total: total ? Number(total.replace(/,/g, "")) : status.startsWith("No finding") ? 0 : NaN, ids };
-}
-
-/** Does something to the page and waits until it has shown the rows again. */
-async function rerender(page: Page, act: () => Promise<unknown>): Promise<void> {
-  const before = Number(await page.getAttribute("body", "data-renders"));
-  await act();
-  // Polled from here: the page's policy refuses the string evaluation waitForFunction would need.
-  await expect
-    .poll(async () => Number(await page.getAttribute("body", "data-renders")), {
-      interval: 20,
-      timeout: 20_000,
-    })
-    .toBeGreaterThan(before);
 }
 
 const searchable = (f: Finding) =>
