@@ -11,6 +11,11 @@ import { launchChromium } from "../../scripts/chromium.js";
 export const SCREENSHOTS = join(__dirname, "../../test-output/screenshots");
 export const DESKTOP = { width: 1280, height: 900 };
 export const PHONE = { width: 390, height: 844 };
+/** The widths every page is looked at: a desktop and a phone. */
+export const WIDTHS = [
+  ["desktop", DESKTOP],
+  ["phone", PHONE],
+] as const;
 
 export function launchBrowser(): Promise<Browser> {
   return launchChromium();

@@ -19,14 +19,13 @@ import { RUN_QUEUE } from "../../src/sinks/run-queue.js";
 import { startAzurite, type Azurite } from "../helpers/azurite.js";
 import {
   accessibilityProblems,
-  DESKTOP,
   keyboardReach,
   launchBrowser,
-  PHONE,
   ready,
   rerender,
   screenshot,
   watchedPage,
+  WIDTHS,
 } from "../helpers/browser.js";
 import { QueueHost } from "../helpers/functions-host.js";
 import { startHttpHost, type HttpHost } from "../helpers/http-host.js";
@@ -184,10 +183,8 @@ describe("the dashboard", () => {
   });
 
   it("is reachable by keyboard, passes axe, and fits desktop and phone (screenshots)", async () => {
-    for (const [name, viewport] of [
-      ["dashboard-desktop", DESKTOP],
-      ["dashboard-phone", PHONE],
-    ] as const) {
+    for (const [width, viewport] of WIDTHS) {
+      const name = `dashboard-${width}`;
       const { page, context, consoleErrors } = await watchedPage(browser, viewport);
       await page.goto(`${host.url}/api/dashboard?code=${KEY}`);
       await ready(page);

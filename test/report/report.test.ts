@@ -16,14 +16,13 @@ import { SEVERITIES, severityRank } from "../../src/policy/types.js";
 import { renderReport } from "../../src/report/page.js";
 import {
   accessibilityProblems,
-  DESKTOP,
   keyboardReach,
   launchBrowser,
-  PHONE,
   ready,
   rerender,
   screenshot,
   watchedPage,
+  WIDTHS,
 } from "../helpers/browser.js";
 
 const root = join(__dirname, "../..");
@@ -219,10 +218,8 @@ describe("report.html of the demo tenant", () => {
   });
 
   it("fits desktop and phone widths (screenshots in test-output/screenshots)", async () => {
-    for (const [name, viewport] of [
-      ["report-desktop", DESKTOP],
-      ["report-phone", PHONE],
-    ] as const) {
+    for (const [width, viewport] of WIDTHS) {
+      const name = `report-${width}`;
       const { page, context, consoleErrors } = await watchedPage(browser, viewport);
       await page.goto(reportUrl());
       await ready(page);
