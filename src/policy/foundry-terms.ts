@@ -127,19 +127,28 @@ export function* judgeFoundryNetworks(
 }
 
 /**
- * Every Foundry resource (kind `AIServices`) judged by `judge`; one whose own record was not read whole yields its
- * unknown instead.
+ * Every audited account (Foundry resources and Azure OpenAI) judged by `judge`; one whose own record was not read
+ * whole yields its unknown instead.
  */
-export function* judgeFoundryResources(
+export function* judgeAccounts(
   view: SnapshotView,
   judge: (account: ArmResource) => Iterable<RuleOutcome>,
+  which: (account: ArmResource) => boolean = () => true,
 ): Generator<RuleOutcome> {
   for (const account of foundryAccounts(view)) {
-    if (!isFoundryResource(account)) continue;
+    if (!which(account)) continue;
     const unread = accountUnknown(view, account);
     if (unread) yield unread;
     else yield* judge(account);
   }
+}
+
+/** `judgeAccounts` over the Foundry resources (kind `AIServices`) alone. */
+export function judgeFoundryResources(
+  view: SnapshotView,
+  judge: (account: ArmResource) => Iterable<RuleOutcome>,
+): Generator<RuleOutcome> {
+  return judgeAccounts(view, judge, isFoundryResource);
 }
 
 /** The account's projects as read, or undefined when they could not be listed. */

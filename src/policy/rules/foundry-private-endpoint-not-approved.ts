@@ -1,8 +1,7 @@
 import { TYPES, sameValue } from "../../model/arm-ids.js";
 import { phrase } from "../describe.js";
-import { foundryAccounts, projectNames, projectsSentence } from "../foundry-terms.js";
+import { judgeAccounts, projectNames, projectsSentence } from "../foundry-terms.js";
 import { privateEndpointConnections, privateEndpointOrigin } from "../terms.js";
-import { accountUnknown } from "../foundry-terms.js";
 import { defineRule } from "../types.js";
 
 const NOT_APPROVED = ["Pending", "Rejected", "Disconnected", "Timeout"];
@@ -19,12 +18,7 @@ export default defineRule({
     "Approve the connection if it is expected, or delete it and the orphaned private endpoint if it is not.",
   seeds: ["foundry-private-link"],
   *evaluate({ view }) {
-    for (const account of foundryAccounts(view)) {
-      const unread = accountUnknown(view, account);
-      if (unread) {
-        yield unread;
-        continue;
-      }
+    yield* judgeAccounts(view, function* (account) {
       for (const connection of privateEndpointConnections(account)) {
         if (!NOT_APPROVED.some((s) => sameValue(connection.status, s))) continue;
         const id = connection.id || `${account.id}/privateEndpointConnections/${connection.name}`;
@@ -45,6 +39,6 @@ export default defineRule({
           remediation: `az network private-endpoint-connection approve --id ${id} --description "Approved by the account owner" (or: az network private-endpoint-connection delete --id ${id})`,
         };
       }
-    }
+    });
   },
 });

@@ -1,8 +1,7 @@
 import { TYPES } from "../../model/arm-ids.js";
 import { accountPrivateEndpointCommand, phrase } from "../describe.js";
-import { foundryAccounts, projectNames, projectsSentence } from "../foundry-terms.js";
+import { judgeAccounts, projectNames, projectsSentence } from "../foundry-terms.js";
 import { approvedConnections, isDisabled, publicNetworkAccess } from "../terms.js";
-import { accountUnknown } from "../foundry-terms.js";
 import { defineRule } from "../types.js";
 
 export default defineRule({
@@ -17,13 +16,8 @@ export default defineRule({
     "Create (or approve) a private endpoint to the account, group `account`, in the clients' virtual network.",
   seeds: ["foundry-private-link"],
   *evaluate({ view }) {
-    for (const account of foundryAccounts(view)) {
-      const unread = accountUnknown(view, account);
-      if (unread) {
-        yield unread;
-        continue;
-      }
-      if (!isDisabled(publicNetworkAccess(account)) || approvedConnections(account) > 0) continue;
+    yield* judgeAccounts(view, function* (account) {
+      if (!isDisabled(publicNetworkAccess(account)) || approvedConnections(account) > 0) return;
       yield {
         kind: "violation",
         resourceId: account.id,
@@ -37,6 +31,6 @@ export default defineRule({
         message: `${phrase(view, account.id)} has public access disabled and no approved private endpoint: no client can reach it.${projectsSentence(view, account)}`,
         remediation: accountPrivateEndpointCommand(view, account.id),
       };
-    }
+    });
   },
 });

@@ -1,13 +1,12 @@
 import { TYPES, sameValue } from "../../model/arm-ids.js";
 import { accountPatchCommand, phrase } from "../describe.js";
 import {
-  foundryAccounts,
+  judgeAccounts,
   foundryAcl,
   foundryInbound,
   projectNames,
   projectsSentence,
 } from "../foundry-terms.js";
-import { accountUnknown } from "../foundry-terms.js";
 import { defineRule } from "../types.js";
 
 export default defineRule({
@@ -23,13 +22,8 @@ export default defineRule({
     "Reach the account through an approved private endpoint (group `account`), then disable public network access.",
   seeds: ["foundry-private-link"],
   *evaluate({ view }) {
-    for (const account of foundryAccounts(view)) {
-      const unread = accountUnknown(view, account);
-      if (unread) {
-        yield unread;
-        continue;
-      }
-      if (foundryInbound(account) !== "internet") continue;
+    yield* judgeAccounts(view, function* (account) {
+      if (foundryInbound(account) !== "internet") return;
       yield {
         kind: "violation",
         resourceId: account.id,
@@ -46,6 +40,6 @@ export default defineRule({
         message: `${phrase(view, account.id)} accepts connections from any internet address${sameValue(foundryAcl(account).defaultAction, "Deny") ? ` (its IP rules, ${foundryAcl(account).ipRules.join(", ")}, cover the internet)` : ""}.${projectsSentence(view, account)}`,
         remediation: `Once clients reach it through a private endpoint: ${accountPatchCommand(account.id, { publicNetworkAccess: "Disabled" })}`,
       };
-    }
+    });
   },
 });

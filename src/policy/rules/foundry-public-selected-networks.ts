@@ -1,13 +1,12 @@
 import { TYPES } from "../../model/arm-ids.js";
 import { accountArgs, accountPatchCommand, phrase } from "../describe.js";
 import {
-  foundryAccounts,
+  judgeAccounts,
   foundryAcl,
   foundryInbound,
   projectNames,
   projectsSentence,
 } from "../foundry-terms.js";
-import { accountUnknown } from "../foundry-terms.js";
 import { defineRule } from "../types.js";
 
 export default defineRule({
@@ -23,13 +22,8 @@ export default defineRule({
     "Keep the rules to networks that cannot use a private endpoint, or disable public network access once clients use one.",
   seeds: ["foundry-private-link"],
   *evaluate({ view }) {
-    for (const account of foundryAccounts(view)) {
-      const unread = accountUnknown(view, account);
-      if (unread) {
-        yield unread;
-        continue;
-      }
-      if (foundryInbound(account) !== "selected networks") continue;
+    yield* judgeAccounts(view, function* (account) {
+      if (foundryInbound(account) !== "selected networks") return;
       const { ipRules, virtualNetworkRules } = foundryAcl(account);
       const listed = [
         ipRules.length
@@ -58,6 +52,6 @@ export default defineRule({
           `(az cognitiveservices account network-rule remove ${args} --ip-address <range> | --subnet <subnet-id>); ` +
           `or, once clients use a private endpoint: ${accountPatchCommand(account.id, { publicNetworkAccess: "Disabled" })}`,
       };
-    }
+    });
   },
 });
