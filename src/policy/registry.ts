@@ -36,6 +36,7 @@ import workspaceDefaultResourcesPublic from "./rules/workspace-default-resources
 import foundryAgentStorePublic from "./rules/foundry-agent-store-public.js";
 import foundryAgentStoreNoOutboundRule from "./rules/foundry-agent-store-no-outbound-rule.js";
 import agentNetworkDnsZoneNotLinked from "./rules/agent-network-dns-zone-not-linked.js";
+import agentNetworkCustomDns from "./rules/agent-network-custom-dns.js";
 import computePublicIp from "./rules/compute-public-ip.js";
 import computeOutsideVirtualNetwork from "./rules/compute-outside-virtual-network.js";
 import computeSshPublic from "./rules/compute-ssh-public.js";
@@ -79,6 +80,7 @@ export const RULES: readonly Rule[] = [
   privateDnsZoneNotLinked,
   privateEndpointCustomDns,
   agentNetworkDnsZoneNotLinked,
+  agentNetworkCustomDns,
   computePublicIp,
   computeOutsideVirtualNetwork,
   computeSshPublic,

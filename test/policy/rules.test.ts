@@ -511,6 +511,16 @@ function agentDnsTables(): RuleTable[] {
       near: { snapshot: snapshot([ai, virtualNetwork("agents"), ...linkedToAgents]) },
       unknown: { snapshot: snapshot([ai], [failure(vnetId("agents"), "resource")]), scope: vnetId("agents") },
     },
+    {
+      id: "PEDNS005",
+      fires: {
+        snapshot: snapshot([ai, virtualNetwork("agents", ["10.0.0.4"]), ...linkedToAgents]),
+        on: ai.id,
+      },
+      // Azure-provided DNS: PEDNS004 judges the links instead.
+      near: { snapshot: snapshot([ai, virtualNetwork("agents"), ...linkedToAgents]) },
+      unknown: { snapshot: snapshot([ai], [failure(vnetId("agents"), "resource")]), scope: vnetId("agents") },
+    },
   ];
 }
 
@@ -1268,9 +1278,33 @@ describe("PEDNS004: the agents' own network", () => {
       snapshot: snapshot([ai, p, ...setup, virtualNetwork("agents"), ...aiLinks, ...linked]),
     });
     expect(whole.drafts.filter((d) => d.rule.id === "PEDNS004")).toEqual([]);
-    // Custom DNS servers: what they forward is not in ARM.
-    const custom = run({ snapshot: snapshot([ai, p, ...setup, virtualNetwork("agents", ["10.0.0.4"])]) });
+    // Custom DNS servers: what they forward is not in ARM, so PEDNS005 says what can be seen instead.
+    const custom = run({
+      snapshot: snapshot([ai, p, ...setup, virtualNetwork("agents", ["10.0.0.4"]), ...aiLinks]),
+    });
     expect(custom.drafts.filter((d) => d.rule.id === "PEDNS004")).toEqual([]);
+    const [informational] = custom.drafts.filter((d) => d.rule.id === "PEDNS005");
+    expect(informational?.evidence.dnsServers).toEqual(["10.0.0.4"]);
+    expect(informational?.evidence.requiredZones).toEqual([
+      ...DNS_ZONES.slice(2).map((name) => ({ name, exists: true, linkedToNetwork: true })),
+      ...storeZones.map((name) => ({ name, exists: false, linkedToNetwork: false })),
+    ]);
+    expect(informational?.message).toMatch(/10\.0\.0\.4/);
+    // Its stores unread: neither rule judges the network; the stores are unknown.
+    const storesUnread = run({
+      snapshot: snapshot(
+        [ai, p, virtualNetwork("agents", ["10.0.0.4"])],
+        [
+          {
+            ...failure(ai.id, "resource"),
+            operation: "list the capability hosts of project `agents`",
+            property: "agentStores",
+          },
+        ],
+      ),
+    });
+    expect(storesUnread.drafts.filter((d) => d.rule.id === "PEDNS005")).toEqual([]);
+    expect(storesUnread.drafts.find((d) => d.rule.id === "AUDIT001")?.resourceId).toBe(ai.id);
   });
 });
 

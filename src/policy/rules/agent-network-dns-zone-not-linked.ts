@@ -1,17 +1,8 @@
 import { TYPES, lastName, sameValue } from "../../model/arm-ids.js";
-import { agentInjection, isFoundryResource } from "../../model/foundry.js";
-import {
-  AGENT_STORE_ZONES,
-  dnsServersOf,
-  linksPathOf,
-  networksOfLinks,
-  requiredZoneNames,
-  virtualNetworkOf,
-} from "../../model/private-dns.js";
-import { agentStoresOf } from "../agent-store-terms.js";
+import { linksPathOf } from "../../model/private-dns.js";
+import { agentNetworks } from "../agent-dns-terms.js";
 import { phrase } from "../describe.js";
 import { linkCommand, unsearchedSubscriptions } from "../dns-terms.js";
-import { accountUnknown, foundryAccounts } from "../foundry-terms.js";
 import { defineRule } from "../types.js";
 
 export default defineRule({
@@ -26,47 +17,13 @@ export default defineRule({
     "Link each missing private DNS zone to the agents' virtual network (az network private-dns link vnet create).",
   seeds: ["private-endpoint-dns", "foundry-agent-network"],
   *evaluate({ view }) {
-    for (const account of foundryAccounts(view)) {
-      if (!isFoundryResource(account)) continue;
-      const subnetId = agentInjection(account)?.subnetArmId;
-      if (!subnetId) continue;
-      const unread = accountUnknown(view, account);
-      if (unread) {
-        yield unread;
+    for (const read of agentNetworks(view, "PEDNS004", "azure-provided")) {
+      if (read.state === "unknown") {
+        yield* read.unknowns;
         continue;
       }
-      const networkId = virtualNetworkOf(subnetId);
-      const network = networkId ? view.get(networkId) : undefined;
-      if (!networkId || !network || !view.propertiesKnown(networkId)) {
-        yield {
-          kind: "unknown",
-          scope: networkId ?? account.id,
-          subject: account.id,
-          reason: "PEDNS004 needs the agents' virtual network",
-        };
-        continue;
-      }
-      // Custom DNS servers: what they forward is not in ARM (PEDNS003 says so of private endpoints).
-      if (dnsServersOf(network).length > 0) continue;
-      const stores = agentStoresOf(view, account, "PEDNS004");
-      if (stores.state === "unknown") {
-        yield* stores.unknowns;
-        continue;
-      }
-      const names = [
-        ...requiredZoneNames(account),
-        ...stores.stores.flatMap((s) => AGENT_STORE_ZONES[s.resource.type.toLowerCase()] ?? []),
-      ].filter((n, i, all) => all.findIndex((m) => sameValue(m, n)) === i);
-      const zonesNamed = (name: string) =>
-        view.everyOfType(TYPES.privateDnsZone).filter((z) => sameValue(z.name, name));
-      const unreadLinks = names.flatMap(zonesNamed).find((z) => !view.propertiesKnown(linksPathOf(z.id)));
-      const linked = (name: string) =>
-        zonesNamed(name).some((z) =>
-          view
-            .deriveFromChildren(z.id, TYPES.virtualNetworkLink, networksOfLinks)
-            .has(networkId.toLowerCase()),
-        );
-      const missing = names.filter((n) => !linked(n));
+      const { account, subnetId, virtualNetworkId: networkId, zones, unreadLinks } = read.network;
+      const missing = zones.filter((z) => !z.linked);
       if (missing.length === 0) continue;
       if (unreadLinks) {
         yield {
@@ -77,7 +34,7 @@ export default defineRule({
         };
         continue;
       }
-      const existing = missing.flatMap((n) => zonesNamed(n).slice(0, 1));
+      const existing = missing.flatMap((z) => z.existingZones.slice(0, 1));
       // As PEDNS001: a zone in a subscription whose zones could not be read is not known (AUDIT001 says so).
       const unsearched = unsearchedSubscriptions(view);
       const unsearchedNote =
@@ -92,15 +49,15 @@ export default defineRule({
           agentSubnet: subnetId,
           virtualNetwork: networkId,
           dnsServers: [],
-          missingZones: missing,
+          missingZones: missing.map((z) => z.name),
           existingZones: existing.map((z) => z.id),
           ...(unsearched.length > 0
             ? { unsearchedSubscriptions: unsearched.map((id) => `/subscriptions/${id}`) }
             : {}),
         },
-        message: `The agents of ${phrase(view, account.id)} run in virtual network \`${lastName(networkId)}\`, which uses Azure-provided DNS and has no private DNS zone linked for ${missing.map((n) => `\`${n}\``).join(", ")}: they resolve the public addresses of the names they call.${unsearchedNote}`,
+        message: `The agents of ${phrase(view, account.id)} run in virtual network \`${lastName(networkId)}\`, which uses Azure-provided DNS and has no private DNS zone linked for ${missing.map((z) => `\`${z.name}\``).join(", ")}: they resolve the public addresses of the names they call.${unsearchedNote}`,
         remediation: missing
-          .map((n) => {
+          .map(({ name: n }) => {
             const zone = existing.find((z) => sameValue(z.name, n));
             return zone
               ? linkCommand(zone.id, networkId)
