@@ -68,11 +68,26 @@
     const g = groupOf(f);
     return `${f.subscriptionName || f.subscriptionId}\u0000${g.kind}\u0000${g.name}`;
   };
-  function compareFindings(a, b) {
-    const ka = groupKey(a);
-    const kb = groupKey(b);
-    if (ka !== kb) return ka < kb ? -1 : 1;
-    return rank(b.severity) - rank(a.severity) || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0);
+  /**
+   * Subscriptions by name; within one, the groups whose worst finding is the most severe first (a reader meets
+   * what matters before an informational note), then by name; within a group, by severity and rule.
+   */
+  function sortFindings(findings) {
+    const worst = new Map();
+    for (const f of findings) {
+      const key = groupKey(f);
+      worst.set(key, Math.max(worst.get(key) || 0, rank(f.severity)));
+    }
+    const subscriptionOf = (f) => f.subscriptionName || f.subscriptionId;
+    return findings.sort((a, b) => {
+      const sa = subscriptionOf(a);
+      const sb = subscriptionOf(b);
+      if (sa !== sb) return sa < sb ? -1 : 1;
+      const ka = groupKey(a);
+      const kb = groupKey(b);
+      if (ka !== kb) return worst.get(kb) - worst.get(ka) || (ka < kb ? -1 : 1);
+      return rank(b.severity) - rank(a.severity) || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0);
+    });
   }
   /** A resolved finding of the summary, shown as a row: what it was, from the catalog and its id. */
   function resolvedRow(resolved) {
@@ -120,7 +135,7 @@
       return { ...f, title: rule.title || f.ruleId, slug: rule.slug, seed: rule.seeds || [] };
     });
     for (const resolved of data.summary.resolvedFindings || []) findings.push(resolvedRow(resolved));
-    findings.sort(compareFindings);
+    sortFindings(findings);
     const subscriptions = new Map();
     for (const f of findings)
       if (!subscriptions.has(f.subscriptionId) || subscriptions.get(f.subscriptionId) === f.subscriptionId)
@@ -202,7 +217,7 @@
         if (!subscriptions.has(f.subscriptionId))
           subscriptions.set(f.subscriptionId, f.subscriptionName || f.subscriptionId);
       // The feed has no text search: the search narrows the page it gave.
-      const rows = value.filter((f) => matches({ q: filters.q }, f)).sort(compareFindings);
+      const rows = sortFindings(value.filter((f) => matches({ q: filters.q }, f)));
       return {
         rows,
         from: page * Number(top),
