@@ -118,6 +118,25 @@ describe("report.html of the demo tenant", () => {
       Object.fromEntries(Object.entries(summary.counts.byRule).filter(([, n]) => n > 0)),
     );
     expect((await shown(page)).total).toBe(findings.length);
+    // Subscriptions by name; within one, the group whose worst finding is the most severe comes first.
+    const groups = await page.evaluate<{ subscription: string; worst: number }[]>(
+      `[...document.querySelectorAll("li.group")].map((g) => ({
+        subscription: g.querySelector("h3").firstChild.textContent,
+        worst: Math.max(...[...g.querySelectorAll("li.finding")].map((f) => ${JSON.stringify(SEVERITIES)}.length - ${JSON.stringify(SEVERITIES)}.indexOf(f.getAttribute("data-severity")))),
+      }))`,
+    );
+    expect(groups.length).toBeGreaterThan(5);
+    for (const [i, group] of groups.entries()) {
+      const previous = groups[i - 1];
+      if (!previous) continue;
+      if (previous.subscription === group.subscription)
+        expect(group.worst).toBeLessThanOrEqual(previous.worst);
+      else
+        expect(
+          previous.subscription < group.subscription,
+          `${previous.subscription} < ${group.subscription}`,
+        ).toBe(true);
+    }
     await context.close();
   });
 
