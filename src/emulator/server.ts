@@ -170,6 +170,7 @@ export async function startEmulator(
       res.destroy(error instanceof Error ? error : new Error(String(error)));
     });
   });
+  server.on("secureConnection", () => (stats.connections += 1));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => resolve());

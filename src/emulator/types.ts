@@ -52,6 +52,8 @@ export interface EmulatorStats {
   unauthorized: number;
   /** Requests refused for an api-version the emulator has no schema of their type for. */
   refusedApiVersions: number;
+  /** TLS connections clients opened: what a pool that is shared, or not, costs in handshakes. */
+  connections: number;
 }
 
 export const emptyStats = (): EmulatorStats => ({
@@ -61,6 +63,7 @@ export const emptyStats = (): EmulatorStats => ({
   faulted: 0,
   unauthorized: 0,
   refusedApiVersions: 0,
+  connections: 0,
 });
 
 /** An answer ARM would give instead of a resource: its status, code, message and headers. */

@@ -8,7 +8,13 @@ import { ResourceGraphClient } from "@azure/arm-resourcegraph";
 import { SubscriptionClient } from "@azure/arm-resources-subscriptions";
 import type { NetworkManagementContext } from "@azure/arm-network/api";
 import type { TokenCredential } from "@azure/core-auth";
-import { RestError, type PipelinePolicy, type PipelineRetryOptions } from "@azure/core-rest-pipeline";
+import {
+  RestError,
+  createDefaultHttpClient,
+  type HttpClient,
+  type PipelinePolicy,
+  type PipelineRetryOptions,
+} from "@azure/core-rest-pipeline";
 import { isArmPath } from "../model/arm-ids.js";
 import { sayRetryAfter } from "../common/http-policies.js";
 import { shown } from "../common/text.js";
@@ -135,6 +141,14 @@ export class ArmClients {
    */
   private readonly tlsOptions?: { ca: string };
 
+  /**
+   * One HTTP client for every client here, and so one pool of connections. Left to themselves, the clients
+   * loaded by `require` and the network client loaded by `import` each take the default client of their own
+   * copy of the HTTP runtime (its CommonJS and its ES module build), and each opens its own connections:
+   * measured at the default size, 128 TLS handshakes for the first and 116–125 more for the second.
+   */
+  private readonly httpClient: HttpClient = createDefaultHttpClient();
+
   private readonly guard: PipelinePolicy;
 
   constructor(readonly connection: ArmConnection) {
@@ -147,6 +161,7 @@ export class ArmClients {
     return {
       endpoint,
       credentialScopes: [`${new URL(endpoint).origin}/.default`],
+      httpClient: this.httpClient,
       ...(this.tlsOptions ? { tlsOptions: this.tlsOptions } : {}),
       ...(retryOptions ? { retryOptions } : {}),
     };

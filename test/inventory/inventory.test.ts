@@ -225,6 +225,25 @@ describe("both sources", () => {
     expect(arg.stats.total).toBeLessThan(arm.stats.total);
   });
 
+  it("share one pool of connections across every client, the network client loaded by import included", async () => {
+    // No faults: a wait out of a Retry-After could outlast the emulator's keep-alive and reopen a connection.
+    const quiet = { ...indexed, faults: [] };
+    for (const source of SOURCES) {
+      const { stats } = await auditThroughEmulator(
+        quiet,
+        source,
+        {},
+        { policy, now, concurrency: { overall: 4, perSubscription: 4 } },
+      );
+      // The private endpoint DNS reads went through the network client, which once opened a pool of its own
+      // (9 connections here for either source, against 4 and 5 with one pool).
+      expect(stats.byKind["get privateEndpoint"] ?? 0).toBeGreaterThan(0);
+      // Resource Graph's queries are paced by its quota, not by the limit of 4: each may take a connection more.
+      const unlimited = stats.byKind.resourceGraph ?? 0;
+      expect(stats.connections, `${source}: ${stats.total} requests`).toBeLessThanOrEqual(4 + unlimited);
+    }
+  });
+
   it("see a resource Resource Graph has not indexed yet only through ARM, until it has a finding to confirm", async () => {
     const lagging = demo.argLag?.[0] ?? "";
     expect(lagging).toMatch(/onlineEndpoints\/churn-api$/);
