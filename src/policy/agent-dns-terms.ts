@@ -17,7 +17,7 @@ import {
 import type { ArmResource, SnapshotView } from "../model/snapshot.js";
 import { agentStoresOf } from "./agent-store-terms.js";
 import { accountUnknown, foundryAccounts } from "./foundry-terms.js";
-import type { Unknown } from "./types.js";
+import type { Unknown, Violation } from "./types.js";
 
 /** One zone name the agents need, as their network sees it. */
 export interface AgentZone {
@@ -115,4 +115,27 @@ export function* agentNetworks(
       },
     };
   }
+}
+
+/**
+ * A finding on the account whose agents' network it judges: its evidence opens with that network (the subnet, the
+ * virtual network and its DNS servers), then what the rule found there.
+ */
+export function agentNetworkViolation(
+  network: AgentNetwork,
+  found: { evidence: Record<string, unknown>; message: string; remediation: string },
+): Violation {
+  return {
+    kind: "violation",
+    resourceId: network.account.id,
+    resourceType: TYPES.foundryAccount,
+    evidence: {
+      agentSubnet: network.subnetId,
+      virtualNetwork: network.virtualNetworkId,
+      dnsServers: network.dnsServers,
+      ...found.evidence,
+    },
+    message: found.message,
+    remediation: found.remediation,
+  };
 }

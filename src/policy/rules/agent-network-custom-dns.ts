@@ -1,5 +1,5 @@
-import { TYPES, lastName } from "../../model/arm-ids.js";
-import { agentNetworks } from "../agent-dns-terms.js";
+import { lastName } from "../../model/arm-ids.js";
+import { agentNetworkViolation, agentNetworks } from "../agent-dns-terms.js";
 import { phrase } from "../describe.js";
 import { unsearchedSubscriptions } from "../dns-terms.js";
 import { defineRule } from "../types.js";
@@ -21,18 +21,12 @@ export default defineRule({
         yield* read.unknowns;
         continue;
       }
-      const { account, subnetId, virtualNetworkId, dnsServers, zones, unreadLinks } = read.network;
+      const { account, virtualNetworkId, dnsServers, zones, unreadLinks } = read.network;
       // A zone in a subscription whose zones could not be read may exist (AUDIT001 says so): null, not false.
       const unsearched = unsearchedSubscriptions(view).length > 0;
       const forwarders = zones.map((z) => z.name.replace(/^privatelink\./, "")).join(", ");
-      yield {
-        kind: "violation",
-        resourceId: account.id,
-        resourceType: TYPES.foundryAccount,
+      yield agentNetworkViolation(read.network, {
         evidence: {
-          agentSubnet: subnetId,
-          virtualNetwork: virtualNetworkId,
-          dnsServers,
           requiredZones: zones.map((z) => ({
             name: z.name,
             exists: z.existingZones.length > 0 ? true : unsearched ? null : false,
@@ -41,7 +35,7 @@ export default defineRule({
         },
         message: `The agents of ${phrase(view, account.id)} run in virtual network \`${lastName(virtualNetworkId)}\`, which uses custom DNS servers (${dnsServers.join(", ")}): whether the agents resolve the private addresses of ${zones.length} zone${zones.length === 1 ? "" : "s"} they need depends on their forwarding, which ARM does not show.`,
         remediation: `On ${dnsServers.join(", ")}: forward ${forwarders} to 168.63.129.16 from a virtual network linked to the zones ${zones.map((z) => z.name).join(", ")} (or to a DNS Private Resolver inbound endpoint there); then check from the agents' subnet that ${lastName(account.id)}'s names and its stores' resolve to private addresses.`,
-      };
+      });
     }
   },
 });

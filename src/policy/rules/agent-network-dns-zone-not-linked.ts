@@ -1,6 +1,6 @@
-import { TYPES, lastName, sameValue } from "../../model/arm-ids.js";
+import { lastName, sameValue } from "../../model/arm-ids.js";
 import { linksPathOf } from "../../model/private-dns.js";
-import { agentNetworks } from "../agent-dns-terms.js";
+import { agentNetworkViolation, agentNetworks } from "../agent-dns-terms.js";
 import { phrase } from "../describe.js";
 import { linkCommand, unsearchedSubscriptions } from "../dns-terms.js";
 import { defineRule } from "../types.js";
@@ -22,7 +22,7 @@ export default defineRule({
         yield* read.unknowns;
         continue;
       }
-      const { account, subnetId, virtualNetworkId: networkId, zones, unreadLinks } = read.network;
+      const { account, virtualNetworkId: networkId, zones, unreadLinks } = read.network;
       const missing = zones.filter((z) => !z.linked);
       if (missing.length === 0) continue;
       if (unreadLinks) {
@@ -41,14 +41,8 @@ export default defineRule({
         unsearched.length > 0
           ? ` The private DNS zones of ${unsearched.map((id) => `\`${view.subscription(id)?.displayName ?? id}\``).join(", ")} could not be read (AUDIT001): a zone there is not known.`
           : "";
-      yield {
-        kind: "violation",
-        resourceId: account.id,
-        resourceType: TYPES.foundryAccount,
+      yield agentNetworkViolation(read.network, {
         evidence: {
-          agentSubnet: subnetId,
-          virtualNetwork: networkId,
-          dnsServers: [],
           missingZones: missing.map((z) => z.name),
           existingZones: existing.map((z) => z.id),
           ...(unsearched.length > 0
@@ -64,7 +58,7 @@ export default defineRule({
               : `create private DNS zone ${n} and link it: az network private-dns zone create --name ${n} --resource-group <dns-rg>, then az network private-dns link vnet create --zone-name ${n} --resource-group <dns-rg> --name ${lastName(networkId)}-link --virtual-network ${networkId} --registration-enabled false`;
           })
           .join("; "),
-      };
+      });
     }
   },
 });
