@@ -44,7 +44,7 @@ export const RESOURCE_TYPES: readonly ResourceTypeRegistration[] = [
   { type: TYPES.compute, list: "list computes" },
   { type: TYPES.storageAccount, get: "get storageAccount" },
   { type: TYPES.containerRegistry, get: "get registry" },
-  { type: TYPES.keyVault, get: "get keyVault" },
+  { type: TYPES.keyVault, get: "get keyVault", list: "list keyVaults" },
   { type: TYPES.privateEndpoint, get: "get privateEndpoint", list: "list privateEndpoints" },
   // Resource Graph indexes private endpoints, networks, zones and their links, not zone groups.
   { type: TYPES.privateDnsZoneGroup, list: "list privateDnsZoneGroups", indexed: false },

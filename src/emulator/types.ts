@@ -21,6 +21,7 @@ export type RequestKind =
   | "get storageAccount"
   | "get registry"
   | "get keyVault"
+  | "list keyVaults"
   | "get privateEndpoint"
   | "list privateEndpoints"
   | "get other"

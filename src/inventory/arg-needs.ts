@@ -152,13 +152,21 @@ export function lacking(row: ArmResource, rows: Rows, carried: Carried): string[
 
 /** `Rows` over a subscription's rows as the collector holds them. */
 export function rowsOf(resources: readonly ArmResource[]): Rows {
-  const children = new Map<string, ArmResource[]>();
-  for (const r of resources) {
-    const parent = parentId(r.id)?.toLowerCase();
-    if (parent) children.set(parent, [...(children.get(parent) ?? []), r]);
-  }
+  // Made on the first question: most rows need no sibling to judge whether they lack something.
+  let children: Map<string, ArmResource[]> | undefined;
+  const index = () => {
+    const made = new Map<string, ArmResource[]>();
+    for (const r of resources) {
+      const parent = parentId(r.id)?.toLowerCase();
+      if (!parent) continue;
+      const list = made.get(parent);
+      if (list) list.push(r);
+      else made.set(parent, [r]);
+    }
+    return made;
+  };
   const childrenOf = (id: string, type: string) =>
-    (children.get(id.toLowerCase()) ?? []).filter((r) => sameId(r.type, type));
+    ((children ??= index()).get(id.toLowerCase()) ?? []).filter((r) => sameId(r.type, type));
   return {
     childrenOf,
     deploymentsIn: (workspaceId) =>

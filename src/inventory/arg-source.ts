@@ -160,22 +160,17 @@ async function completeFromArm(collector: Collector, subscriptionId: string): Pr
           await collector.confirm(first.id, operation);
           return;
         }
-        const listed = await collector
-          .listRaw(subscriptionId, listPathOf(first), apiVersion)
-          .catch(() => undefined);
-        if (!listed || !("items" in listed)) {
+        // The list holds siblings that needed nothing (and, for accounts, kinds that are not audited).
+        const returned = await collector.addListed(
+          subscriptionId,
+          listPathOf(first),
+          apiVersion,
+          new Set(resources.map((r) => r.id.toLowerCase())),
+        );
+        if (!returned) {
           // The list failed: a GET each says, per resource, what can be read.
           await Promise.all(resources.map((r) => collector.confirm(r.id, operation)));
           return;
-        }
-        const wanted = new Set(resources.map((r) => r.id.toLowerCase()));
-        const returned = new Set<string>();
-        for (const item of listed.items) {
-          const id = (item as { id?: unknown }).id;
-          // The list holds siblings that needed nothing (and, for accounts, kinds that are not audited).
-          if (typeof id !== "string" || !wanted.has(id.toLowerCase())) continue;
-          const added = collector.add(item);
-          if (added) returned.add(added.id.toLowerCase());
         }
         for (const r of resources) if (!returned.has(r.id.toLowerCase())) collector.remove(r.id);
       }),

@@ -321,6 +321,63 @@ export class Collector implements ReadContext {
     return undefined;
   }
 
+  /**
+   * Lists `path` and adds the items whose ids are `wanted` (a list holds siblings nobody asked for): the ids it
+   * returned, or undefined when the list could not be read whole.
+   */
+  async addListed(
+    subscriptionId: string,
+    path: string,
+    apiVersion: string,
+    wanted: ReadonlySet<string>,
+  ): Promise<Set<string> | undefined> {
+    const listed = await this.listRaw(subscriptionId, path, apiVersion).catch(() => undefined);
+    if (!listed || !("items" in listed)) return undefined;
+    const returned = new Set<string>();
+    for (const item of listed.items) {
+      const id = (item as { id?: unknown }).id;
+      if (typeof id !== "string" || !wanted.has(id.toLowerCase())) continue;
+      const added = this.add(item);
+      if (added) returned.add(added.id.toLowerCase());
+    }
+    return returned;
+  }
+
+  /**
+   * Reads resources by id, as `getById` does, in fewer requests: where two or more of a type listed by resource
+   * group share one, a list of that group's resources of the type. What the list does not return, or all of them
+   * when it fails, is read by GET, so that each keeps the answer (and the failure) its own GET gives.
+   */
+  async readByIds(ids: readonly string[], operation: string): Promise<void> {
+    const groups = new Map<string, { path: string; ids: string[] }>();
+    const alone: string[] = [];
+    for (const id of ids) {
+      const path = resourceGroupListOf(id);
+      if (!path) {
+        alone.push(id);
+        continue;
+      }
+      const group = groups.get(path.toLowerCase());
+      if (group) group.ids.push(id);
+      else groups.set(path.toLowerCase(), { path, ids: [id] });
+    }
+    const byGet = (list: readonly string[]) => list.map((id) => this.getById(id, operation));
+    await Promise.all([
+      ...byGet(alone),
+      ...[...groups.values()].map(async ({ path, ids: members }) => {
+        if (members.length < 2) return Promise.all(byGet(members));
+        const parsed = parseResourceId(members[0] as string);
+        const returned = await this.addListed(
+          parsed?.subscriptionId ?? "",
+          path,
+          READ_API_VERSIONS[parsed?.type ?? ""] as string,
+          new Set(members.map((id) => id.toLowerCase())),
+        );
+        return Promise.all(byGet(members.filter((id) => !returned?.has(id.toLowerCase()))));
+      }),
+    ]);
+  }
+
   /** Forgets a resource and everything beneath it: ARM says it no longer exists. */
   remove(id: string): void {
     for (const map of [this.unitOf(id), this.context])
@@ -577,9 +634,7 @@ export class Collector implements ReadContext {
       ),
       this.dns.readForAgents(this.ofType(TYPES.foundryAccount, subscriptionId)),
       ...this.ofType(TYPES.workspace, subscriptionId).map((w) => this.readComputes(subscriptionId, w.id)),
-      ...missing(this.dependencyIds(subscriptionId)).map((id) =>
-        this.getById(id, "read the workspace's dependency"),
-      ),
+      this.readByIds(missing(this.dependencyIds(subscriptionId)), "read the workspace's dependency"),
       ...missing(this.pendingPrivateEndpointIds(subscriptionId)).map((id) =>
         this.getById(id, "read the private endpoint of a pending connection", true),
       ),
@@ -596,14 +651,29 @@ export class Collector implements ReadContext {
         .map((w) => this.completeDefaultResources(w)),
     );
     await Promise.all([
-      ...missing(this.dependencyIds(subscriptionId, true)).map((id) =>
-        this.getById(id, "read the workspace's dependency"),
-      ),
+      this.readByIds(missing(this.dependencyIds(subscriptionId, true)), "read the workspace's dependency"),
       ...this.storagePrivateEndpointIds(subscriptionId).map((id) =>
         this.getById(id, "read a private endpoint of the workspace's storage account"),
       ),
     ]);
   }
+}
+
+/**
+ * The types whose resources a list of their resource group returns whole, as a GET does: Key Vault's
+ * `Vaults_ListByResourceGroup` (2026-02-01) answers a `VaultListResult` of `Vault`, the schema of `Vaults_Get`.
+ * A workspace's key vault sits beside it, one a workspace, where its storage account and registry are often shared.
+ */
+const LISTED_BY_RESOURCE_GROUP = [TYPES.keyVault];
+
+/** `/subscriptions/{s}/resourceGroups/{rg}/providers/{type}` for a top-level resource of a type listed so. */
+function resourceGroupListOf(id: string): string | undefined {
+  const parsed = parseResourceId(id);
+  if (!parsed?.resourceGroup || parsed.names.length !== 1 || !isArmPath(id)) return undefined;
+  const type = LISTED_BY_RESOURCE_GROUP.find((t) => sameId(t, parsed.type));
+  return type
+    ? `/subscriptions/${parsed.subscriptionId}/resourceGroups/${parsed.resourceGroup}/providers/${type}`
+    : undefined;
 }
 
 /** The properties that name a workspace's default resources. */

@@ -48,6 +48,9 @@ function retryAfterMs(value: string | undefined): number {
 const REFILL_INTERVAL_MS = 1000 / 25;
 const LOW_WATER = 25;
 
+/** `https://{host}/subscriptions/{id}/…`: the subscription of an ARM request's URL. */
+const SUBSCRIPTION_OF_URL = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*\/subscriptions\/([^/?#]+)/i;
+
 /**
  * Holds back every request of a subscription while ARM has asked it to wait (429 with `Retry-After`), and
  * paces a subscription whose read bucket is nearly empty (`x-ms-ratelimit-remaining-subscription-reads`).
@@ -88,8 +91,9 @@ export class ThrottleGate {
     },
   };
 
+  /** The subscription a request is counted against: read off the URL as sent, without parsing it whole. */
   private keyOf(url: string): string {
-    return new URL(url).pathname.match(/^\/subscriptions\/([^/]+)/i)?.[1]?.toLowerCase() ?? "tenant";
+    return SUBSCRIPTION_OF_URL.exec(url)?.[1]?.toLowerCase() ?? "tenant";
   }
 }
 

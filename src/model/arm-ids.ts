@@ -38,8 +38,19 @@ export function canonicalType(type: string): string {
   return canonicalByLower.get(type.toLowerCase()) ?? type;
 }
 
+/**
+ * Lower-casing keeps a string's length for every code point but U+0130 (`İ` becomes `i̇`, checked over all of
+ * Unicode), so two ids of different lengths without it differ: most comparisons, of ids and of types, end there
+ * without making two lower-case copies.
+ */
+const LENGTHENS_WHEN_LOWERED = "\u0130";
+
 export function sameId(a: string | undefined, b: string | undefined): boolean {
-  return a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
+  if (a === undefined || b === undefined) return false;
+  if (a === b) return true;
+  if (a.length !== b.length && !a.includes(LENGTHENS_WHEN_LOWERED) && !b.includes(LENGTHENS_WHEN_LOWERED))
+    return false;
+  return a.toLowerCase() === b.toLowerCase();
 }
 
 export function sameValue(a: unknown, b: string): boolean {
@@ -87,11 +98,20 @@ export function parseResourceId(id: string): ParsedId | undefined {
   return parsed;
 }
 
+/**
+ * What `parseResourceId` accepts, as one pattern (the subscription captured): the lookups made of every row and
+ * resource (its subscription, its parent) test it instead of splitting the id.
+ */
+const RESOURCE_ID =
+  /^\/subscriptions\/([^/]+)(?:\/resourcegroups\/[^/]+)?(?:\/providers\/[^/]+(?:\/[^/]+\/[^/]+)+)?$/i;
+/** The same, for an id with two names or more: a child resource. */
+const CHILD_RESOURCE_ID =
+  /^\/subscriptions\/[^/]+(?:\/resourcegroups\/[^/]+)?\/providers\/[^/]+\/[^/]+\/[^/]+(?:\/[^/]+\/[^/]+)+$/i;
+
 /** The id of the resource this one is nested in (`.../workspaces/w/onlineEndpoints/e` → `.../workspaces/w`). */
 export function parentId(id: string): string | undefined {
-  const parsed = parseResourceId(id);
-  if (!parsed || parsed.names.length < 2) return undefined;
-  return id.split("/").slice(0, -2).join("/");
+  if (!CHILD_RESOURCE_ID.test(id)) return undefined;
+  return id.slice(0, id.lastIndexOf("/", id.lastIndexOf("/") - 1));
 }
 
 /**
@@ -108,7 +128,7 @@ export function isArmPath(path: string): boolean {
 }
 
 export function subscriptionOf(id: string): string | undefined {
-  return parseResourceId(id)?.subscriptionId;
+  return RESOURCE_ID.exec(id)?.[1];
 }
 
 /**

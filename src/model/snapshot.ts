@@ -143,7 +143,12 @@ export class ResourceIndex extends Map<string, ArmResource> {
 /** An index over a snapshot for the lookups rules make; ids are matched case-insensitively. */
 export class SnapshotView {
   private readonly byId = new Map<string, ArmResource>();
-  private readonly children = new Map<string, ArmResource[]>();
+  /**
+   * Per lower-case parent id, its children per lower-case type; and per lower-case type, its resources: rules ask
+   * for the deployments of each endpoint several times, and for every workspace of the subscription.
+   */
+  private readonly children = new Map<string, Map<string, ArmResource[]>>();
+  private readonly byType = new Map<string, ArmResource[]>();
   private readonly subscriptionsById = new Map<string, SubscriptionInfo>();
 
   /** `context`: resources looked up by id (hubs, dependencies) that are not the subjects of this view. */
@@ -154,12 +159,14 @@ export class SnapshotView {
     for (const s of snapshot.subscriptions) this.subscriptionsById.set(s.subscriptionId.toLowerCase(), s);
     for (const r of snapshot.resources) {
       this.byId.set(r.id.toLowerCase(), r);
+      const type = r.type.toLowerCase();
+      pushTo(this.byType, type, r);
       const parent = parentId(r.id);
       if (parent) {
         const key = parent.toLowerCase();
-        const list = this.children.get(key);
-        if (list) list.push(r);
-        else this.children.set(key, [r]);
+        let byType = this.children.get(key);
+        if (!byType) this.children.set(key, (byType = new Map<string, ArmResource[]>()));
+        pushTo(byType, type, r);
       }
     }
   }
@@ -171,7 +178,7 @@ export class SnapshotView {
   }
 
   ofType(type: string): ArmResource[] {
-    return this.snapshot.resources.filter((r) => sameId(r.type, type));
+    return [...(this.byType.get(type.toLowerCase()) ?? [])];
   }
 
   workspaces(): ArmResource[] {
@@ -246,8 +253,14 @@ export class SnapshotView {
   }
 
   private childrenOfType(id: string, type: string): ArmResource[] {
-    return (this.children.get(id.toLowerCase()) ?? []).filter((r) => sameId(r.type, type));
+    return [...(this.children.get(id.toLowerCase())?.get(type.toLowerCase()) ?? [])];
   }
+}
+
+function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 /** Coverage counted a subscription at a time (the run never holds the tenant's resources at once). */

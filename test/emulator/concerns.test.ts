@@ -35,6 +35,7 @@ describe("resource types", () => {
       `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st`,
       "get storageAccount",
     ],
+    ["GET", `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults`, "list keyVaults"],
     ["GET", `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Web/sites/x`, "get other"],
     [
       "GET",
