@@ -156,7 +156,7 @@ export class AgentStoreReader {
       }
       const fetched = await this.collector.fetchAt(id, STORE_API_VERSIONS[type]);
       if ("status" in fetched && fetched.status === 200) {
-        this.collector.add(JSON.parse(fetched.body ?? "null"));
+        this.collector.add(fetched.value);
         return;
       }
       if ("unreadable" in fetched)

@@ -112,6 +112,13 @@ export const ARG_NEEDS: readonly ArgNeed[] = [
   { type: TYPES.foundryAccount, property: "networkInjections", matters: isFoundryResource },
 ];
 
+/** `ARG_NEEDS` by lower-case type: every row is noted and judged against its own type's needs alone. */
+const NEEDS_BY_TYPE = new Map<string, ArgNeed[]>();
+for (const need of ARG_NEEDS) {
+  const key = need.type.toLowerCase();
+  NEEDS_BY_TYPE.set(key, [...(NEEDS_BY_TYPE.get(key) ?? []), need]);
+}
+
 /** The types whose rows may need completing, parents first: what a parent's read settles its children need not ask. */
 export const COMPLETED_TYPES = [
   TYPES.workspace,
@@ -126,9 +133,8 @@ export class Carried {
 
   /** Notes what a row carries. */
   note(row: ArmResource): void {
-    for (const n of ARG_NEEDS)
-      if (sameId(n.type, row.type) && has(row, n.property))
-        this.seen.add(`${n.type}|${n.property}`.toLowerCase());
+    for (const n of NEEDS_BY_TYPE.get(row.type.toLowerCase()) ?? [])
+      if (has(row, n.property)) this.seen.add(`${n.type}|${n.property}`.toLowerCase());
   }
 
   has(type: string, property: string): boolean {
@@ -141,13 +147,11 @@ export class Carried {
  * (empty: the row is taken as it is).
  */
 export function lacking(row: ArmResource, rows: Rows, carried: Carried): string[] {
-  return ARG_NEEDS.filter(
-    (n) =>
-      sameId(n.type, row.type) &&
-      !has(row, n.property) &&
-      !carried.has(n.type, n.property) &&
-      (n.matters?.(row, rows) ?? true),
-  ).map((n) => n.property);
+  return (NEEDS_BY_TYPE.get(row.type.toLowerCase()) ?? [])
+    .filter(
+      (n) => !has(row, n.property) && !carried.has(n.type, n.property) && (n.matters?.(row, rows) ?? true),
+    )
+    .map((n) => n.property);
 }
 
 /** `Rows` over a subscription's rows as the collector holds them. */

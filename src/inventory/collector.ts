@@ -2,7 +2,7 @@
  * What both sources share: the resources and failures gathered so far, bounded requests, reads by id
  * through the SDK client's pipeline (credential, retries, throttling), and progress.
  */
-import { createPipelineRequest } from "@azure/core-rest-pipeline";
+import { RestError, createPipelineRequest, type PipelineResponse } from "@azure/core-rest-pipeline";
 import {
   TYPES,
   isArmPath,
@@ -97,7 +97,29 @@ const ML_TYPES = [
   TYPES.foundryManagedNetwork,
 ];
 const isMlType = (type: string) => ML_TYPES.some((t) => sameId(t, type));
-const byId = (a: ArmResource, b: ArmResource) => a.id.toLowerCase().localeCompare(b.id.toLowerCase());
+/**
+ * A 200's body, parsed once here: the clients' pipelines do not parse it (connection.ts). A body that is not JSON
+ * is the read's error, as ARM's SDK clients make it, without the body in its message.
+ */
+function jsonBody(response: PipelineResponse): unknown {
+  if (!response.bodyAsText) return null;
+  try {
+    return JSON.parse(response.bodyAsText) as unknown;
+  } catch {
+    throw new RestError("ARM answered with a body that is not JSON", {
+      code: RestError.PARSE_ERROR,
+      statusCode: response.status,
+    });
+  }
+}
+
+/** Sorted by lower-case id: each id lower-cased once, not at each comparison. */
+function sortedById(resources: Iterable<ArmResource>): ArmResource[] {
+  return [...resources]
+    .map((r) => ({ key: r.id.toLowerCase(), r }))
+    .sort((a, b) => a.key.localeCompare(b.key))
+    .map(({ r }) => r);
+}
 
 /**
  * Resources are held per subscription only until it settles: then its dependencies are read, it is handed to
@@ -234,7 +256,7 @@ export class Collector implements ReadContext {
     for (const id of unit.keys()) this.graphRows.delete(id);
     this.open.delete(key);
     this.settled.add(key);
-    const resources = [...unit.values()].sort(byId);
+    const resources = sortedById(unit.values());
     // Projects of other subscriptions judge their endpoints by these hubs' settings.
     for (const r of resources)
       if (sameId(r.type, TYPES.workspace) && sameValue(r.kind, "Hub"))
@@ -254,13 +276,14 @@ export class Collector implements ReadContext {
 
   /** The last unit: ML resources read by id that belong to no audited subscription (a hub outside the audit). */
   async finish(): Promise<void> {
-    const resources = [...this.context.values()]
-      .filter((r) => isMlType(r.type))
-      .filter((r) => {
-        const sub = subscriptionOf(r.id)?.toLowerCase() ?? "";
-        return !this.settled.has(sub) && !this.open.has(sub);
-      })
-      .sort(byId);
+    const resources = sortedById(
+      [...this.context.values()]
+        .filter((r) => isMlType(r.type))
+        .filter((r) => {
+          const sub = subscriptionOf(r.id)?.toLowerCase() ?? "";
+          return !this.settled.has(sub) && !this.open.has(sub);
+        }),
+    );
     if (resources.length === 0) return;
     await this.dns.readFor(resources);
     this.handOn({ resources });
@@ -268,7 +291,7 @@ export class Collector implements ReadContext {
 
   /** What the archive keeps beside the units: storage accounts, registries, networks, zones. */
   contextResources(): ArmResource[] {
-    return [...this.context.values()].filter((r) => !isMlType(r.type)).sort(byId);
+    return sortedById([...this.context.values()].filter((r) => !isMlType(r.type)));
   }
 
   fail(error: unknown, scope: string, scopeType: ScopeType, operation: string): void {
@@ -303,6 +326,7 @@ export class Collector implements ReadContext {
       const response = await this.limiter.run(subscriptionId, () =>
         client.sendRequest(createPipelineRequest({ url, method: "GET" })),
       );
+      if (response.status === 200) return { status: 200, value: jsonBody(response) };
       return { status: response.status, ...(response.bodyAsText ? { body: response.bodyAsText } : {}) };
     } catch (error) {
       return { error };
@@ -315,7 +339,7 @@ export class Collector implements ReadContext {
    */
   async getById(id: string, operation: string, optional = false): Promise<ArmResource | undefined> {
     const fetched = await this.fetchById(id);
-    if ("status" in fetched && fetched.status === 200) return this.add(JSON.parse(fetched.body ?? "null"));
+    if ("status" in fetched && fetched.status === 200) return this.add(fetched.value);
     if (optional) return undefined;
     this.record(id, operation, fetched);
     return undefined;
@@ -396,7 +420,7 @@ export class Collector implements ReadContext {
       return "gone";
     }
     if ("status" in fetched && fetched.status === 200) {
-      this.add(JSON.parse(fetched.body ?? "null"));
+      this.add(fetched.value);
       return "found";
     }
     this.record(id, operation, fetched);
@@ -413,7 +437,8 @@ export class Collector implements ReadContext {
 
   /**
    * GET a path of a subscription through its client's pipeline (credential, retries, throttling),
-   * following `nextLink`: every `value` item, or the failing status. Throws only what the network throws.
+   * following `nextLink`: every `value` item, or the failing status. Throws only what the network throws, and
+   * a page whose body is not JSON.
    */
   async listRaw(
     subscriptionId: string,
@@ -438,7 +463,7 @@ export class Collector implements ReadContext {
       );
       if (response.status !== 200)
         return { status: response.status, ...(response.bodyAsText ? { body: response.bodyAsText } : {}) };
-      const body = JSON.parse(response.bodyAsText ?? "{}") as { value?: unknown[]; nextLink?: string };
+      const body = (jsonBody(response) ?? {}) as { value?: unknown[]; nextLink?: string };
       items.push(...(body.value ?? []));
       url = body.nextLink;
     }
@@ -516,7 +541,7 @@ export class Collector implements ReadContext {
     const operation = "read the workspace's storage account, key vault and registry";
     const fetched = await this.fetchById(workspace.id);
     if ("status" in fetched && fetched.status === 200) {
-      const read = normalizeResource(JSON.parse(fetched.body ?? "null"));
+      const read = normalizeResource(fetched.value);
       for (const p of absent)
         if (read?.properties?.[p] !== undefined) (workspace.properties ??= {})[p] = read.properties[p];
       return;
@@ -606,7 +631,7 @@ export class Collector implements ReadContext {
       wanted.map(async (id) => {
         const fetched = await this.fetchById(id);
         if ("status" in fetched && fetched.status === 404) return;
-        if ("status" in fetched && fetched.status === 200) this.add(JSON.parse(fetched.body ?? "null"));
+        if ("status" in fetched && fetched.status === 200) this.add(fetched.value);
         else this.record(id, "read the managed network of a Foundry resource", fetched);
       }),
     );

@@ -7,6 +7,7 @@ import { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
 import { ResourceGraphClient } from "@azure/arm-resourcegraph";
 import { SubscriptionClient } from "@azure/arm-resources-subscriptions";
 import type { NetworkManagementContext } from "@azure/arm-network/api";
+import { deserializationPolicyName } from "@azure/core-client";
 import type { TokenCredential } from "@azure/core-auth";
 import {
   RestError,
@@ -192,6 +193,9 @@ export class ArmClients {
       client = new AzureMachineLearningWorkspaces(this.connection.credential, subscriptionId, this.common);
       client.pipeline.addPolicy(this.gate.policy, { afterPhase: "Retry" });
       client.pipeline.addPolicy(this.guard, { phase: "Serialize" });
+      // Its requests carry no operation spec, so all the policy did was parse each body a second time beside the
+      // reader's own parse (collector.ts), and left a second copy of every body as garbage.
+      client.pipeline.removePolicy({ name: deserializationPolicyName });
       this.mlClients.set(key, client);
     }
     return client;

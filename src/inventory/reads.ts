@@ -8,8 +8,12 @@ import type { ArmResource, ResourceIndex, ScopeFailure, ScopeType } from "../mod
 import type { ArmClients } from "./connection.js";
 import type { Limiter } from "./limiter.js";
 
-/** A GET's outcome: the response, a resource id the auditor does not read, or the request's error. */
-export type Fetched = { status: number; body?: string } | { unreadable: string } | { error: unknown };
+/**
+ * A GET's outcome: the response (a 200's body parsed as `value`, any other's as text), a resource id the auditor
+ * does not read, or the request's error (a 200 whose body is not JSON among them).
+ */
+export type Fetched =
+  { status: number; body?: string; value?: unknown } | { unreadable: string } | { error: unknown };
 
 /** A list's outcome: every page's items, or the status (and body) that stopped it. */
 export type Listed = { status: 200; items: unknown[] } | { status: number; body?: string };

@@ -108,7 +108,7 @@ export class SelectedIpReader {
   private async get(id: string): Promise<Answer> {
     const fetched = await this.collector.fetchAt(id, SELECTED_IPS_API_VERSION);
     if ("status" in fetched && fetched.status === 200) {
-      const body = JSON.parse(fetched.body ?? "null") as ArmResource | null;
+      const body = fetched.value as ArmResource | null | undefined;
       return { acls: body?.properties?.networkAcls };
     }
     // Gone since it was listed: nothing is open through it.

@@ -93,6 +93,40 @@ export const SELECTED_IPS_SHAPE: Record<string, JsonType> = {
   "networkAcls.ipRules[].value": "string",
 };
 
+/** One step of a shape path: a key (`*`: every key of a map), and whether its value is an array to go into. */
+interface Step {
+  key: string;
+  each: boolean;
+}
+
+interface ShapePath {
+  steps: Step[];
+  expected: JsonType;
+}
+
+/**
+ * Each shape's paths split once: every resource read is checked against its type's shape, and a check makes no
+ * garbage unless it finds something (the concrete path is written only then).
+ */
+const compiled = new Map<Record<string, JsonType>, ShapePath[]>();
+
+function compile(shape: Record<string, JsonType>): ShapePath[] {
+  let paths = compiled.get(shape);
+  if (!paths) {
+    paths = Object.entries(shape).map(([path, expected]) => ({
+      steps: path.split(".").map((raw) => {
+        const each = raw.endsWith("[]");
+        return { key: each ? raw.slice(0, -2) : raw, each };
+      }),
+      expected,
+    }));
+    compiled.set(shape, paths);
+  }
+  return paths;
+}
+
+const SHAPE_BY_TYPE = new Map(Object.entries(SHAPES).map(([type, shape]) => [type.toLowerCase(), shape]));
+
 /**
  * The first property of `resource` whose JSON type is not the one the API gives, with where it is (an item's
  * index, a map's key) and what it is, or undefined.
@@ -100,7 +134,7 @@ export const SELECTED_IPS_SHAPE: Record<string, JsonType> = {
 export function wrongType(
   resource: ArmResource,
 ): { path: string; found: string; expected: JsonType } | undefined {
-  const shape = Object.entries(SHAPES).find(([type]) => sameId(type, resource.type))?.[1];
+  const shape = SHAPE_BY_TYPE.get(resource.type.toLowerCase());
   return shape ? wrongIn(resource, shape) : undefined;
 }
 
@@ -109,39 +143,71 @@ export function wrongIn(
   root: unknown,
   shape: Record<string, JsonType>,
 ): { path: string; found: string; expected: JsonType } | undefined {
-  for (const [path, expected] of Object.entries(shape)) {
-    for (const { at, value } of valuesAt(root, path)) {
-      if (value === undefined || value === null) continue;
-      const found = typeOf(value);
-      if (found !== expected) return { path: at, found, expected };
-    }
+  for (const { steps, expected } of compile(shape)) {
+    const at: (string | number)[] = [];
+    const found = firstWrong(root, steps, 0, expected, at);
+    if (found !== undefined) return { path: pathOf(at), found, expected };
   }
   return undefined;
 }
 
-/** Every value at a shape path, with its concrete path (`properties.networkAcls.ipRules[0].value`). */
-function valuesAt(root: unknown, path: string): { at: string; value: unknown }[] {
-  let current: { at: string; value: unknown }[] = [{ at: "", value: root }];
-  for (const raw of path.split(".")) {
-    const each = raw.endsWith("[]");
-    const key = each ? raw.slice(0, -2) : raw;
-    const next: { at: string; value: unknown }[] = [];
-    for (const { at, value } of current) {
-      if (value === null || typeof value !== "object" || Array.isArray(value)) continue;
-      const entries =
-        key === "*"
-          ? Object.entries(value as Record<string, unknown>)
-          : [[key, (value as Record<string, unknown>)[key]] as const];
-      for (const [name, child] of entries) {
-        const here = at ? `${at}.${name}` : name;
-        if (!each) next.push({ at: here, value: child });
-        else if (Array.isArray(child))
-          child.forEach((item, i) => next.push({ at: `${here}[${i}]`, value: item }));
-      }
-    }
-    current = next;
+/**
+ * The type of the first value at `steps[i..]` under `value` that is not `expected` (null and absent values pass),
+ * with `at` left holding where it is: keys, and the indexes of array items.
+ */
+function firstWrong(
+  value: unknown,
+  steps: readonly Step[],
+  i: number,
+  expected: JsonType,
+  at: (string | number)[],
+): string | undefined {
+  if (i === steps.length) {
+    if (value === undefined || value === null) return undefined;
+    const found = typeOf(value);
+    return found === expected ? undefined : found;
   }
-  return current;
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined;
+  const record = value as Record<string, unknown>;
+  const step = steps[i] as Step;
+  if (step.key !== "*") return underKey(record, step.key, step.each, steps, i, expected, at);
+  for (const name of Object.keys(record)) {
+    const found = underKey(record, name, step.each, steps, i, expected, at);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/** `firstWrong` under one key of `record` (each item of its array when `each`). */
+function underKey(
+  record: Record<string, unknown>,
+  name: string,
+  each: boolean,
+  steps: readonly Step[],
+  i: number,
+  expected: JsonType,
+  at: (string | number)[],
+): string | undefined {
+  const child = record[name];
+  at.push(name);
+  if (!each) {
+    const found = firstWrong(child, steps, i + 1, expected, at);
+    if (found !== undefined) return found;
+  } else if (Array.isArray(child)) {
+    for (let index = 0; index < child.length; index++) {
+      at.push(index);
+      const found = firstWrong(child[index], steps, i + 1, expected, at);
+      if (found !== undefined) return found;
+      at.pop();
+    }
+  }
+  at.pop();
+  return undefined;
+}
+
+/** `properties.networkAcls.ipRules[0].value` from its keys and indexes. */
+function pathOf(at: readonly (string | number)[]): string {
+  return at.map((part, i) => (typeof part === "number" ? `[${part}]` : i === 0 ? part : `.${part}`)).join("");
 }
 
 /**

@@ -177,23 +177,23 @@ export class SnapshotView {
     return this.byId.get(key) ?? this.context?.get(key);
   }
 
-  ofType(type: string): ArmResource[] {
-    return [...(this.byType.get(type.toLowerCase()) ?? [])];
+  ofType(type: string): readonly ArmResource[] {
+    return this.byType.get(type.toLowerCase()) ?? [];
   }
 
-  workspaces(): ArmResource[] {
+  workspaces(): readonly ArmResource[] {
     return this.ofType(TYPES.workspace);
   }
 
-  endpointsOf(workspace: ArmResource): ArmResource[] {
+  endpointsOf(workspace: ArmResource): readonly ArmResource[] {
     return this.childrenOfType(workspace.id, TYPES.onlineEndpoint);
   }
 
-  deploymentsOf(endpoint: ArmResource): ArmResource[] {
+  deploymentsOf(endpoint: ArmResource): readonly ArmResource[] {
     return this.childrenOfType(endpoint.id, TYPES.onlineDeployment);
   }
 
-  computesOf(workspace: ArmResource): ArmResource[] {
+  computesOf(workspace: ArmResource): readonly ArmResource[] {
     return this.childrenOfType(workspace.id, TYPES.compute);
   }
 
@@ -227,7 +227,7 @@ export class SnapshotView {
   }
 
   /** The children of `id` of a type, in the snapshot and in the run's context. */
-  childrenOf(id: string, type: string): ArmResource[] {
+  childrenOf(id: string, type: string): readonly ArmResource[] {
     const own = this.childrenOfType(id, type);
     if (!(this.context instanceof ResourceIndex)) return own;
     const seen = new Set(own.map((r) => r.id.toLowerCase()));
@@ -238,22 +238,22 @@ export class SnapshotView {
    * `derive(childrenOf(id, type))`, computed once for the run where the children are all context (a zone's
    * links), else once per call.
    */
-  deriveFromChildren<T>(id: string, type: string, derive: (children: ArmResource[]) => T): T {
+  deriveFromChildren<T>(id: string, type: string, derive: (children: readonly ArmResource[]) => T): T {
     if (this.context instanceof ResourceIndex && this.childrenOfType(id, type).length === 0)
       return this.context.deriveFromChildren(id, type, derive);
     return derive(this.childrenOf(id, type));
   }
 
   /** Every resource of a type, in the snapshot and in the run's context (private DNS zones). */
-  everyOfType(type: string): ArmResource[] {
+  everyOfType(type: string): readonly ArmResource[] {
     const own = this.ofType(type);
     if (!(this.context instanceof ResourceIndex)) return own;
     const seen = new Set(own.map((r) => r.id.toLowerCase()));
     return [...own, ...this.context.ofType(type).filter((r) => !seen.has(r.id.toLowerCase()))];
   }
 
-  private childrenOfType(id: string, type: string): ArmResource[] {
-    return [...(this.children.get(id.toLowerCase())?.get(type.toLowerCase()) ?? [])];
+  private childrenOfType(id: string, type: string): readonly ArmResource[] {
+    return this.children.get(id.toLowerCase())?.get(type.toLowerCase()) ?? [];
   }
 }
 
@@ -275,7 +275,7 @@ export class CoverageTally {
 
   add(view: SnapshotView): void {
     const failedIds = new Set(view.snapshot.failures.map((f) => f.scope.toLowerCase()));
-    const count = (into: CoverageCount, resources: ArmResource[]) => {
+    const count = (into: CoverageCount, resources: readonly ArmResource[]) => {
       for (const r of resources) {
         into.total += 1;
         if (failedIds.has(r.id.toLowerCase())) into.failed += 1;

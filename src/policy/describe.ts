@@ -1,7 +1,7 @@
 /**
  * Names, sentences and commands for findings: what a security engineer pastes into a ticket.
  */
-import { TYPES, lastName, parseResourceId, sameId, sameValue, subscriptionOfPath } from "../model/arm-ids.js";
+import { TYPES, lastName, parseResourceId, sameValue, subscriptionOfPath } from "../model/arm-ids.js";
 import { FOUNDRY_API_VERSION } from "../model/foundry.js";
 import type { ArmResource, SnapshotView } from "../model/snapshot.js";
 
@@ -77,11 +77,12 @@ function accountNoun(account: ArmResource | undefined): string {
   return "Account";
 }
 
+const NOUN_BY_TYPE = new Map(Object.entries(NOUNS).map(([type, noun]) => [type.toLowerCase(), noun]));
+
 function nounFor(id: string): string {
   const type = parseResourceId(id)?.type;
   if (!type) return "Scope";
-  const match = Object.entries(NOUNS).find(([t]) => sameId(t, type));
-  return match ? match[1] : "Resource";
+  return NOUN_BY_TYPE.get(type.toLowerCase()) ?? "Resource";
 }
 
 /**

@@ -43,7 +43,7 @@ export interface EndpointDns {
   virtualNetworkId: string;
   /** V's custom DNS servers; empty for Azure-provided DNS. */
   dnsServers: string[];
-  zoneGroups: ArmResource[];
+  zoneGroups: readonly ArmResource[];
   required: RequiredZone[];
   /**
    * Why the zones beyond P's own could not all be searched (a subscription's zones unread), if they could not:

@@ -152,7 +152,7 @@ export function judgeFoundryResources(
 }
 
 /** The account's projects as read, or undefined when they could not be listed. */
-export function projectsOf(view: SnapshotView, account: ArmResource): ArmResource[] | undefined {
+export function projectsOf(view: SnapshotView, account: ArmResource): readonly ArmResource[] | undefined {
   if (!isFoundryResource(account)) return [];
   if (view.listingFailure(account.id)) return undefined;
   return view.childrenOf(account.id, TYPES.foundryProject);

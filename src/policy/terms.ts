@@ -180,8 +180,14 @@ export interface ManagedDeployment {
   isolation: Isolation;
 }
 
+/** Per view, found once: eight deployment rules and the run's configurations walk them. */
+const managedByView = new WeakMap<SnapshotView, readonly ManagedDeployment[]>();
+
 /** Every Managed deployment with its endpoint and workspace, skipping Kubernetes endpoints. */
-export function* managedDeployments(view: SnapshotView): Generator<ManagedDeployment> {
+export function managedDeployments(view: SnapshotView): readonly ManagedDeployment[] {
+  let found = managedByView.get(view);
+  if (found) return found;
+  const items: ManagedDeployment[] = [];
   for (const home of view.workspaces()) {
     for (const endpoint of view.endpointsOf(home)) {
       if (isKubernetesEndpoint(view, endpoint) === true) continue;
@@ -189,10 +195,12 @@ export function* managedDeployments(view: SnapshotView): Generator<ManagedDeploy
         if (!isManaged(deployment)) continue;
         const isolation = isolationOf(view, home, deployment.id);
         const workspace = isolation.state === "known" ? isolation.owner : home;
-        yield { workspace, home, endpoint, deployment, isolation };
+        items.push({ workspace, home, endpoint, deployment, isolation });
       }
     }
   }
+  managedByView.set(view, (found = items));
+  return found;
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Source } from "../../src/inventory/index.js";
+import { wrongIn, wrongType } from "../../src/inventory/shapes.js";
 import { auditThroughEmulator } from "../helpers/emulator.js";
 import {
   MANAGED_AGENTS,
@@ -132,5 +133,57 @@ describe.each(SOURCES)("ranges that cover the internet (%s)", (source) => {
     expect(rules).toEqual(expect.arrayContaining(["AMLNI001", "AMLNI003", "AMLNO010"]));
     expect(rules).not.toContain("AMLNI007");
     expect(rules).not.toContain("AMLNI008");
+  });
+});
+
+describe("where a value of the wrong type is", () => {
+  const SHAPE = {
+    a: "object",
+    "a.list": "array",
+    "a.list[]": "object",
+    "a.list[].value": "string",
+    "a.map": "object",
+    "a.map.*": "object",
+    "a.map.*.type": "string",
+  } as const;
+
+  it.each([
+    ["an item past the first", { a: { list: [{ value: "x" }, { value: 1 }] } }, "a.list[1].value", "number"],
+    [
+      "a map's entry, by its key",
+      { a: { map: { ok: { type: "x" }, bad: { type: true } } } },
+      "a.map.bad.type",
+      "boolean",
+    ],
+    ["an item that is no object", { a: { list: [{ value: "x" }, "y"] } }, "a.list[1]", "string"],
+    ["the first path of the shape before a later one", { a: { list: "no", map: 1 } }, "a.list", "string"],
+  ])("names %s", (_what, root, path, found) => {
+    expect(wrongIn(root, { ...SHAPE })).toEqual({
+      path,
+      found,
+      expected: (SHAPE as Record<string, string>)[
+        path.replace(/\[\d+\]/g, "[]").replace(/map\.\w+/, "map.*")
+      ],
+    });
+  });
+
+  it("takes null and missing values as not set, and items under a value that is no array as absent", () => {
+    expect(
+      wrongIn({ a: { list: [{ value: null }, {}], map: { x: { type: null } } } }, { ...SHAPE }),
+    ).toBeUndefined();
+    expect(wrongIn({ a: null }, { ...SHAPE })).toBeUndefined();
+    expect(wrongIn({ a: { list: { value: 1 } } }, { ...SHAPE })).toEqual({
+      path: "a.list",
+      found: "object",
+      expected: "array",
+    });
+  });
+
+  it("checks a resource against its type's shape, whatever the type's casing", () => {
+    const ws = workspace({ managedNetwork: { isolationMode: 1 } });
+    expect(wrongType({ ...ws, type: ws.type.toLowerCase() })?.path).toBe(
+      "properties.managedNetwork.isolationMode",
+    );
+    expect(wrongType({ ...ws, type: "Microsoft.Web/sites" })).toBeUndefined();
   });
 });
