@@ -106,7 +106,7 @@ export function formatTable(findings: readonly Finding[], summary: Summary, opti
   if (configs) out.push(`Managed deployments: ${configs}.`);
   const c = summary.coverage;
   out.push(
-    `Coverage: ${c.subscriptions.read}/${c.subscriptions.total} subscriptions, ${c.workspaces.read}/${c.workspaces.total} workspaces, ${c.endpoints.read}/${c.endpoints.total} endpoints, ${c.deployments.total} deployments${c.accounts ? `, ${c.accounts.read}/${c.accounts.total} Foundry and Azure OpenAI accounts, ${c.projects?.total ?? 0} Foundry projects` : ""} read.`,
+    `Coverage: ${c.subscriptions.read}/${c.subscriptions.total} subscriptions, ${c.workspaces.read}/${c.workspaces.total} workspaces, ${c.endpoints.read}/${c.endpoints.total} endpoints, ${c.deployments.total} deployments${c.computes ? `, ${c.computes.total} computes` : ""}${c.accounts ? `, ${c.accounts.read}/${c.accounts.total} Foundry and Azure OpenAI accounts, ${c.projects?.total ?? 0} Foundry projects` : ""} read.`,
   );
   // Say what is incomplete: the tenant's coverage, Azure Storage's copy of the run, or both.
   if (findings.some((f) => f.ruleId === "AUDIT001")) {

@@ -75,6 +75,12 @@ export interface Coverage {
    */
   accounts?: CoverageCount;
   projects?: CoverageCount;
+  /**
+   * Compute instances and clusters listed in the workspaces. A workspace whose list failed counts among the
+   * workspaces that failed (its failure's scope is the workspace), since how many computes it holds is unknown.
+   * Summaries of earlier versions lack it.
+   */
+  computes?: CoverageCount;
 }
 
 /**
@@ -271,6 +277,7 @@ export class CoverageTally {
     deployments: { total: 0, read: 0, failed: 0 },
     accounts: { total: 0, read: 0, failed: 0 },
     projects: { total: 0, read: 0, failed: 0 },
+    computes: { total: 0, read: 0, failed: 0 },
   };
 
   add(view: SnapshotView): void {
@@ -287,6 +294,7 @@ export class CoverageTally {
     count(this.counts.deployments, view.ofType(TYPES.onlineDeployment));
     count(this.counts.accounts, view.ofType(TYPES.foundryAccount));
     count(this.counts.projects, view.ofType(TYPES.foundryProject));
+    count(this.counts.computes, view.ofType(TYPES.compute));
   }
 
   result(subscriptions: readonly SubscriptionInfo[], failures: readonly ScopeFailure[]): Coverage {

@@ -54,6 +54,7 @@ describe.each(SOURCES)("computes (%s)", (source) => {
     expect(JSON.stringify(snapshot)).not.toContain(PASSWORD);
     expect(JSON.stringify(result)).not.toContain(PASSWORD);
     expect(result.summary.complete).toBe(true);
+    expect(result.summary.coverage.computes).toEqual({ total: 3, read: 3, failed: 0 });
   });
 
   it("a compute list that fails leaves the compute rules unknown for that workspace, and the rest judged", async () => {
@@ -75,6 +76,9 @@ describe.each(SOURCES)("computes (%s)", (source) => {
     // The endpoint is judged all the same.
     expect(result.findings.map((f) => f.ruleId)).toContain("AMLNI001");
     expect(result.summary.complete).toBe(false);
+    // How many computes it holds is unknown: the workspace counts as not read, no compute as read.
+    expect(result.summary.coverage.computes).toEqual({ total: 0, read: 0, failed: 0 });
+    expect(result.summary.coverage.workspaces).toEqual({ total: 1, read: 0, failed: 1 });
   });
 });
 
