@@ -688,6 +688,8 @@ export class Collector implements ReadContext {
  * The types whose resources a list of their resource group returns whole, as a GET does: Key Vault's
  * `Vaults_ListByResourceGroup` (2026-02-01) answers a `VaultListResult` of `Vault`, the schema of `Vaults_Get`.
  * A workspace's key vault sits beside it, one a workspace, where its storage account and registry are often shared.
+ * Storage accounts are not listed so: the example of `StorageAccounts_ListByResourceGroup` (2023-05-01) returns
+ * accounts without `publicNetworkAccess`, `networkAcls` or `privateEndpointConnections`, the very properties judged.
  */
 const LISTED_BY_RESOURCE_GROUP = [TYPES.keyVault];
 
