@@ -301,6 +301,33 @@ describe("report.html of a large tenant", () => {
   }, 120_000);
 });
 
+describe("report.html of a run that read everything", () => {
+  it("says so, with what it read", async () => {
+    const coverage = {
+      ...summary.coverage,
+      subscriptions: { total: 2, read: 2, failed: 0 },
+      workspaces: { total: 1234, read: 1234, failed: 0 },
+      computes: { total: 2468, read: 2468, failed: 0 },
+      accounts: { total: 1, read: 1, failed: 0 },
+    };
+    const html = await renderReport({
+      summary: { ...summary, complete: true, coverage },
+      findings: findings.filter((f) => f.ruleId !== "AUDIT001"),
+    });
+    const file = join(mkdtempSync(join(tmpdir(), "report-complete-")), "report.html");
+    writeFileSync(file, html);
+    const { page, context, consoleErrors } = await watchedPage(browser);
+    await page.goto(pathToFileURL(file).toString());
+    await ready(page);
+    expect(consoleErrors).toEqual([]);
+    expect(await page.textContent("#verdict h2")).toBe("Complete: every scope in the audit was read whole");
+    expect(await page.textContent("#verdict p")).toMatch(
+      /^2 subscriptions, 1,234 workspaces, 2,468 computes, 1 Foundry account read\. /,
+    );
+    await context.close();
+  });
+});
+
 describe("report.html with markup in names, tags and messages", () => {
   it("shows it as text: no element, no script runs", async () => {
     const payloads = [

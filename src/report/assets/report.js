@@ -275,7 +275,7 @@
         h(
           "p",
           {},
-          `${plural(cov.subscriptions?.read, "subscription")}, ${plural(cov.workspaces?.read, "workspace")}, ${plural(cov.accounts?.read, "Foundry account")} read. ${plural(summary.counts.byStatus.new + summary.counts.byStatus.open, "finding")} open.`,
+          `${plural(cov.subscriptions?.read, "subscription")}, ${plural(cov.workspaces?.read, "workspace")}, ${cov.computes ? `${plural(cov.computes.read, "compute")}, ` : ""}${plural(cov.accounts?.read, "Foundry account")} read. ${plural(summary.counts.byStatus.new + summary.counts.byStatus.open, "finding")} open.`,
         ),
       ]);
       return;
